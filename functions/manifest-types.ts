@@ -1,0 +1,80 @@
+/**
+ * The vocabulary of the function manifest. Each entry says what runs (entry), what starts it (trigger)
+ * and what it may touch (needs); the CDK app derives routes, event sources and least-privilege grants
+ * from it, and the local runtime derives routes and subscriptions.
+ */
+import type { PlatformProvider } from '../shared/secrets/names';
+import type { QueueName, TableName } from '../shared/config/resources';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * `signature`: a provider webhook, public at the gateway and verified by signature in the handler.
+ * `iam`: an internal API (SigV4 with IAM in AWS; a bearer token locally).
+ * `public`: a browser-facing route such as an OAuth redirect.
+ */
+export type HttpAuth = 'signature' | 'iam' | 'public';
+
+export interface HttpTrigger {
+  http: { method: HttpMethod; path: string; auth: HttpAuth };
+}
+
+export interface KafkaTrigger {
+  kafka: {
+    /** Fixed topic names (an MSK event source subscribes to names, not patterns). */
+    topics: string[];
+    /** Only records whose PlatformEvent has one of these event types reach the function. */
+    eventTypes?: string[];
+    batchSize?: number;
+    startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  };
+}
+
+export interface ScheduleTrigger {
+  /** `rate(15 minutes)` or `cron(0 3 * * ? *)` (EventBridge syntax, UTC). */
+  schedule: { expression: string };
+}
+
+export interface SqsTrigger {
+  sqs: { queue: QueueName; batchSize?: number; maxBatchingWindowS?: number };
+}
+
+export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
+
+/**
+ * What a function may touch:
+ * - `kafka`: publish PlatformEvents (VPC-attached; MSK connect/write/create-topic; the outbox queue).
+ * - `dynamodb:<table>` read and write; `dynamodb:<table>:read` read only.
+ * - `sqs:<queue>`: send to the queue.
+ * - `secret:<provider>`: read the platform secret `<root>/platform/<provider>`.
+ * - `workspace-secrets`: resolve workspace keys (read `<root>/workspaces/*` and the workspaces table).
+ * - `workspace-secrets:write`: also create and update secrets under `<root>/workspaces/*`.
+ */
+export type Need =
+  | 'kafka'
+  | `dynamodb:${TableName}`
+  | `dynamodb:${TableName}:read`
+  | `sqs:${QueueName}`
+  | `secret:${PlatformProvider}`
+  | 'workspace-secrets'
+  | 'workspace-secrets:write';
+
+export interface FunctionSpec {
+  /** Stable id: the Lambda's logical name, `ionflux run <id>`, log service name. */
+  id: string;
+  /** Handler file exporting `handler`, relative to the project root. */
+  entry: string;
+  description: string;
+  trigger: Trigger;
+  memoryMb: number;
+  timeoutS: number;
+  needs: Need[];
+}
+
+export const isHttp = (t: Trigger): t is HttpTrigger => 'http' in t;
+export const isKafka = (t: Trigger): t is KafkaTrigger => 'kafka' in t;
+export const isSchedule = (t: Trigger): t is ScheduleTrigger => 'schedule' in t;
+export const isSqs = (t: Trigger): t is SqsTrigger => 'sqs' in t;
+
+export const triggerKind = (t: Trigger): 'http' | 'kafka' | 'schedule' | 'sqs' =>
+  isHttp(t) ? 'http' : isKafka(t) ? 'kafka' : isSchedule(t) ? 'schedule' : 'sqs';

@@ -1,0 +1,88 @@
+/**
+ * The central event bus: an MSK Serverless cluster (IAM authentication only, TLS on 9098) in the private
+ * subnets. Publishing functions reach it from the functions security group; MSK event-source pollers
+ * use the cluster's own security group (self-referencing rule, as Lambda requires).
+ */
+import { Aws } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as msk from 'aws-cdk-lib/aws-msk';
+import { Construct } from 'constructs';
+
+export interface EventBusProps {
+  vpc: ec2.IVpc;
+  /** Interface endpoints (Lambda, STS…) the MSK event-source pollers call from the cluster's subnets. */
+  endpoints: ec2.InterfaceVpcEndpoint[];
+  clientSecurityGroup: ec2.ISecurityGroup;
+  clusterName: string;
+}
+
+export class EventBus extends Construct {
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: EventBusProps) {
+    super(scope, id);
+    this.clusterName = props.clusterName;
+    this.securityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
+      vpc: props.vpc,
+      description: 'MSK Serverless cluster of the IONFLUX event bus',
+      allowAllOutbound: true,
+    });
+    this.securityGroup.addIngressRule(props.clientSecurityGroup, ec2.Port.tcp(9098), 'Kafka clients with IAM auth (IONFLUX functions)');
+    this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.allTcp(), 'MSK event-source pollers (self-referencing, required by Lambda)');
+    for (const endpoint of props.endpoints) endpoint.connections.allowDefaultPortFrom(this.securityGroup, 'MSK event-source pollers');
+    const cluster = new msk.CfnServerlessCluster(this, 'Cluster', {
+      clusterName: props.clusterName,
+      clientAuthentication: { sasl: { iam: { enabled: true } } },
+      vpcConfigs: [
+        {
+          subnetIds: props.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+          securityGroups: [this.securityGroup.securityGroupId],
+        },
+      ],
+    });
+    this.clusterArn = cluster.attrArn;
+  }
+
+  /** ARN pattern of topics (or consumer groups) of this cluster, e.g. `ionflux.*`. */
+  resourceArn(kind: 'topic' | 'group', pattern: string): string {
+    return `arn:${Aws.PARTITION}:kafka:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}/${this.clusterName}/*/${pattern}`;
+  }
+
+  /** Connect, describe/create topics and write to `ionflux.*` topics (publishers). */
+  grantPublish(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [this.clusterArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic', 'kafka-cluster:WriteData'],
+        resources: [this.resourceArn('topic', 'ionflux.*')],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kafka:GetBootstrapBrokers', 'kafka:DescribeClusterV2'], resources: [this.clusterArn] }),
+    );
+  }
+
+  /** What an MSK event source mapping needs on top of AWSLambdaMSKExecutionRole, for IAM auth. */
+  grantConsume(grantee: iam.IGrantable, topics: string[], consumerGroup: string): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kafka-cluster:Connect', 'kafka:DescribeClusterV2'], resources: [this.clusterArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: topics.map((t) => this.resourceArn('topic', t)),
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [this.resourceArn('group', consumerGroup)],
+      }),
+    );
+  }
+}

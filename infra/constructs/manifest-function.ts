@@ -1,0 +1,174 @@
+/**
+ * One Lambda function from one manifest entry: NodejsFunction (esbuild, minified, source maps, arm64,
+ * Node 24), its own log group and role, and least-privilege grants derived from `needs`.
+ */
+import path from 'node:path';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec, Need } from '../../functions/manifest-types';
+import type { QueueName, TableName } from '../../shared/config/resources';
+import type { PlatformProvider } from '../../shared/secrets/names';
+import type { PlatformResources } from '../stacks/platform-stack';
+
+export const projectRoot = path.resolve(__dirname, '..', '..');
+
+/** esbuild options shared by CDK and the bundle benchmark, so the benchmark measures what ships. */
+export const bundlingOptions: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  target: 'node24',
+  format: nodejs.OutputFormat.CJS,
+  mainFields: ['module', 'main'],
+  // The Node 24 runtime provides AWS SDK v3; bundling it would add megabytes per function.
+  externalModules: ['@aws-sdk/*'],
+};
+
+export interface ManifestFunctionProps {
+  spec: FunctionSpec;
+  platform: PlatformResources;
+  logRetentionDays: number;
+  environment: Record<string, string>;
+  functionName: string;
+}
+
+export class ManifestFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly needsVpc: boolean;
+  readonly spec: FunctionSpec;
+
+  constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
+    super(scope, id);
+    const { spec, platform } = props;
+    this.spec = spec;
+    this.needsVpc = spec.needs.includes('kafka');
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: cloudFormationText(`IONFLUX ${spec.id}: ${spec.description}`, 1000),
+    });
+    logGroup.grantWrite(this.role);
+    if (this.needsVpc) {
+      // What AWSLambdaVPCAccessExecutionRole grants, inline: the EC2 network-interface API has no resource-level scoping.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+
+    const environment: Record<string, string> = {
+      ...props.environment,
+      IONFLUX_FUNCTION_ID: spec.id,
+      POWERTOOLS_SERVICE_NAME: spec.id,
+      NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
+    };
+    if (this.needsVpc) environment.KAFKA_CLUSTER_ARN = platform.bus.clusterArn;
+
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: cloudFormationText(spec.description, 256),
+      entry: path.join(projectRoot, spec.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutS),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup,
+      environment,
+      bundling: bundlingOptions,
+      ...(this.needsVpc
+        ? {
+            vpc: platform.network.vpc,
+            vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: [platform.network.functionsSecurityGroup],
+          }
+        : {}),
+    });
+
+    for (const need of spec.needs) this.grant(need, platform);
+  }
+
+  private grant(need: Need, platform: PlatformResources): void {
+    const { data } = platform;
+    if (need === 'kafka') {
+      platform.bus.grantPublish(this.role);
+      // The publisher falls back to the outbox when Kafka cannot take events in time.
+      data.queues.outbox.grantSendMessages(this.role);
+      return;
+    }
+    if (need === 'workspace-secrets' || need === 'workspace-secrets:write') {
+      const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+      if (need === 'workspace-secrets:write') actions.push('secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource');
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions,
+          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
+        }),
+      );
+      data.tables.workspaces.grantReadData(this.role);
+      return;
+    }
+    const [kind, name, mode] = need.split(':') as [string, string, string | undefined];
+    switch (kind) {
+      case 'dynamodb': {
+        const table = data.tables[name as TableName];
+        if (mode === 'read') table.grantReadData(this.role);
+        else table.grantReadWriteData(this.role);
+        return;
+      }
+      case 'sqs':
+        data.queues[name as QueueName].grantSendMessages(this.role);
+        return;
+      case 'secret':
+        platform.secrets.secrets[name as PlatformProvider].grantRead(this.role);
+        return;
+      default:
+        throw new Error(`function ${this.node.id}: unknown need "${need}"`);
+    }
+  }
+}
+
+/** `<prefix>-<id>`, within Lambda's 64-character limit. */
+export function functionName(prefix: string, id: string): string {
+  const name = `${prefix}-${id}`;
+  if (name.length > 64) throw new Error(`function name ${name} is longer than 64 characters`);
+  return name;
+}
+
+export const stackOf = (c: Construct) => Stack.of(c);
+
+/** IAM and Lambda descriptions accept Latin-1 only: typographic quotes and ellipses become ASCII. */
+export function cloudFormationText(text: string, max: number): string {
+  return text
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/\u2026/g, '...')
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/[^\u0009\u000a\u000d\u0020-\u007e\u00a1-\u00ff]/g, '?')
+    .slice(0, max);
+}

@@ -1,0 +1,27 @@
+/**
+ * One Secrets Manager secret per provider, `<root>/platform/<provider>`, created holding `{}` and filled
+ * by operators (`aws secretsmanager put-secret-value`, or `npx ionflux secrets set` against AWS). The
+ * functions report a missing field by secret name until then.
+ */
+import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { type PlatformProvider, platformProviders, platformSecretName } from '../../shared/secrets/names';
+
+export class PlatformSecrets extends Construct {
+  readonly secrets: Record<PlatformProvider, secretsmanager.Secret>;
+
+  constructor(scope: Construct, id: string, props: { secretRoot: string }) {
+    super(scope, id);
+    this.secrets = {} as Record<PlatformProvider, secretsmanager.Secret>;
+    for (const provider of platformProviders) {
+      this.secrets[provider] = new secretsmanager.Secret(this, provider, {
+        secretName: platformSecretName(props.secretRoot, provider),
+        description: `IONFLUX platform credentials for ${provider} (JSON; filled by operators)`,
+        // A placeholder, not a credential: the real value is put by an operator after deployment.
+        secretStringValue: SecretValue.unsafePlainText('{}'),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+  }
+}

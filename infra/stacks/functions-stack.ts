@@ -1,0 +1,149 @@
+/**
+ * Every function of the manifest, and how each is triggered: HTTP API routes (IAM authorisation for
+ * internal APIs; webhooks and OAuth redirects public at the gateway and verified in the handler), MSK
+ * event sources, EventBridge schedules and SQS event sources.
+ */
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ManagedKafkaEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { functions } from '../../functions/manifest';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
+import { queues } from '../../shared/config/resources';
+import { functionName, ManifestFunction } from '../constructs/manifest-function';
+import type { DeploymentSettings } from '../settings';
+import type { PlatformResources } from './platform-stack';
+
+export class FunctionsStack extends Stack {
+  readonly api: apigw.HttpApi;
+  readonly functions = new Map<string, ManifestFunction>();
+
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, platform: PlatformResources, props?: StackProps) {
+    super(scope, id, { description: 'IONFLUX integration layer: HTTP API and functions', ...props });
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `${settings.resourcePrefix}-integration`,
+      description: 'IONFLUX integration layer: provider webhooks, OAuth redirects and internal APIs',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            caller: '$context.identity.caller',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const iamAuthorizer = new HttpIamAuthorizer();
+
+    const environment = {
+      IONFLUX_BACKEND: 'aws',
+      IONFLUX_STAGE: settings.stage,
+      IONFLUX_RESOURCE_PREFIX: settings.resourcePrefix,
+      IONFLUX_SECRET_ROOT: settings.secretRoot,
+    };
+
+    for (const spec of functions) {
+      const construct = new ManifestFunction(this, spec.id, {
+        spec,
+        platform,
+        logRetentionDays: settings.logRetentionDays,
+        environment,
+        functionName: functionName(settings.resourcePrefix, spec.id),
+      });
+      this.functions.set(spec.id, construct);
+      this.wireTrigger(spec, construct, platform, settings, iamAuthorizer);
+    }
+  }
+
+  private wireTrigger(
+    spec: FunctionSpec,
+    construct: ManifestFunction,
+    platform: PlatformResources,
+    settings: DeploymentSettings,
+    iamAuthorizer: HttpIamAuthorizer,
+  ): void {
+    const { trigger } = spec;
+    const fn = construct.fn;
+    if (isHttp(trigger)) {
+      const { method, path, auth } = trigger.http;
+      this.api.addRoutes({
+        path,
+        methods: [method as apigw.HttpMethod],
+        integration: new HttpLambdaIntegration(`${spec.id}-integration`, fn),
+        authorizer: auth === 'iam' ? iamAuthorizer : new apigw.HttpNoneAuthorizer(),
+      });
+      return;
+    }
+    if (isKafka(trigger)) {
+      const consumerGroup = `${settings.resourcePrefix}-${spec.id}`;
+      platform.bus.grantConsume(construct.role, trigger.kafka.topics, consumerGroup);
+      for (const topic of trigger.kafka.topics) {
+        fn.addEventSource(
+          new ManagedKafkaEventSource({
+            clusterArn: platform.bus.clusterArn,
+            topic,
+            consumerGroupId: consumerGroup,
+            startingPosition: lambda.StartingPosition[trigger.kafka.startingPosition ?? 'TRIM_HORIZON'],
+            batchSize: trigger.kafka.batchSize ?? 100,
+            maxBatchingWindow: Duration.seconds(1),
+            ...(trigger.kafka.eventTypes
+              ? { filters: [lambda.FilterCriteria.filter({ value: { event_type: lambda.FilterRule.or(...trigger.kafka.eventTypes) } })] }
+              : {}),
+            // Partial batch responses, retries and bisecting need provisioned pollers.
+            provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+            reportBatchItemFailures: true,
+            retryAttempts: 10,
+            bisectBatchOnError: true,
+          }),
+        );
+      }
+      return;
+    }
+    if (isSchedule(trigger)) {
+      new events.Rule(this, `${spec.id}-schedule`, {
+        description: `Runs ${spec.id} on ${trigger.schedule.expression}`,
+        schedule: events.Schedule.expression(trigger.schedule.expression),
+        targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+      });
+      return;
+    }
+    if (isSqs(trigger)) {
+      const queue = platform.data.queues[trigger.sqs.queue];
+      if (queues[trigger.sqs.queue].visibilityTimeoutS < spec.timeoutS) {
+        throw new Error(`${spec.id}: queue ${trigger.sqs.queue} visibility timeout must be ≥ the function timeout (${spec.timeoutS} s)`);
+      }
+      fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: trigger.sqs.batchSize ?? 10,
+          ...(trigger.sqs.maxBatchingWindowS ? { maxBatchingWindow: Duration.seconds(trigger.sqs.maxBatchingWindowS) } : {}),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+  }
+}

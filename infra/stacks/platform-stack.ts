@@ -1,0 +1,37 @@
+/**
+ * The long-lived platform: network, event bus (MSK Serverless), data (DynamoDB tables, SQS queues, KMS)
+ * and platform secrets. Functions live in their own stack so they deploy independently.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { DataStores } from '../constructs/data-stores';
+import { EventBus } from '../constructs/event-bus';
+import { Network } from '../constructs/network';
+import { PlatformSecrets } from '../constructs/platform-secrets';
+import type { DeploymentSettings } from '../settings';
+
+export interface PlatformResources {
+  network: Network;
+  bus: EventBus;
+  data: DataStores;
+  secrets: PlatformSecrets;
+  secretRoot: string;
+}
+
+export class PlatformStack extends Stack {
+  readonly resources: PlatformResources;
+
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, props?: StackProps) {
+    super(scope, id, { description: 'IONFLUX integration layer: network, event bus, data and secrets', ...props });
+    const network = new Network(this, 'Network', { logRetentionDays: settings.logRetentionDays });
+    const bus = new EventBus(this, 'EventBus', {
+      vpc: network.vpc,
+      endpoints: network.endpoints,
+      clientSecurityGroup: network.functionsSecurityGroup,
+      clusterName: `${settings.resourcePrefix}-events`,
+    });
+    const data = new DataStores(this, 'Data', { resourcePrefix: settings.resourcePrefix });
+    const secrets = new PlatformSecrets(this, 'Secrets', { secretRoot: settings.secretRoot });
+    this.resources = { network, bus, data, secrets, secretRoot: settings.secretRoot };
+  }
+}

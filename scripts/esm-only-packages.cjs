@@ -1,0 +1,15 @@
+// Preloaded (node --require) by the local runtime, the CLI and scripts. Middy ≥ 5 ships ESM only and
+// its package.json exports only an "import" condition, so CommonJS code (ours, run by tsx) cannot
+// resolve it. Node 24 can require() ESM; this hook only adds the "import" condition when resolving
+// @middy/* packages. Lambda bundles (esbuild) and jest (moduleNameMapper) don't need it.
+'use strict';
+const { registerHooks } = require('node:module');
+
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (specifier.startsWith('@middy/') && !context.conditions.includes('import')) {
+      return nextResolve(specifier, { ...context, conditions: [...context.conditions, 'import'] });
+    }
+    return nextResolve(specifier, context);
+  },
+});

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs a command from node_modules/.bin on the project's Node 24 (the Lambda runtime's major), whatever
+// Node started npm. If the current Node is older, the project-local toolchain (scripts/toolchain.sh)
+// is installed on first use and put first on PATH. Usage: node scripts/with-node24.cjs <bin> [args...]
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const env = { ...process.env };
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  const bin = execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  env.PATH = `${bin}${path.delimiter}${env.PATH}`;
+}
+env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${env.PATH}`;
+const [command, ...args] = process.argv.slice(2);
+if (!command) {
+  console.error('usage: node scripts/with-node24.cjs <command> [args...]');
+  process.exit(2);
+}
+const child = spawn(command, args, { stdio: 'inherit', env, cwd: process.cwd() });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => {
+  if (signal) process.kill(process.pid, signal);
+  else process.exit(code ?? 1);
+});

@@ -1,0 +1,57 @@
+/**
+ * The data resources of the integration layer, declared once. The CDK app creates them, the local
+ * runtime creates them in moto when missing, and the stores address them by these names. Every table
+ * has a string partition key `pk`, optionally a string sort key `sk`, and (where `ttl`) an epoch-seconds
+ * `expires_at` attribute that DynamoDB's TTL deletes and that reads treat as already gone.
+ */
+export interface TableSpec {
+  sortKey: boolean;
+  ttl: boolean;
+  purpose: string;
+}
+
+export const tables = {
+  workspaces: { sortKey: false, ttl: false, purpose: 'Workspace settings kept current by the platform (generic_secrets_config_json, …).' },
+  connections: { sortKey: false, ttl: false, purpose: 'Which workspace owns which external account (Shopify shop, TikTok open_id, WhatsApp phone number id).' },
+  'webhook-dedup': { sortKey: false, ttl: true, purpose: 'One record per accepted upstream delivery, kept longer than any provider retry window.' },
+  'parked-webhooks': { sortKey: true, ttl: false, purpose: 'Verified webhooks for accounts no workspace owns yet, replayable once connected.' },
+  'order-counters': { sortKey: true, ttl: false, purpose: 'Sales Sentinel feed: per-workspace order counters built from orders.created events.' },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof tables;
+
+export interface QueueSpec {
+  /** Name of the dead-letter queue that receives messages after `maxReceiveCount` failed receives. */
+  deadLetterQueue?: string;
+  maxReceiveCount?: number;
+  visibilityTimeoutS: number;
+  retentionDays: number;
+  purpose: string;
+}
+
+export const queues = {
+  outbox: {
+    deadLetterQueue: 'outbox-dlq',
+    maxReceiveCount: 5,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Durable outbox: events Kafka could not take in time, drained back to Kafka by outbox-drain.',
+  },
+  'outbox-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'What the outbox drainer could not deliver after every retry; inspected and redriven by operators.',
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+export type QueueName = keyof typeof queues;
+
+for (const [name, spec] of Object.entries(queues) as Array<[string, QueueSpec]>) {
+  if (spec.deadLetterQueue && !(spec.deadLetterQueue in queues)) throw new Error(`queue ${name}: dead-letter queue ${spec.deadLetterQueue} is not declared`);
+}
+
+export const tableNames = Object.keys(tables) as TableName[];
+export const queueNames = Object.keys(queues) as QueueName[];
+
+/** Physical name of a table or queue: `<prefix>-<name>`. */
+export const physicalName = (prefix: string, name: TableName | QueueName): string => `${prefix}-${name}`;

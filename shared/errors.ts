@@ -1,0 +1,34 @@
+/**
+ * The root of every error the integration layer raises on purpose. Each carries a stable machine code,
+ * the HTTP status it maps to at the edge, optional details for the caller, and a `cause` (Middy style)
+ * for the logs. Modules define their own subclasses in their own `errors.ts`.
+ */
+export class IonfluxError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  /** Extra response headers (e.g. Retry-After) the edge should send with this error. */
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; details?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options.status ?? 500;
+    if (options.details) this.details = options.details;
+    if (options.headers) this.headers = options.headers;
+  }
+}
+
+/** Configuration the operator must fix (a missing secret, an invalid mapping…). */
+export class ConfigurationError extends IonfluxError {
+  constructor(message: string, options: { code?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(options.code ?? 'configuration_error', message, { status: 500, ...options });
+  }
+}
+
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

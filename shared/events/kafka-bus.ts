@@ -1,0 +1,235 @@
+/**
+ * The event bus on Kafka (kafkajs). One producer per execution environment, `acks: -1`, no implicit topic
+ * creation: topics are provisioned on first use (MSK Serverless has no auto-create) and remembered for the
+ * life of the environment. Sends are retried with backoff until the caller's deadline, never beyond it.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { errorMessage } from '../errors';
+import { moduleLogger } from '../observability/logger';
+import { DeadlineExceededError, sleep, withDeadline } from '../timing';
+import { KafkaUnavailableError } from './errors';
+import type { BusMessage, BusRecord, EventBus, EventLog } from './event-bus';
+
+const log = moduleLogger('kafka-bus');
+
+/** Kafka error types that no retry can fix. */
+const FATAL = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUIRED_ACKS',
+]);
+
+function isFatal(error: unknown): boolean {
+  for (let e = error as { type?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type && FATAL.has(e.type)) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+export interface KafkaBusOptions {
+  /** Partitions of topics this bus creates. */
+  partitions: number;
+  /** Replication factor of created topics; -1 lets the cluster decide (MSK Serverless). */
+  replicationFactor?: number;
+  /** Broker-side wait for all in-sync replicas, per request. */
+  ackTimeoutMs?: number;
+}
+
+export class KafkaEventBus implements EventBus, EventLog {
+  private producer?: Promise<Producer>;
+  private admin?: Promise<Admin>;
+  private readonly knownTopics = new Set<string>();
+  private listedTopics = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KafkaBusOptions,
+  ) {}
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 0 },
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
+      return producer;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin({ retry: { retries: 0 } });
+      try {
+        await admin.connect();
+      } catch (error) {
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+      return admin;
+    })();
+    this.admin.catch(() => (this.admin = undefined));
+    return this.admin;
+  }
+
+  /** Creates the topics that do not exist yet; one metadata listing per environment, then a set lookup. */
+  async ensureTopics(topics: string[]): Promise<void> {
+    let missing = topics.filter((t) => !this.knownTopics.has(t));
+    if (!missing.length) return;
+    const admin = await this.connectedAdmin();
+    if (!this.listedTopics) {
+      for (const t of await admin.listTopics()) this.knownTopics.add(t);
+      this.listedTopics = true;
+      missing = missing.filter((t) => !this.knownTopics.has(t));
+      if (!missing.length) return;
+    }
+    await admin.createTopics({
+      waitForLeaders: true,
+      timeout: 10_000,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.options.partitions,
+        replicationFactor: this.options.replicationFactor ?? -1,
+      })),
+    });
+    log.info('topics provisioned', { topics: missing });
+    for (const t of missing) this.knownTopics.add(t);
+  }
+
+  private async sendOnce(messages: BusMessage[]): Promise<void> {
+    const byTopic = new Map<string, BusMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.ensureTopics([...byTopic.keys()]);
+    const producer = await this.connectedProducer();
+    await producer.sendBatch({
+      acks: -1,
+      timeout: this.options.ackTimeoutMs ?? 5000,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      })),
+    });
+  }
+
+  async publish(messages: BusMessage[], options: { deadline: number }): Promise<void> {
+    if (!messages.length) return;
+    let attempt = 0;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        await withDeadline(this.sendOnce(messages), options.deadline, 'Kafka publish');
+        return;
+      } catch (error) {
+        lastError = error;
+        if (error instanceof DeadlineExceededError || isFatal(error)) break;
+        const backoff = Math.min(1000, 50 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+        if (Date.now() + backoff >= options.deadline) break;
+        log.debug('kafka publish attempt failed; retrying', { attempt, error: errorMessage(error) });
+        await sleep(backoff);
+      }
+    }
+    throw new KafkaUnavailableError(`Kafka did not take ${messages.length} message(s): ${errorMessage(lastError)}`, lastError);
+  }
+
+  /** Partition high-watermarks of a topic (missing topic → empty). */
+  private async watermarks(topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.connectedAdmin();
+    const existing = new Set(await admin.listTopics());
+    if (!existing.has(topic)) return new Map();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+  }
+
+  async readAll(topic: string, timeoutMs = 30_000): Promise<BusRecord[]> {
+    const pending = await this.watermarks(topic);
+    if (!pending.size) return [];
+    const records: BusRecord[] = [];
+    await this.consume(topic, true, timeoutMs, (record, done) => {
+      records.push(record);
+      const high = pending.get(record.partition);
+      if (high !== undefined && BigInt(record.offset) + 1n >= high) pending.delete(record.partition);
+      if (!pending.size) done();
+    });
+    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
+  async follow(
+    topic: string,
+    onRecord: (record: BusRecord) => void | Promise<void>,
+    options: { signal: AbortSignal; fromBeginning?: boolean },
+  ): Promise<void> {
+    await this.ensureTopics([topic]);
+    await this.consume(topic, options.fromBeginning ?? false, undefined, async (record) => onRecord(record), options.signal);
+  }
+
+  /** Runs a throw-away consumer group on one topic until `done` is called, the signal aborts, or the timeout. */
+  private async consume(
+    topic: string,
+    fromBeginning: boolean,
+    timeoutMs: number | undefined,
+    onRecord: (record: BusRecord, done: () => void) => void | Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const groupId = `ionflux-reader-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, retry: { retries: 5 }, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const timer = timeoutMs ? setTimeout(finish, timeoutMs) : undefined;
+    signal?.addEventListener('abort', () => finish(), { once: true });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+          await onRecord(
+            {
+              topic,
+              partition,
+              offset: message.offset,
+              timestamp: Number(message.timestamp),
+              key: message.key ? message.key.toString('utf8') : null,
+              value: message.value ? message.value.toString('utf8') : '',
+              headers,
+            },
+            finish,
+          );
+        },
+      });
+      await finished;
+    } finally {
+      if (timer) clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+      const admin = await this.connectedAdmin().catch(() => undefined);
+      await admin?.deleteGroups([groupId]).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    const [producer, admin] = [this.producer, this.admin];
+    this.producer = undefined;
+    this.admin = undefined;
+    await Promise.all([
+      producer?.then((p) => p.disconnect()).catch(() => undefined),
+      admin?.then((a) => a.disconnect()).catch(() => undefined),
+    ]);
+  }
+}

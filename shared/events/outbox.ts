@@ -1,0 +1,72 @@
+/**
+ * The durable outbox: when Kafka cannot take events in time, they are written to a queue (SQS; the
+ * embedded queue locally) as one envelope, and the `outbox-drain` function republishes them. Large
+ * envelopes are gzipped so a multi-megabyte webhook still fits an SQS message.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { IonfluxError } from '../errors';
+import type { Queue } from '../queues/queue';
+import type { BusMessage } from './event-bus';
+
+export interface OutboxEnvelope {
+  version: 1;
+  enqueued_at: string;
+  reason: string;
+  messages: BusMessage[];
+}
+
+/** SQS's classic message limit; kept as the ceiling so any queue configuration accepts the envelope. */
+export const OUTBOX_MAX_BYTES = 256 * 1024;
+const GZIP_ABOVE_BYTES = 64 * 1024;
+
+export class OutboxEnvelopeTooLargeError extends IonfluxError {
+  constructor(bytes: number) {
+    super('outbox_envelope_too_large', `events are ${bytes} bytes even compressed; the outbox limit is ${OUTBOX_MAX_BYTES}`, {
+      status: 503,
+      details: { bytes, limit: OUTBOX_MAX_BYTES },
+    });
+  }
+}
+
+export class MalformedOutboxMessageError extends IonfluxError {
+  constructor(problem: string) {
+    super('malformed_outbox_message', `outbox message is malformed: ${problem}`, { status: 400 });
+  }
+}
+
+export function encodeEnvelope(envelope: OutboxEnvelope): { body: string; attributes: Record<string, string> } {
+  const json = JSON.stringify(envelope);
+  if (Buffer.byteLength(json) <= GZIP_ABOVE_BYTES) return { body: json, attributes: { encoding: 'json' } };
+  const body = gzipSync(json).toString('base64');
+  if (body.length > OUTBOX_MAX_BYTES) throw new OutboxEnvelopeTooLargeError(body.length);
+  return { body, attributes: { encoding: 'gzip+base64' } };
+}
+
+export function decodeEnvelope(body: string, encoding: string | undefined): OutboxEnvelope {
+  let json: string;
+  try {
+    json = encoding === 'gzip+base64' ? gunzipSync(Buffer.from(body, 'base64')).toString('utf8') : body;
+  } catch (error) {
+    throw new MalformedOutboxMessageError(`cannot decompress (${(error as Error).message})`);
+  }
+  let envelope: OutboxEnvelope;
+  try {
+    envelope = JSON.parse(json) as OutboxEnvelope;
+  } catch {
+    throw new MalformedOutboxMessageError('not JSON');
+  }
+  if (envelope?.version !== 1 || !Array.isArray(envelope.messages)) throw new MalformedOutboxMessageError('unknown envelope version');
+  for (const m of envelope.messages) {
+    if (typeof m?.topic !== 'string' || typeof m.value !== 'string') throw new MalformedOutboxMessageError('a message has no topic or value');
+  }
+  return envelope;
+}
+
+export class Outbox {
+  constructor(readonly queue: Queue) {}
+
+  async put(messages: BusMessage[], reason: string): Promise<void> {
+    const { body, attributes } = encodeEnvelope({ version: 1, enqueued_at: new Date().toISOString(), reason, messages });
+    await this.queue.send(body, attributes);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * EventPublisher: PlatformEvents onto the bus. Kafka gets a bounded share of the caller's time; if it
+ * cannot take the events, they go to the durable outbox and the call still succeeds. Only when both
+ * fail does the caller get PublishFailedError — and then it must not acknowledge upstream, so the
+ * provider retries and nothing accepted is ever lost.
+ */
+import { errorMessage } from '../errors';
+import { moduleLogger } from '../observability/logger';
+import { PublishFailedError } from './errors';
+import type { BusMessage, EventBus } from './event-bus';
+import type { Outbox } from './outbox';
+import type { PlatformEvent } from './platform-event';
+
+const log = moduleLogger('publisher');
+
+export interface OutgoingEvent {
+  topic: string;
+  /** Partition key: the entity's id (order id, product id…). */
+  key: string | null;
+  event: PlatformEvent;
+}
+
+export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
+  const { event } = outgoing;
+  return {
+    topic: outgoing.topic,
+    key: outgoing.key,
+    value: JSON.stringify(event),
+    headers: {
+      event_id: event.event_id,
+      event_type: event.event_type,
+      payload_schema_version: event.payload_schema_version,
+      source_service_name: event.source_service_name,
+      'content-type': 'application/json',
+    },
+  };
+}
+
+export interface PublisherOptions {
+  bus: EventBus;
+  outbox?: Outbox;
+  /** Most of the caller's time Kafka may use before the outbox takes over (default 2500 ms). */
+  kafkaBudgetMs?: number;
+  /** Time kept for the outbox write after Kafka gives up (default 1500 ms). */
+  outboxReserveMs?: number;
+}
+
+export type Delivery = 'kafka' | 'outbox';
+
+export class EventPublisher {
+  constructor(private readonly options: PublisherOptions) {}
+
+  async publish(events: OutgoingEvent[], options: { deadline: number }): Promise<Delivery> {
+    return this.publishMessages(events.map(toBusMessage), options);
+  }
+
+  async publishMessages(messages: BusMessage[], options: { deadline: number }): Promise<Delivery> {
+    if (!messages.length) return 'kafka';
+    const { bus, outbox } = this.options;
+    const reserve = outbox ? (this.options.outboxReserveMs ?? 1500) : 0;
+    const kafkaDeadline = Math.min(options.deadline - reserve, Date.now() + (this.options.kafkaBudgetMs ?? 2500));
+    let kafkaError: unknown;
+    try {
+      await bus.publish(messages, { deadline: kafkaDeadline });
+      return 'kafka';
+    } catch (error) {
+      kafkaError = error;
+    }
+    if (!outbox) throw new PublishFailedError(`events could not be published: ${errorMessage(kafkaError)}`, kafkaError);
+    try {
+      await outbox.put(messages, errorMessage(kafkaError));
+      log.warn('kafka unavailable; events written to the outbox', { count: messages.length, reason: errorMessage(kafkaError) });
+      return 'outbox';
+    } catch (outboxError) {
+      log.error('kafka and the outbox both failed', { kafka: errorMessage(kafkaError), outbox: errorMessage(outboxError) });
+      throw new PublishFailedError(
+        `events could not be published (Kafka: ${errorMessage(kafkaError)}; outbox: ${errorMessage(outboxError)})`,
+        outboxError,
+      );
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Kafka topic names: built here, validated here, never concatenated at call sites.
+ * Families (seed §2.3, §4, §5, §8):
+ *   ionflux.shopify.ws_{workspace_id}.{entity}.{action}   one topic per workspace, entity and action
+ *   ionflux.shopify.ws_{workspace_id}.{entity}            per-entity stream of a workspace
+ *   ionflux.shopify.all_workspaces                        every Shopify event of every workspace (fan-in
+ *                                                         for platform consumers: an MSK event source
+ *                                                         subscribes to fixed topic names only)
+ *   ionflux.email.delivery_status
+ *   ionflux.whatsapp.ws_{workspace_id}.incoming_message
+ *   ionflux.tiktok.ws_{workspace_id}.{event}
+ *   ionflux.agent.{agent_id}.ws_{workspace_id}.outputs
+ *   ionflux.platform.{name}                               user_activity, llm_usage, …
+ */
+import { assertWorkspaceId } from '../workspaces/workspace-id';
+import { InvalidTopicNameError } from './errors';
+
+const LEGAL = /^[A-Za-z0-9._-]+$/;
+const SEGMENT = /^[a-z0-9_]+$/;
+export const MAX_TOPIC_LENGTH = 249;
+
+export function validateTopicName(topic: string): string {
+  if (topic.length === 0 || topic.length > MAX_TOPIC_LENGTH) throw new InvalidTopicNameError(topic, `must be 1–${MAX_TOPIC_LENGTH} characters`);
+  if (topic === '.' || topic === '..') throw new InvalidTopicNameError(topic, 'cannot be "." or ".."');
+  if (!LEGAL.test(topic)) throw new InvalidTopicNameError(topic, 'may only contain letters, digits, ".", "_" and "-"');
+  return topic;
+}
+
+const segment = (value: string, what: string): string => {
+  if (!SEGMENT.test(value)) throw new InvalidTopicNameError(value, `is not a valid ${what} segment (lower-case letters, digits, "_")`);
+  return value;
+};
+
+const ws = (workspaceId: string) => `ws_${assertWorkspaceId(workspaceId)}`;
+
+/** Shopify verbs become past-tense actions; other verbs (paid, publish, uninstalled…) are kept. */
+const SHOPIFY_ACTIONS: Record<string, string> = { create: 'created', update: 'updated', delete: 'deleted' };
+
+/** `orders/create` → { entity: 'orders', action: 'created' }; `app/uninstalled` → app.uninstalled. */
+export function shopifyEntityAction(shopifyTopic: string): { entity: string; action: string } {
+  const match = /^([a-z_]+)\/([a-z_]+)$/.exec(shopifyTopic);
+  if (!match) throw new InvalidTopicNameError(shopifyTopic, 'is not a Shopify webhook topic of the form entity/verb');
+  const [, entity, verb] = match as unknown as [string, string, string];
+  return { entity, action: SHOPIFY_ACTIONS[verb] ?? verb };
+}
+
+export const topics = {
+  shopify(workspaceId: string, shopifyTopic: string): string {
+    const { entity, action } = shopifyEntityAction(shopifyTopic);
+    return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${entity}.${action}`);
+  },
+  shopifyEntity(workspaceId: string, entity: string): string {
+    return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${segment(entity, 'entity')}`);
+  },
+  shopifyAllWorkspaces(): string {
+    return 'ionflux.shopify.all_workspaces';
+  },
+  emailDeliveryStatus(): string {
+    return 'ionflux.email.delivery_status';
+  },
+  whatsappIncoming(workspaceId: string): string {
+    return validateTopicName(`ionflux.whatsapp.${ws(workspaceId)}.incoming_message`);
+  },
+  tiktok(workspaceId: string, event: string): string {
+    return validateTopicName(`ionflux.tiktok.${ws(workspaceId)}.${segment(event, 'event')}`);
+  },
+  agentOutputs(agentId: string, workspaceId: string): string {
+    return validateTopicName(`ionflux.agent.${segment(agentId, 'agent id')}.${ws(workspaceId)}.outputs`);
+  },
+  platform(name: string): string {
+    return validateTopicName(`ionflux.platform.${segment(name, 'platform topic')}`);
+  },
+};
+
+/** event_type of a Shopify webhook topic: `orders/create` → `shopify.orders.created`. */
+export function shopifyEventType(shopifyTopic: string): string {
+  const { entity, action } = shopifyEntityAction(shopifyTopic);
+  return `shopify.${entity}.${action}`;
+}

@@ -1,0 +1,30 @@
+/**
+ * `httpHandler(fn)`: the Middy stack every HTTP Lambda shares. The domain function receives an
+ * HttpRequest (raw body, lower-cased headers, deadline) and returns a response; errors become the
+ * shared JSON error body. Handlers stay thin: parse → call a domain service → respond.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { accessLog, bodySizeLimit, errorResponses } from './middlewares';
+import { type HttpRequest, toHttpRequest } from './request';
+import type { HttpResponse } from './response';
+
+/** Lambda's synchronous invoke payload limit: the effective ceiling of a body behind API Gateway. */
+export const LAMBDA_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export interface HttpHandlerOptions {
+  /** Bodies above this get 413 before the handler runs (default 6 MB). */
+  maxBodyBytes?: number;
+}
+
+export type HttpFunction = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
+
+export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) {
+  // Later middlewares' onError run first: errorResponses is registered last so it shapes the response,
+  // then accessLog records the final status.
+  return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(accessLog())
+    .use(bodySizeLimit({ maxBytes: options.maxBodyBytes ?? LAMBDA_MAX_BODY_BYTES }))
+    .use(errorResponses())
+    .handler(async (event, context) => fn(toHttpRequest(event, context), context));
+}

@@ -1,0 +1,69 @@
+/**
+ * Small Middy middlewares for every HTTP function (payload 2.0). Options are validated when the handler
+ * is built, not on the first request.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { logger } from '../observability/logger';
+import { payloadTooLarge } from './errors';
+import { errorResponse, type HttpResponse } from './response';
+
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>;
+
+const requestIdOf = (event: APIGatewayProxyEventV2, context: Context) => event.requestContext?.requestId ?? context.awsRequestId;
+
+/** Any error becomes the shared JSON error body; unexpected ones are logged with their cause. */
+export function errorResponses(): HttpMiddleware {
+  return {
+    onError: async (request) => {
+      const requestId = requestIdOf(request.event, request.context);
+      const response = errorResponse(request.error, requestId);
+      if (response.statusCode >= 500) {
+        logger.error('request failed', { error: request.error as Error, request_id: requestId, route: request.event.routeKey });
+      } else {
+        logger.info('request refused', {
+          status: response.statusCode,
+          code: (request.error as { code?: string }).code,
+          request_id: requestId,
+          route: request.event.routeKey,
+        });
+      }
+      request.response = response;
+    },
+  };
+}
+
+/** 413 before any work when the (decoded) body exceeds `maxBytes`. */
+export function bodySizeLimit(options: { maxBytes: number }): HttpMiddleware {
+  if (!Number.isInteger(options.maxBytes) || options.maxBytes <= 0) {
+    throw new Error(`bodySizeLimit: maxBytes must be a positive integer (got ${options.maxBytes})`, { cause: { package: 'ionflux/http' } });
+  }
+  return {
+    before: async (request) => {
+      const body = request.event.body;
+      if (!body) return;
+      const size = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+      if (size > options.maxBytes) throw payloadTooLarge(options.maxBytes, size);
+    },
+  };
+}
+
+/** One access-log line per request: route, status, duration. */
+export function accessLog(): HttpMiddleware {
+  const started = new WeakMap<object, number>();
+  const log = (request: { event: APIGatewayProxyEventV2; context: Context; response?: HttpResponse | null | undefined }) => {
+    logger.info('http', {
+      route: request.event.routeKey,
+      status: request.response?.statusCode,
+      duration_ms: Date.now() - (started.get(request.event) ?? Date.now()),
+      request_id: requestIdOf(request.event, request.context),
+    });
+  };
+  return {
+    before: async (request) => {
+      started.set(request.event, Date.now());
+    },
+    after: async (request) => log(request),
+    onError: async (request) => log(request),
+  };
+}

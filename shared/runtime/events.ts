@@ -1,0 +1,54 @@
+/**
+ * The event bus and publisher for this execution environment: Kafka (brokers from KAFKA_BROKERS, or the
+ * MSK cluster in KAFKA_CLUSTER_ARN with IAM) or the embedded JSON-lines bus under IONFLUX_HOME/topics.
+ */
+import path from 'node:path';
+import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
+import { awsClientOptions } from '../aws/client-config';
+import { config } from '../config/env';
+import { EmbeddedEventBus } from '../events/embedded-bus';
+import { KafkaUnavailableError } from '../events/errors';
+import type { EventBus, EventLog } from '../events/event-bus';
+import { KafkaEventBus } from '../events/kafka-bus';
+import { createKafka } from '../events/kafka-client';
+import { Outbox } from '../events/outbox';
+import { EventPublisher } from '../events/publisher';
+import { perEnvironment } from './per-environment';
+import { queue } from './queues';
+
+export const mskControlClient = perEnvironment(
+  () => new KafkaClient(awsClientOptions(config())),
+  (client) => client.destroy(),
+);
+
+/** Bootstrap brokers of an MSK cluster's IAM listener (port 9098), looked up once per environment. */
+const bootstrapCache = new Map<string, Promise<string[]>>();
+async function mskBootstrapBrokers(clusterArn: string): Promise<string[]> {
+  let lookup = bootstrapCache.get(clusterArn);
+  if (!lookup) {
+    lookup = mskControlClient()
+      .send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }))
+      .then((out) => {
+        const brokers = out.BootstrapBrokerStringSaslIam ?? out.BootstrapBrokerStringPublicSaslIam;
+        if (!brokers) throw new KafkaUnavailableError(`MSK cluster ${clusterArn} has no IAM bootstrap brokers`);
+        return brokers.split(',');
+      });
+    lookup.catch(() => bootstrapCache.delete(clusterArn));
+    bootstrapCache.set(clusterArn, lookup);
+  }
+  return lookup;
+}
+
+export const eventBus = perEnvironment(
+  (): EventBus & EventLog => {
+    const cfg = config();
+    if (cfg.kafka.mode === 'embedded') return new EmbeddedEventBus(path.join(cfg.home, 'topics'));
+    const kafka = createKafka(cfg.kafka, { clientId: cfg.serviceName, region: cfg.aws.region, bootstrapBrokers: mskBootstrapBrokers });
+    return new KafkaEventBus(kafka, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 3) });
+  },
+  (bus) => bus.close(),
+);
+
+export const outbox = perEnvironment(() => new Outbox(queue('outbox')));
+
+export const eventPublisher = perEnvironment(() => new EventPublisher({ bus: eventBus(), outbox: outbox() }));

@@ -1,0 +1,31 @@
+/** Secrets for this execution environment: Secrets Manager when AWS is enabled, else IONFLUX_HOME/secrets.json. */
+import path from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientOptions } from '../aws/client-config';
+import { config } from '../config/env';
+import { LocalFileSecretStore } from '../secrets/local-file-store';
+import { SecretResolver } from '../secrets/secret-resolver';
+import type { SecretStore } from '../secrets/secret-store';
+import { SecretsManagerStore } from '../secrets/secrets-manager-store';
+import { perEnvironment } from './per-environment';
+import { workspaceDirectory } from './workspaces';
+
+export const secretsManagerClient = perEnvironment(
+  () => new SecretsManagerClient(awsClientOptions(config())),
+  (client) => client.destroy(),
+);
+
+export const secretStore = perEnvironment((): SecretStore => {
+  const cfg = config();
+  return cfg.aws.enabled ? new SecretsManagerStore(secretsManagerClient()) : new LocalFileSecretStore(path.join(cfg.home, 'secrets.json'));
+});
+
+export const secretResolver = perEnvironment(
+  () =>
+    new SecretResolver({
+      store: secretStore(),
+      workspaces: workspaceDirectory(),
+      secretRoot: config().secretRoot,
+      ttlMs: config().secretCacheTtlMs,
+    }),
+);

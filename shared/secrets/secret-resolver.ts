@@ -1,0 +1,138 @@
+/**
+ * SecretResolver: the credential for a provider call. The workspace's own secret when its
+ * `generic_secrets_config_json` maps the label (by default the provider name) to a secret under its
+ * own prefix; otherwise the platform secret `<root>/platform/<provider>`. Values are cached per
+ * execution environment for `ttlMs` and never logged: only secret *names* appear in errors.
+ */
+import type { WorkspaceDirectory } from '../workspaces/workspace-directory';
+import { SecretMalformedError, SecretMappingRefusedError, SecretNotFoundError } from './errors';
+import { isUnderWorkspacePrefix, platformSecretName, workspaceSecretPrefix } from './names';
+import type { SecretStore } from './secret-store';
+
+export type CredentialSource = 'workspace' | 'platform';
+
+/** A resolved credential. `values` is the secret's JSON object (a plain-string secret becomes `{ api_key }`). */
+export class Credential {
+  constructor(
+    readonly provider: string,
+    readonly source: CredentialSource,
+    readonly secretName: string,
+    private readonly values: Readonly<Record<string, unknown>>,
+  ) {}
+
+  /** An optional string field. */
+  get(field: string): string | undefined {
+    const value = this.values[field];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  }
+
+  /** A required string field; a clear error naming the secret and field when absent. */
+  require(field: string): string {
+    const value = this.get(field);
+    if (value === undefined) {
+      throw new SecretNotFoundError(
+        this.secretName,
+        `it has no "${field}" (set it with: npx ionflux secrets set ${this.secretName} '{"${field}":"…"}')`,
+      );
+    }
+    return value;
+  }
+
+  /** Every field (for adapters that take a structured secret). */
+  fields(): Readonly<Record<string, unknown>> {
+    return this.values;
+  }
+
+  /** Never serialise values by accident (logs, error bodies). */
+  toJSON(): Record<string, string> {
+    return { provider: this.provider, source: this.source, secret: this.secretName };
+  }
+}
+
+export interface SecretResolverOptions {
+  store: SecretStore;
+  workspaces: Pick<WorkspaceDirectory, 'get'>;
+  secretRoot: string;
+  ttlMs: number;
+  clock?: () => number;
+}
+
+interface CacheEntry {
+  values: Promise<Record<string, unknown> | undefined>;
+  until: number;
+}
+
+export function parseSecretValue(name: string, raw: string): Record<string, unknown> {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as unknown;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      throw new SecretMalformedError(name, 'looks like JSON but does not parse');
+    }
+  }
+  return { api_key: raw };
+}
+
+export class SecretResolver {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(private readonly options: SecretResolverOptions) {}
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
+  /** The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs. */
+  async read(name: string): Promise<Record<string, unknown> | undefined> {
+    const cached = this.cache.get(name);
+    if (cached && cached.until > this.now()) return cached.values;
+    const values = this.options.store.get(name).then((raw) => (raw === undefined ? undefined : parseSecretValue(name, raw)));
+    const entry = { values, until: this.now() + this.options.ttlMs };
+    this.cache.set(name, entry);
+    // Failures and misses are not kept: the next call asks again (an operator may just have fixed it).
+    values.then(
+      (v) => v === undefined && this.cache.get(name) === entry && this.cache.delete(name),
+      () => this.cache.get(name) === entry && this.cache.delete(name),
+    );
+    return values;
+  }
+
+  /** A secret that must exist. */
+  async require(name: string): Promise<Record<string, unknown>> {
+    const values = await this.read(name);
+    if (values === undefined) throw new SecretNotFoundError(name, `create it with: npx ionflux secrets set ${name} '<json>'`);
+    return values;
+  }
+
+  /** The platform credential of a provider. */
+  async platform(provider: string): Promise<Credential> {
+    const name = platformSecretName(this.options.secretRoot, provider);
+    return new Credential(provider, 'platform', name, await this.require(name));
+  }
+
+  /**
+   * The credential for a call made on behalf of `workspaceId`: its own mapped secret for `label`
+   * (default: the provider name) when it has one, else the platform secret.
+   */
+  async resolve(request: { provider: string; workspaceId?: string; label?: string }): Promise<Credential> {
+    const label = request.label ?? request.provider;
+    if (request.workspaceId) {
+      const workspace = await this.options.workspaces.get(request.workspaceId);
+      const mapped = workspace?.settings.generic_secrets_config_json[label];
+      if (mapped !== undefined) {
+        if (!isUnderWorkspacePrefix(this.options.secretRoot, request.workspaceId, mapped)) {
+          throw new SecretMappingRefusedError(request.workspaceId, label, mapped, workspaceSecretPrefix(this.options.secretRoot, request.workspaceId));
+        }
+        return new Credential(request.provider, 'workspace', mapped, await this.require(mapped));
+      }
+    }
+    return this.platform(request.provider);
+  }
+
+  /** Forget a cached secret (e.g. after the provider rejected it, or after writing a new version). */
+  invalidate(name: string): void {
+    this.cache.delete(name);
+  }
+}

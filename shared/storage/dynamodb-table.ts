@@ -1,0 +1,194 @@
+/** The Table contract on DynamoDB (AWS, and moto in tests and `npm run dev` with AWS_ENDPOINT_URL). */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailedError, StorageError } from './errors';
+import {
+  type Condition,
+  isExpired,
+  nowSeconds,
+  type QueryOptions,
+  type Table,
+  type TableItem,
+  type TableKey,
+  TTL_ATTRIBUTE,
+  type UpdateSpec,
+} from './table';
+
+interface Expression {
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+  next: number;
+}
+
+const name = (expr: Expression, attr: string): string => {
+  const placeholder = `#n${expr.next++}`;
+  expr.names[placeholder] = attr;
+  return placeholder;
+};
+const value = (expr: Expression, v: unknown): string => {
+  const placeholder = `:v${expr.next++}`;
+  expr.values[placeholder] = v;
+  return placeholder;
+};
+
+export class DynamoDbTable implements Table {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    readonly name: string,
+    client: DynamoDBClient,
+    private readonly ttl: boolean,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** Compiles a condition; on TTL tables an expired item counts as absent, as reads see it. */
+  private compile(condition: Condition, expr: Expression): string {
+    const live = () => {
+      if (!this.ttl) return '';
+      return ` AND (attribute_not_exists(${name(expr, TTL_ATTRIBUTE)}) OR ${name(expr, TTL_ATTRIBUTE)} > ${value(expr, nowSeconds(this.clock()))})`;
+    };
+    const gone = () => {
+      if (!this.ttl) return '';
+      return ` OR ${name(expr, TTL_ATTRIBUTE)} <= ${value(expr, nowSeconds(this.clock()))}`;
+    };
+    switch (condition.kind) {
+      case 'absent':
+        return `(attribute_not_exists(${name(expr, 'pk')})${gone()})`;
+      case 'equals':
+        return `(${name(expr, condition.attr)} = ${value(expr, condition.value)}${live()})`;
+      case 'lessThan':
+        return `(${name(expr, condition.attr)} < ${value(expr, condition.value)}${live()})`;
+      case 'attrAbsent':
+        return `(attribute_not_exists(${name(expr, condition.attr)})${gone()})`;
+      case 'and':
+        return `(${condition.all.map((c) => this.compile(c, expr)).join(' AND ')})`;
+      case 'or':
+        return `(${condition.any.map((c) => this.compile(c, expr)).join(' OR ')})`;
+    }
+  }
+
+  private conditionParams(condition: Condition | undefined, expr: Expression = { names: {}, values: {}, next: 0 }) {
+    if (!condition) return {};
+    return { ConditionExpression: this.compile(condition, expr) };
+  }
+
+  private static withExpression(expr: Expression) {
+    return {
+      ...(Object.keys(expr.names).length ? { ExpressionAttributeNames: expr.names } : {}),
+      ...(Object.keys(expr.values).length ? { ExpressionAttributeValues: expr.values } : {}),
+    };
+  }
+
+  private key(key: TableKey): Record<string, string> {
+    return key.sk === undefined ? { pk: key.pk } : { pk: key.pk, sk: key.sk };
+  }
+
+  private async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new ConditionFailedError(this.name, error);
+      }
+      throw new StorageError(this.name, operation, error);
+    }
+  }
+
+  async get(key: TableKey): Promise<TableItem | undefined> {
+    const out = await this.run('get', () =>
+      this.doc.send(new GetCommand({ TableName: this.name, Key: this.key(key), ConsistentRead: true })),
+    );
+    const item = out.Item as TableItem | undefined;
+    return item && !isExpired(item, this.clock()) ? item : undefined;
+  }
+
+  async put(item: TableItem, options: { condition?: Condition } = {}): Promise<void> {
+    const expr: Expression = { names: {}, values: {}, next: 0 };
+    const condition = this.conditionParams(options.condition, expr);
+    await this.run('put', () =>
+      this.doc.send(new PutCommand({ TableName: this.name, Item: item, ...condition, ...DynamoDbTable.withExpression(expr) })),
+    );
+  }
+
+  async update(key: TableKey, update: UpdateSpec, options: { condition?: Condition } = {}): Promise<TableItem> {
+    const expr: Expression = { names: {}, values: {}, next: 0 };
+    const clauses: string[] = [];
+    const set = Object.entries(update.set ?? {}).filter(([, v]) => v !== undefined);
+    if (set.length) clauses.push(`SET ${set.map(([k, v]) => `${name(expr, k)} = ${value(expr, v)}`).join(', ')}`);
+    const add = Object.entries(update.add ?? {});
+    if (add.length) clauses.push(`ADD ${add.map(([k, v]) => `${name(expr, k)} ${value(expr, v)}`).join(', ')}`);
+    if (update.remove?.length) clauses.push(`REMOVE ${update.remove.map((k) => name(expr, k)).join(', ')}`);
+    if (!clauses.length) throw new Error('update needs at least one of set, add or remove');
+    const condition = this.conditionParams(options.condition, expr);
+    const out = await this.run('update', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.name,
+          Key: this.key(key),
+          UpdateExpression: clauses.join(' '),
+          ReturnValues: 'ALL_NEW',
+          ...condition,
+          ...DynamoDbTable.withExpression(expr),
+        }),
+      ),
+    );
+    return out.Attributes as TableItem;
+  }
+
+  async delete(key: TableKey, options: { condition?: Condition } = {}): Promise<void> {
+    const expr: Expression = { names: {}, values: {}, next: 0 };
+    const condition = this.conditionParams(options.condition, expr);
+    await this.run('delete', () =>
+      this.doc.send(new DeleteCommand({ TableName: this.name, Key: this.key(key), ...condition, ...DynamoDbTable.withExpression(expr) })),
+    );
+  }
+
+  async query(pk: string, options: QueryOptions = {}): Promise<TableItem[]> {
+    const items: TableItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const expr: Expression = { names: {}, values: {}, next: 0 };
+      let keyCondition = `${name(expr, 'pk')} = ${value(expr, pk)}`;
+      if (options.skBeginsWith !== undefined) keyCondition += ` AND begins_with(${name(expr, 'sk')}, ${value(expr, options.skBeginsWith)})`;
+      const out = await this.run('query', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.name,
+            KeyConditionExpression: keyCondition,
+            ScanIndexForward: !options.descending,
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+            ...(options.limit ? { Limit: options.limit - items.length } : {}),
+            ...DynamoDbTable.withExpression(expr),
+          }),
+        ),
+      );
+      for (const item of (out.Items ?? []) as TableItem[]) if (!isExpired(item, this.clock())) items.push(item);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && (!options.limit || items.length < options.limit));
+    return items;
+  }
+
+  async scan(options: { limit?: number } = {}): Promise<TableItem[]> {
+    const items: TableItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.run('scan', () =>
+        this.doc.send(new ScanCommand({ TableName: this.name, ExclusiveStartKey: startKey, ConsistentRead: true })),
+      );
+      for (const item of (out.Items ?? []) as TableItem[]) if (!isExpired(item, this.clock())) items.push(item);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && (!options.limit || items.length < options.limit));
+    return options.limit ? items.slice(0, options.limit) : items;
+  }
+}
