@@ -1,19 +1,27 @@
 /**
- * cdk-nag (AwsSolutions) findings we accept, each with the reason. Anything not listed here fails synth
- * and the infra tests.
+ * cdk-nag (AwsSolutions) findings we accept, each with its reason. Anything not listed here fails synth
+ * and the infra tests; test/infra/cdk-nag.test.ts also checks that every reason says something.
  */
 import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { IonfluxApp } from './build-app';
 
-export function acknowledgeFindings({ platform, functions }: IonfluxApp): void {
+export interface NagAcknowledgement {
+  scope: IConstruct;
+  id: string;
+  reason: string;
+}
+
+export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAcknowledgement[] {
+  const acks: NagAcknowledgement[] = [];
   for (const secret of Object.values(platform.resources.secrets.secrets)) {
-    Validations.of(secret).acknowledge({
+    acks.push({
+      scope: secret,
       id: 'AwsSolutions-SMG4',
-      reason: 'Third-party API credentials (OpenAI, Shopify, …) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
+      reason: 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
     });
   }
-  const iam5 = (finding: string, reason: string) =>
-    Validations.of(functions).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason });
+  const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason });
   iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');
@@ -23,15 +31,26 @@ export function acknowledgeFindings({ platform, functions }: IonfluxApp): void {
     'Topics are per workspace (ionflux.shopify.ws_<id>.*) and created at run time; publishers are limited to the ionflux.* namespace of this one cluster (the * in the middle is the cluster UUID).',
   );
   for (const construct of functions.functions.values()) {
-    const { trigger } = construct.spec;
+    const { trigger, needs } = construct.spec;
+    if (needs.includes('workspace-secrets') || needs.includes('workspace-secrets:write')) {
+      iam5(
+        `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/workspaces/*`,
+        'Workspace secrets are created per workspace at run time under <root>/workspaces/<id>/; the SecretResolver only follows mappings inside the calling workspace’s own prefix.',
+      );
+    }
     if ('kafka' in trigger) {
-      Validations.of(construct.role).acknowledge({
+      acks.push({
+        scope: construct.role,
         id: 'AwsSolutions-IAM4',
         reason: 'ManagedKafkaEventSource attaches AWSLambdaMSKExecutionRole, the AWS-maintained minimum the MSK event-source poller needs (ENIs, cluster describe).',
       });
+      for (const topic of trigger.kafka.topics.filter((t) => t.includes('*'))) {
+        iam5(`Resource::${bus.resourceArn('topic', topic)}`, 'Consumer subscribed to a topic family.');
+      }
     }
     if ('http' in trigger && trigger.http.auth !== 'iam') {
-      Validations.of(construct).acknowledge({
+      acks.push({
+        scope: construct,
         id: 'AwsSolutions-APIG4',
         reason:
           trigger.http.auth === 'signature'
@@ -40,4 +59,18 @@ export function acknowledgeFindings({ platform, functions }: IonfluxApp): void {
       });
     }
   }
+  // The same finding id may be listed once per scope only.
+  const seen = new Set<string>();
+  return acks.filter((a) => {
+    const key = `${a.scope.node.path}|${a.id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function acknowledgeFindings(app: IonfluxApp): NagAcknowledgement[] {
+  const acks = nagAcknowledgements(app);
+  for (const { scope, id, reason } of acks) Validations.of(scope).acknowledge({ id, reason });
+  return acks;
 }

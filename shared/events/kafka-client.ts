@@ -11,9 +11,10 @@ import { KafkaUnavailableError } from './errors';
 const log = moduleLogger('kafkajs');
 
 /** kafkajs log lines go through our structured logger. */
-export const kafkaLogCreator: logCreator = () => ({ level, log: entry }) => {
-  const { message, ...extra } = entry.log as { message: string } & Record<string, unknown>;
-  const attrs = { namespace: entry.namespace, ...extra };
+export const kafkaLogCreator: logCreator = () => ({ namespace, level, log: entry }) => {
+  const { message, ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
+  const attrs = { namespace, ...extra };
+  if (!message) return;
   if (level === logLevel.ERROR) log.warn(message, attrs);
   else if (level === logLevel.WARN) log.warn(message, attrs);
   else if (level === logLevel.INFO) log.debug(message, attrs);

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
-const SENSITIVE_KEY = /^(authorization|cookie|set-cookie|password|signature|hmac|code|x-api-key|api[_-]?key|client[_-]?secret|.*[_-]secret|secret|.*[_-]token|token|x-shopify-hmac-sha256|x-hub-signature-256|tiktok-signature|x-twilio-email-event-webhook-signature)$/i;
+const SENSITIVE_KEY = /^(authorization|cookie|set-cookie|password|signature|hmac|x-api-key|api[_-]?key|client[_-]?secret|.*[_-]secret|secret|.*[_-]token|token|x-shopify-hmac-sha256|x-hub-signature-256|tiktok-signature|x-twilio-email-event-webhook-signature)$/i;
 
 export const redact = (key: string, value: unknown): unknown =>
   SENSITIVE_KEY.test(key) && (typeof value === 'string' || typeof value === 'number') ? '[redacted]' : value;

@@ -117,9 +117,17 @@ export class EmbeddedQueue implements Queue {
     fs.rmSync(path.join(this.inflight, receiptHandle), { force: true });
   }
 
-  async release(receiptHandle: string): Promise<void> {
+  async release(receiptHandle: string, delayMs = 0): Promise<void> {
     const file = path.join(this.inflight, receiptHandle);
-    if (fs.existsSync(file)) this.returnToReady(file);
+    if (!fs.existsSync(file)) return;
+    if (delayMs <= 0) return this.returnToReady(file);
+    // Stays in flight with a new deadline; expireInflight() returns it (or dead-letters it) then.
+    const [, ...rest] = receiptHandle.split('~');
+    try {
+      fs.renameSync(file, path.join(this.inflight, [this.now() + delayMs, ...rest].join('~')));
+    } catch {
+      /* taken by another process meanwhile */
+    }
   }
 
   async depth(): Promise<number> {

@@ -19,8 +19,8 @@ export interface Queue {
   receive(max: number, waitMs?: number): Promise<QueueMessage[]>;
   /** Done with a message: it is never delivered again. */
   delete(receiptHandle: string): Promise<void>;
-  /** Failed: make the message visible again now (embedded) or after its visibility timeout (SQS). */
-  release(receiptHandle: string): Promise<void>;
+  /** Failed: make the message visible again after `delayMs` (default: now). */
+  release(receiptHandle: string, delayMs?: number): Promise<void>;
   /** Approximate number of messages waiting. */
   depth(): Promise<number>;
 }

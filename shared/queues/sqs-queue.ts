@@ -63,9 +63,9 @@ export class SqsQueue implements Queue {
     await this.client.send(new DeleteMessageCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle }));
   }
 
-  async release(receiptHandle: string): Promise<void> {
+  async release(receiptHandle: string, delayMs = 0): Promise<void> {
     await this.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }),
+      new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle, VisibilityTimeout: Math.ceil(delayMs / 1000) }),
     );
   }
 

@@ -1,0 +1,20 @@
+/** The shape of a CLI command: `ionflux <group> <verb> …`. */
+export interface Command {
+  /** e.g. ['secrets', 'set'] */
+  path: string[];
+  usage: string;
+  summary: string;
+  run(args: string[], io: CliIo): Promise<number | void>;
+}
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The local runtime: every manifest entry served the way AWS would run it — `http` entries behind a
+ * local HTTP API, `kafka` entries fed MSK-shaped batches, `sqs` entries fed SQS batches, `schedule`
+ * entries on their timers — through the same handlers. Backends follow the configuration: embedded
+ * (IONFLUX_HOME) by default, real Kafka with KAFKA_BROKERS, moto (or AWS) with AWS_ENDPOINT_URL.
+ */
+import { randomBytes } from 'node:crypto';
+import { functions as manifest } from '../functions/manifest';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, type KafkaTrigger, type ScheduleTrigger, type SqsTrigger, triggerKind } from '../functions/manifest-types';
+import { config } from '../shared/config/env';
+import type { EmbeddedEventBus } from '../shared/events/embedded-bus';
+import { createKafka } from '../shared/events/kafka-client';
+import { eventBus } from '../shared/runtime/events';
+import { queue } from '../shared/runtime/queues';
+import { type HandlerLoader, loadHandler as defaultLoader } from './handlers';
+import { type LocalHttpServer, startLocalHttpServer } from './http-server';
+import { provisionAll } from './provision';
+import { startEmbeddedKafkaTrigger, startKafkaConsumerTrigger } from './triggers/kafka';
+import { startScheduleTrigger } from './triggers/schedule';
+import { startSqsTrigger } from './triggers/sqs';
+import type { RunningTrigger } from './triggers/trigger';
+
+export interface LocalRuntimeOptions {
+  port?: number;
+  internalToken?: string;
+  functions?: readonly FunctionSpec[];
+  loadHandler?: HandlerLoader;
+  /** Start kafka/sqs/schedule triggers (default true). */
+  triggers?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface LocalRuntime {
+  http: LocalHttpServer;
+  internalToken: string;
+  triggers: RunningTrigger[];
+  backends: Record<string, string>;
+  /** Every function id this runtime serves, with how. */
+  coverage: Array<{ id: string; kind: string; how: string }>;
+  stop(): Promise<void>;
+}
+
+export function describeBackends(): Record<string, string> {
+  const cfg = config();
+  return {
+    aws: cfg.aws.enabled ? `AWS APIs at ${cfg.aws.endpoint ?? `AWS ${cfg.aws.region}`}` : `embedded (${cfg.home})`,
+    kafka: cfg.kafka.mode === 'embedded' ? `embedded bus (${cfg.home}/topics)` : cfg.kafka.mode === 'brokers' ? `Kafka ${cfg.kafka.brokers.join(',')}` : `MSK ${cfg.kafka.clusterArn}`,
+  };
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const cfg = config();
+  const functions = options.functions ?? manifest;
+  const log = options.log ?? ((m: string) => console.error(`[ionflux] ${m}`));
+  const load = options.loadHandler ?? defaultLoader;
+  const internalToken = options.internalToken ?? randomBytes(24).toString('base64url');
+  await provisionAll();
+
+  const backends = describeBackends();
+  const http = await startLocalHttpServer({
+    port: options.port ?? 3000,
+    internalToken,
+    functions,
+    loadHandler: load,
+    health: () => ({ backends, functions: functions.length }),
+    onInvoke: ({ routeKey, status, durationMs }) => log(`${routeKey} → ${status} (${durationMs} ms)`),
+  });
+
+  const triggers: RunningTrigger[] = [];
+  const deps = { loadHandler: load, log };
+  if (options.triggers !== false) {
+    for (const spec of functions) {
+      const { trigger } = spec;
+      if (isKafka(trigger)) {
+        const kafkaSpec = spec as FunctionSpec & { trigger: KafkaTrigger };
+        if (cfg.kafka.mode === 'embedded') {
+          triggers.push(startEmbeddedKafkaTrigger(kafkaSpec, eventBus() as EmbeddedEventBus, cfg.home, deps));
+        } else {
+          const kafka = createKafka(cfg.kafka, { clientId: `ionflux-local-${spec.id}`, region: cfg.aws.region });
+          const brokers = cfg.kafka.mode === 'brokers' ? cfg.kafka.brokers.join(',') : cfg.kafka.clusterArn;
+          triggers.push(await startKafkaConsumerTrigger(kafkaSpec, kafka, `${cfg.resourcePrefix}-${spec.id}`, brokers, deps));
+        }
+      } else if (isSqs(trigger)) {
+        triggers.push(startSqsTrigger(spec as FunctionSpec & { trigger: SqsTrigger }, queue(trigger.sqs.queue), deps));
+      } else if (isSchedule(trigger)) {
+        triggers.push(startScheduleTrigger(spec as FunctionSpec & { trigger: ScheduleTrigger }, deps));
+      }
+    }
+  }
+
+  const coverage = functions.map((spec) => {
+    const kind = triggerKind(spec.trigger);
+    if (isHttp(spec.trigger)) return { id: spec.id, kind, how: `${spec.trigger.http.method} ${http.url}${spec.trigger.http.path} (${spec.trigger.http.auth})` };
+    const running = triggers.find((t) => t.spec.id === spec.id);
+    return { id: spec.id, kind, how: running?.describe ?? 'not started (triggers disabled)' };
+  });
+
+  return {
+    http,
+    internalToken,
+    triggers,
+    backends,
+    coverage,
+    stop: async () => {
+      await Promise.all(triggers.map((t) => t.stop()));
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `mskConsumer(fn)`: the adapter between an MSK event source and a PlatformEvent handler. It decodes each
+ * record (base64 key/value, byte-array headers), validates the PlatformEvent, and calls `fn` record by
+ * record in partition order. When a record fails, the rest of its partition waits (order is kept) and
+ * the failure is reported as a partial batch failure so Lambda retries from that record; other
+ * partitions go on. Records that are not PlatformEvents can never succeed: they are logged and skipped.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { errorMessage } from '../errors';
+import { logger } from '../observability/logger';
+import { decodeHeaders, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
+import { type PlatformEvent, validatePlatformEvent } from './platform-event';
+
+export interface ConsumedEvent {
+  event: PlatformEvent;
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+export type ConsumedEventHandler = (consumed: ConsumedEvent, context: { deadline: number; lambda: Context }) => Promise<void>;
+
+export interface MskConsumerOptions {
+  /** Only these event types reach `fn` (the others are acknowledged); mirrors the event-source filter. */
+  eventTypes?: string[];
+}
+
+const MARGIN_MS = 1000;
+
+export function decodeRecord(record: MskRecord): ConsumedEvent {
+  const value = record.value ? Buffer.from(record.value, 'base64').toString('utf8') : '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('record value is not JSON');
+  }
+  return {
+    event: validatePlatformEvent(parsed),
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null,
+    headers: decodeHeaders(record.headers),
+    timestamp: record.timestamp,
+  };
+}
+
+export async function consumeBatch(
+  event: MskEvent,
+  fn: ConsumedEventHandler,
+  context: { deadline: number; lambda: Context },
+  options: MskConsumerOptions = {},
+): Promise<KafkaBatchResponse> {
+  const failures: KafkaBatchItemFailure[] = [];
+  const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
+  await Promise.all(
+    Object.values(event.records ?? {}).map(async (records) => {
+      const ordered = [...records].sort((a, b) => a.offset - b.offset);
+      for (const record of ordered) {
+        if (Date.now() >= context.deadline) {
+          failures.push({ itemIdentifier: { partition: record.partition, offset: record.offset } });
+          return;
+        }
+        let consumed: ConsumedEvent;
+        try {
+          consumed = decodeRecord(record);
+        } catch (error) {
+          logger.error('skipping a record that is not a valid PlatformEvent', {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            error: errorMessage(error),
+          });
+          continue;
+        }
+        if (wanted && !wanted.has(consumed.event.event_type)) continue;
+        try {
+          await fn(consumed, context);
+        } catch (error) {
+          logger.warn('record failed; its partition will be retried from it', {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            event_id: consumed.event.event_id,
+            error: errorMessage(error),
+          });
+          failures.push({ itemIdentifier: { partition: record.partition, offset: record.offset } });
+          return;
+        }
+      }
+    }),
+  );
+  return { batchItemFailures: failures };
+}
+
+export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOptions = {}) {
+  return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 }).handler(async (event, lambda) => {
+    const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
+    return consumeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda }, options);
+  });
+}

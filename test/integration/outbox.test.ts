@@ -1,0 +1,88 @@
+/**
+ * The durable outbox: when Kafka cannot take events in time they go to SQS (moto), and the outbox-drain
+ * function (fed real SQS batches, as its Lambda trigger does) republishes them to the real broker.
+ */
+import { randomUUID } from 'node:crypto';
+import { functionById } from '../../functions/manifest';
+import type { FunctionSpec, SqsTrigger } from '../../functions/manifest-types';
+import { loadHandler } from '../../local/handlers';
+import { deliverSqsBatch } from '../../local/triggers/sqs';
+import { PublishFailedError } from '../../shared/events/errors';
+import { KafkaEventBus } from '../../shared/events/kafka-bus';
+import { createKafka } from '../../shared/events/kafka-client';
+import { Outbox } from '../../shared/events/outbox';
+import { createPlatformEvent } from '../../shared/events/platform-event';
+import { EventPublisher, type OutgoingEvent } from '../../shared/events/publisher';
+import { SqsQueue } from '../../shared/queues/sqs-queue';
+import { eventBus } from '../../shared/runtime/events';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { queue, sqsClient } from '../../shared/runtime/queues';
+import { useLocalServices } from '../support/environment';
+
+const deadBus = () =>
+  new KafkaEventBus(createKafka({ mode: 'brokers', brokers: ['127.0.0.1:1'], auth: 'none' }, { clientId: 'test-dead', region: 'us-east-1' }), { partitions: 1 });
+const drainSpec = functionById('outbox-drain') as FunctionSpec & { trigger: SqsTrigger };
+const deps = { loadHandler, log: () => undefined };
+
+function outgoing(topic: string, n: number, payload: Record<string, unknown> = {}): OutgoingEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    topic,
+    key: `order-${i}`,
+    event: createPlatformEvent({ idParts: [topic, String(i)], eventType: 'test.order.created', workspaceId: 'acme', source: 'test', payload: { i, ...payload } }),
+  }));
+}
+
+async function drainAll(): Promise<void> {
+  for (let i = 0; i < 20 && (await queue('outbox').depth()) > 0; i++) await deliverSqsBatch(drainSpec, queue('outbox'), deps, 1000);
+}
+
+beforeAll(() => useLocalServices());
+afterAll(() => resetEnvironment());
+
+describe('durable outbox', () => {
+  it('takes events Kafka could not, and the drainer delivers them exactly once', async () => {
+    const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.outbox.${randomUUID().slice(0, 6)}`;
+    const publisher = new EventPublisher({ bus: deadBus(), outbox: new Outbox(queue('outbox')), kafkaBudgetMs: 500 });
+    const events = outgoing(topic, 3);
+    await expect(publisher.publish(events, { deadline: Date.now() + 3000 })).resolves.toBe('outbox');
+    expect(await queue('outbox').depth()).toBe(1);
+
+    await drainAll();
+    expect(await queue('outbox').depth()).toBe(0);
+    const records = await eventBus().readAll(topic);
+    expect(records.map((r) => JSON.parse(r.value).event_id).sort()).toEqual(events.map((e) => e.event.event_id).sort());
+    expect(records.find((r) => r.key === 'order-1')?.headers.event_type).toBe('test.order.created');
+  });
+
+  it('compresses large envelopes so multi-megabyte payloads still fit', async () => {
+    const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.big.${randomUUID().slice(0, 6)}`;
+    const publisher = new EventPublisher({ bus: deadBus(), outbox: new Outbox(queue('outbox')), kafkaBudgetMs: 300 });
+    const line_items = Array.from({ length: 12000 }, (_, i) => ({ id: i, title: `Item ${i}`, sku: `SKU-${i % 50}`, price: '19.90' }));
+    expect(JSON.stringify(line_items).length).toBeGreaterThan(256 * 1024);
+    await publisher.publish(outgoing(topic, 1, { line_items }), { deadline: Date.now() + 3000 });
+    await drainAll();
+    const [record] = await eventBus().readAll(topic);
+    expect(JSON.parse(record!.value).payload_json.line_items).toHaveLength(12000);
+  });
+
+  it('leaves an undeliverable message for SQS to retry (and finally dead-letter)', async () => {
+    const sent = await queue('outbox').send('{"not":"an envelope"}', { encoding: 'json' });
+    const handler = await loadHandler(drainSpec);
+    const [message] = await queue('outbox').receive(1, 1000);
+    expect(message?.messageId).toBe(sent);
+    const response = (await handler(
+      { Records: [{ messageId: message!.messageId, body: message!.body, messageAttributes: { encoding: { stringValue: 'json' } }, attributes: {} }] },
+      { getRemainingTimeInMillis: () => 10_000 },
+    )) as { batchItemFailures: Array<{ itemIdentifier: string }> };
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: sent }]);
+    await queue('outbox').delete(message!.receiptHandle);
+  });
+
+  it('refuses to acknowledge when Kafka and the outbox both fail', async () => {
+    const missingQueue = new SqsQueue(`${process.env.IONFLUX_RESOURCE_PREFIX}-no-such-queue`, sqsClient());
+    const publisher = new EventPublisher({ bus: deadBus(), outbox: new Outbox(missingQueue), kafkaBudgetMs: 300 });
+    const attempt = publisher.publish(outgoing('ionflux.test.never', 1), { deadline: Date.now() + 3000 });
+    await expect(attempt).rejects.toBeInstanceOf(PublishFailedError);
+    await expect(attempt).rejects.toMatchObject({ status: 503 });
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * SecretResolver against Secrets Manager (moto) and the workspace directory (DynamoDB on moto): the
+ * workspace's own key when mapped, the platform key otherwise, refusals, clear errors, caching.
+ */
+import { SecretMappingRefusedError, SecretNotFoundError } from '../../shared/secrets/errors';
+import { platformSecretName } from '../../shared/secrets/names';
+import { SecretResolver } from '../../shared/secrets/secret-resolver';
+import type { SecretStore } from '../../shared/secrets/secret-store';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { secretResolver, secretStore } from '../../shared/runtime/secrets';
+import { workspaceDirectory } from '../../shared/runtime/workspaces';
+import { table } from '../../shared/runtime/storage';
+import { InvalidWorkspaceSettingsError } from '../../shared/workspaces/errors';
+import { WorkspaceDirectory } from '../../shared/workspaces/workspace-directory';
+import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
+import { storeSecret } from '../support/secrets';
+
+beforeAll(() => useLocalServices());
+afterAll(() => resetEnvironment());
+
+describe('SecretResolver (Secrets Manager on moto)', () => {
+  it('uses the platform key when the workspace maps nothing for the provider', async () => {
+    await storeSecret(platformSecretName(secretRoot(), 'openai'), { api_key: 'sk-platform-0001', base_url: 'http://127.0.0.1:9/v1' });
+    const credential = await secretResolver().resolve({ provider: 'openai', workspaceId: newWorkspaceId() });
+    expect(credential.source).toBe('platform');
+    expect(credential.secretName).toBe(`${secretRoot()}/platform/openai`);
+    expect(credential.require('api_key')).toBe('sk-platform-0001');
+    expect(credential.get('base_url')).toBe('http://127.0.0.1:9/v1');
+    expect(JSON.stringify(credential)).not.toContain('sk-platform-0001');
+  });
+
+  it('uses the workspace key when generic_secrets_config_json maps the label to its own secret', async () => {
+    const ws = newWorkspaceId();
+    const name = `${secretRoot()}/workspaces/${ws}/anthropic`;
+    await storeSecret(platformSecretName(secretRoot(), 'anthropic'), { api_key: 'sk-ant-platform-01' });
+    await storeSecret(name, 'sk-ant-workspace-plain-01');
+    await workspaceDirectory().putSettings(ws, { generic_secrets_config_json: JSON.stringify({ anthropic: name }) });
+    const credential = await secretResolver().resolve({ provider: 'anthropic', workspaceId: ws });
+    expect(credential.source).toBe('workspace');
+    expect(credential.secretName).toBe(name);
+    expect(credential.require('api_key')).toBe('sk-ant-workspace-plain-01');
+    // Another workspace without a mapping still gets the platform key.
+    expect((await secretResolver().resolve({ provider: 'anthropic', workspaceId: newWorkspaceId() })).source).toBe('platform');
+  });
+
+  it('refuses a mapping outside the workspace prefix when it is set, and when it is read', async () => {
+    const ws = newWorkspaceId();
+    for (const target of [
+      `${secretRoot()}/platform/openai`,
+      `${secretRoot()}/workspaces/${newWorkspaceId()}/openai`,
+      `${secretRoot()}/workspaces/${ws}/../other/openai`,
+      `${secretRoot()}/workspaces/${ws}/`,
+      'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    ]) {
+      await expect(workspaceDirectory().putSettings(ws, { generic_secrets_config_json: { openai: target } })).rejects.toBeInstanceOf(
+        InvalidWorkspaceSettingsError,
+      );
+    }
+    // A record written around the API (an older version, a manual edit) is refused at resolve time too.
+    const other = `${secretRoot()}/workspaces/someone_else/openai`;
+    await table('workspaces').put({ pk: ws, record: { workspace_id: ws, settings: { generic_secrets_config_json: { openai: other } }, updated_at: '' } });
+    const fresh = new SecretResolver({
+      store: secretStore(),
+      workspaces: new WorkspaceDirectory(table('workspaces'), { secretRoot: secretRoot() }),
+      secretRoot: secretRoot(),
+      ttlMs: 60_000,
+    });
+    const refusal = fresh.resolve({ provider: 'openai', workspaceId: ws });
+    await expect(refusal).rejects.toBeInstanceOf(SecretMappingRefusedError);
+    await expect(refusal).rejects.toThrow(/outside its own prefix/);
+  });
+
+  it('names the missing secret or field instead of failing obscurely', async () => {
+    const missing = `${secretRoot()}/workspaces/${newWorkspaceId()}/never-created`;
+    await expect(secretResolver().require(missing)).rejects.toThrow(`secret ${missing} is not configured`);
+    await storeSecret(platformSecretName(secretRoot(), 'pinecone'), '{}');
+    const credential = await secretResolver().platform('pinecone');
+    let error: unknown;
+    try {
+      credential.require('api_key');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect((error as Error).message).toContain(`${secretRoot()}/platform/pinecone`);
+    expect((error as Error).message).toContain('"api_key"');
+    await expect(secretResolver().resolve({ provider: 'openai', workspaceId: 'bad id' })).rejects.toThrow(/workspace_id/);
+  });
+
+  it('caches values per execution environment for the TTL and forgets misses at once', async () => {
+    let reads = 0;
+    const counting: SecretStore = {
+      get: (name) => {
+        reads++;
+        return secretStore().get(name);
+      },
+      put: (n, v) => secretStore().put(n, v),
+      list: (p) => secretStore().list(p),
+    };
+    let clock = 0;
+    const resolver = new SecretResolver({ store: counting, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 1000, clock: () => clock });
+    const name = platformSecretName(secretRoot(), 'deepseek');
+    await secretStore().put(name, '{}');
+    resolver.invalidate(name);
+    reads = 0;
+    await expect(resolver.require(`${name}-missing`)).rejects.toBeInstanceOf(SecretNotFoundError);
+    await expect(resolver.require(`${name}-missing`)).rejects.toBeInstanceOf(SecretNotFoundError);
+    expect(reads).toBe(2);
+    reads = 0;
+    await storeSecret(name, { api_key: 'sk-deepseek-first-1' });
+    expect((await resolver.platform('deepseek')).require('api_key')).toBe('sk-deepseek-first-1');
+    await Promise.all([resolver.platform('deepseek'), resolver.platform('deepseek')]);
+    expect(reads).toBe(1);
+    await storeSecret(name, { api_key: 'sk-deepseek-second' });
+    expect((await resolver.platform('deepseek')).require('api_key')).toBe('sk-deepseek-first-1');
+    clock += 1001;
+    expect((await resolver.platform('deepseek')).require('api_key')).toBe('sk-deepseek-second');
+    expect(reads).toBe(2);
+    resolver.invalidate(name);
+    await resolver.platform('deepseek');
+    expect(reads).toBe(3);
+  });
+});

@@ -1,0 +1,26 @@
+/** Per-test-file environment control on top of setup-env.ts. */
+import { config } from '../../shared/config/env';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { provisionAll } from '../../local/provision';
+
+/** Switch this file to the embedded backends (no moto, no Kafka) under its own IONFLUX_HOME. */
+export async function useEmbedded(): Promise<void> {
+  delete process.env.AWS_ENDPOINT_URL;
+  delete process.env.KAFKA_BROKERS;
+  await resetEnvironment();
+}
+
+/** Real moto + Kafka with this file's own tables and queues. */
+export async function useLocalServices(): Promise<void> {
+  process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
+  process.env.KAFKA_BROKERS = '127.0.0.1:9092';
+  await resetEnvironment();
+  await provisionAll();
+}
+
+export const testId = () => process.env.IONFLUX_TEST_ID ?? 'test';
+export const secretRoot = () => config().secretRoot;
+
+/** A unique, valid workspace id for one scenario. */
+let counter = 0;
+export const newWorkspaceId = (label = 'ws') => `${label}_${testId()}_${++counter}`;

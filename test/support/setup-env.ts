@@ -1,0 +1,46 @@
+/**
+ * Runs before each test file: point the code at the real local services (moto, Kafka), give the file
+ * its own resource prefix, secret root and IONFLUX_HOME so files running in parallel never share state,
+ * and capture everything the code logs into .test-output/logs (scanned for secret values afterwards).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { logsDir } from './paths';
+
+const id = `t${randomBytes(4).toString('hex')}`;
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  IONFLUX_RESOURCE_PREFIX: id,
+  IONFLUX_SECRET_ROOT: `${id}/ionflux`,
+  IONFLUX_HOME: fs.mkdtempSync(path.join(os.tmpdir(), `ionflux-${id}-`)),
+  IONFLUX_TEST_ID: id,
+  KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'DEBUG',
+});
+delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+delete process.env.KAFKA_CLUSTER_ARN;
+
+// Capture the process's output (the structured logger writes straight to stdout/stderr) once per worker.
+const marker = Symbol.for('ionflux.test.capture');
+const streams = [process.stdout, process.stderr] as Array<NodeJS.WriteStream & { [marker]?: boolean }>;
+fs.mkdirSync(logsDir, { recursive: true });
+const logFile = path.join(logsDir, `worker-${process.env.JEST_WORKER_ID ?? '1'}-${process.pid}.log`);
+for (const stream of streams) {
+  if (stream[marker]) continue;
+  stream[marker] = true;
+  const original = stream.write.bind(stream);
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    fs.appendFileSync(logFile, typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+    // In a jest worker (a forked child) the output is only ours; in-band it is also jest's reporter's.
+    if (process.env.IONFLUX_TEST_VERBOSE || !process.send) return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
