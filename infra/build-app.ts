@@ -23,7 +23,7 @@ export function buildApp(app: App, options: { nag?: boolean; acknowledge?: boole
   const settings = readSettings(app.node);
   const platform = new PlatformStack(app, `Ionflux-${settings.stage}-Platform`, settings);
   const functions = new FunctionsStack(app, `Ionflux-${settings.stage}-Functions`, settings, platform.resources);
-  functions.addDependency(platform);
+  functions.addStackDependency(platform);
   const acknowledgements = options.acknowledge === false ? [] : acknowledgeFindings({ platform, functions });
   if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { platform, functions, acknowledgements };

@@ -21,7 +21,7 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
       reason: 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
     });
   }
-  const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason });
+  const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions-IAM5[${finding}]`, reason });
   iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');

@@ -14,6 +14,10 @@ if (major < 24) {
   env.PATH = `${bin}${path.delimiter}${env.PATH}`;
 }
 env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${env.PATH}`;
+// kafkajs 2.2.4 schedules a negative timeout on Node ≥ 23, which only prints a warning.
+if (!(env.NODE_OPTIONS ?? '').includes('TimeoutNegativeWarning')) {
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --disable-warning=TimeoutNegativeWarning`.trim();
+}
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
   console.error('usage: node scripts/with-node24.cjs <command> [args...]');

@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
 import { logger } from '../observability/logger';
-import { decodeHeaders, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
+import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
 import { type PlatformEvent, validatePlatformEvent } from './platform-event';
 
 export interface ConsumedEvent {
@@ -63,7 +63,7 @@ export async function consumeBatch(
       const ordered = [...records].sort((a, b) => a.offset - b.offset);
       for (const record of ordered) {
         if (Date.now() >= context.deadline) {
-          failures.push({ itemIdentifier: { partition: record.partition, offset: record.offset } });
+          failures.push({ itemIdentifier: itemIdentifier(record) });
           return;
         }
         let consumed: ConsumedEvent;
@@ -89,7 +89,7 @@ export async function consumeBatch(
             event_id: consumed.event.event_id,
             error: errorMessage(error),
           });
-          failures.push({ itemIdentifier: { partition: record.partition, offset: record.offset } });
+          failures.push({ itemIdentifier: itemIdentifier(record) });
           return;
         }
       }

@@ -21,9 +21,19 @@ export interface MskEvent {
   records: Record<string, MskRecord[]>;
 }
 
+/**
+ * A failed record in a Kafka partial batch response: `partition` is the "<topic>-<partition>" key of
+ * `event.records`, `offset` the record's offset (a flat string identifier makes Lambda retry the
+ * whole batch). Lambda resumes that partition from the lowest failed offset.
+ */
 export interface KafkaBatchItemFailure {
-  itemIdentifier: { partition: number; offset: number };
+  itemIdentifier: { partition: string; offset: number };
 }
+
+export const itemIdentifier = (record: Pick<MskRecord, 'topic' | 'partition' | 'offset'>): KafkaBatchItemFailure['itemIdentifier'] => ({
+  partition: `${record.topic}-${record.partition}`,
+  offset: record.offset,
+});
 
 export interface KafkaBatchResponse {
   batchItemFailures: KafkaBatchItemFailure[];
@@ -72,13 +82,15 @@ export function failedOffsets(response: unknown, event: MskEvent): Map<string, n
   const items = (response as Partial<KafkaBatchResponse> | undefined)?.batchItemFailures;
   if (!Array.isArray(items)) return failures;
   for (const item of items) {
-    const id = item?.itemIdentifier as { partition?: number; offset?: number } | undefined;
-    if (typeof id?.partition !== 'number' || typeof id.offset !== 'number') continue;
-    for (const [key, records] of Object.entries(event.records)) {
-      if (records.some((r) => r.partition === id.partition && r.offset === id.offset)) {
-        failures.set(key, Math.min(failures.get(key) ?? Number.MAX_SAFE_INTEGER, id.offset));
-      }
+    const id = item?.itemIdentifier as { partition?: unknown; offset?: unknown } | undefined;
+    const key = typeof id?.partition === 'string' ? id.partition : undefined;
+    const records = key ? event.records[key] : undefined;
+    if (!key || !records || typeof id?.offset !== 'number' || !records.some((r) => r.offset === id.offset)) {
+      // What Lambda does with an identifier it cannot match: the whole batch is retried.
+      for (const [k, list] of Object.entries(event.records)) failures.set(k, Math.min(...list.map((r) => r.offset)));
+      return failures;
     }
+    failures.set(key, Math.min(failures.get(key) ?? Number.MAX_SAFE_INTEGER, id.offset));
   }
   return failures;
 }

@@ -1,0 +1,103 @@
+/** The important properties of the synthesized templates (aws-cdk-lib/assertions). */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { functions } from '../../functions/manifest';
+import { isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
+import { tableNames } from '../../shared/config/resources';
+import { platformProviders } from '../../shared/secrets/names';
+import { buildTestApp } from './build';
+
+const { built } = buildTestApp();
+const platform = Template.fromStack(built.platform);
+const fns = Template.fromStack(built.functions);
+
+describe('CDK app', () => {
+  it('creates one Lambda per manifest entry, Node 24 on arm64 with tracing and source maps', () => {
+    const lambdas = fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: Match.anyValue() } } } });
+    expect(Object.keys(lambdas)).toHaveLength(functions.length);
+    for (const resource of Object.values(lambdas)) {
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: expect.objectContaining({ IONFLUX_BACKEND: 'aws', NODE_OPTIONS: expect.stringContaining('--enable-source-maps') }) },
+      });
+    }
+    const ids = Object.values(lambdas).map((r) => r.Properties.Environment.Variables.IONFLUX_FUNCTION_ID).sort();
+    expect(ids).toEqual(functions.map((f) => f.id).sort());
+  });
+
+  it('puts internal routes behind IAM and leaves webhook/OAuth routes to the handler', () => {
+    const routes = fns.findResources('AWS::ApiGatewayV2::Route');
+    const byKey = Object.fromEntries(Object.values(routes).map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? 'NONE']));
+    for (const spec of functions.filter((f) => isHttp(f.trigger))) {
+      const { method, path, auth } = (spec.trigger as { http: { method: string; path: string; auth: string } }).http;
+      expect(byKey[`${method} ${path}`]).toBe(auth === 'iam' ? 'AWS_IAM' : 'NONE');
+    }
+    expect(Object.keys(routes)).toHaveLength(functions.filter((f) => isHttp(f.trigger)).length);
+  });
+
+  it('logs API access and throttles the stage', () => {
+    fns.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+  });
+
+  it('runs Kafka on MSK Serverless with IAM authentication only', () => {
+    platform.resourceCountIs('AWS::MSK::ServerlessCluster', 1);
+    platform.hasResourceProperties('AWS::MSK::ServerlessCluster', { ClientAuthentication: { Sasl: { Iam: { Enabled: true } } } });
+  });
+
+  it('encrypts and protects every table with PITR, and expires dedup records by TTL', () => {
+    platform.resourceCountIs('AWS::DynamoDB::Table', tableNames.length);
+    for (const table of Object.values(platform.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        DeletionProtectionEnabled: true,
+      });
+    }
+    platform.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'ionflux-webhook-dedup',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
+  it('gives the outbox an encrypted dead-letter queue', () => {
+    const queues = platform.findResources('AWS::SQS::Queue');
+    const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'ionflux-outbox-dlq');
+    expect(dlq).toBeDefined();
+    platform.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'ionflux-outbox',
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: 5 },
+    });
+  });
+
+  it('creates every platform secret, empty, under ionflux/platform/', () => {
+    for (const provider of platformProviders) {
+      platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `ionflux/platform/${provider}`, SecretString: '{}' });
+    }
+  });
+
+  it('wires every non-HTTP trigger from the manifest', () => {
+    const sqs = functions.filter((f) => isSqs(f.trigger)).length;
+    const kafka = functions.filter((f) => isKafka(f.trigger)).reduce((n, f) => n + (f.trigger as { kafka: { topics: string[] } }).kafka.topics.length, 0);
+    const mappings = Object.values(fns.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings.filter((m) => m.Properties.Topics)).toHaveLength(kafka);
+    expect(mappings.filter((m) => !m.Properties.Topics)).toHaveLength(sqs);
+    for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(Object.keys(fns.findResources('AWS::Events::Rule'))).toHaveLength(functions.filter((f) => isSchedule(f.trigger)).length);
+  });
+
+  it('attaches only Kafka publishers to the VPC, and lets them reach the cluster', () => {
+    const lambdas = Object.values(fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: Match.anyValue() } } } }));
+    for (const lambda of lambdas) {
+      const spec = functions.find((f) => f.id === lambda.Properties.Environment.Variables.IONFLUX_FUNCTION_ID)!;
+      expect(Boolean(lambda.Properties.VpcConfig)).toBe(spec.needs.includes('kafka'));
+      expect(Boolean(lambda.Properties.Environment.Variables.KAFKA_CLUSTER_ARN)).toBe(spec.needs.includes('kafka'));
+    }
+    platform.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 9098, ToPort: 9098, IpProtocol: 'tcp' });
+  });
+});

@@ -1,0 +1,93 @@
+/** The operator CLI as an operator runs it (`npx ionflux …`, a child process), on embedded state and on Kafka + moto. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { createPlatformEvent } from '../../shared/events/platform-event';
+import { EventPublisher } from '../../shared/events/publisher';
+import { eventBus } from '../../shared/runtime/events';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { useLocalServices } from '../support/environment';
+import { projectRoot } from '../support/paths';
+import { recordSecretValue } from '../support/secrets';
+
+const run = promisify(execFile);
+const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
+
+async function ionflux(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, cwd: projectRoot });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+afterAll(() => resetEnvironment());
+
+describe('ionflux CLI on the embedded state folder', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-home-'));
+  const env = { IONFLUX_HOME: home, AWS_ENDPOINT_URL: undefined, KAFKA_BROKERS: undefined, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux' };
+
+  it('stores secrets without ever printing values, and lists names only', async () => {
+    recordSecretValue('sk-cli-embedded-0001');
+    const set = await ionflux(['secrets', 'set', 'ionflux/platform/openai', '{"api_key":"sk-cli-embedded-0001"}'], env);
+    expect(set).toMatchObject({ code: 0 });
+    expect(set.stdout).toContain('stored ionflux/platform/openai');
+    expect(set.stdout + set.stderr).not.toContain('sk-cli-embedded-0001');
+    const list = await ionflux(['secrets', 'list'], env);
+    expect(list.stdout.trim().split('\n')).toEqual(['ionflux/platform/openai']);
+    const stored = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8'));
+    expect(JSON.parse(stored['ionflux/platform/openai'])).toEqual({ api_key: 'sk-cli-embedded-0001' });
+    expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o077).toBe(0);
+  }, 60_000);
+
+  it('sets workspace mappings and refuses ones outside the workspace prefix', async () => {
+    const ok = await ionflux(['workspaces', 'set', 'acme', '--secrets-config', '{"openai":"ionflux/workspaces/acme/openai"}'], env);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).settings.generic_secrets_config_json.openai).toBe('ionflux/workspaces/acme/openai');
+    const refused = await ionflux(['workspaces', 'set', 'acme', '--secrets-config', '{"openai":"ionflux/platform/openai"}'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('outside this workspace');
+    const usage = await ionflux(['workspaces', 'set', 'acme'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("usage: ionflux workspaces set <workspace_id> --secrets-config '<json>'");
+  }, 60_000);
+
+  it('reads the embedded event log as one JSON line per event', async () => {
+    const topicFile = path.join(home, 'topics', 'ionflux.platform.user_activity.jsonl');
+    fs.mkdirSync(path.dirname(topicFile), { recursive: true });
+    const event = createPlatformEvent({ idParts: ['cli'], eventType: 'platform.user.signed_in', workspaceId: 'acme', source: 'test', payload: { user: 1 } });
+    fs.writeFileSync(topicFile, `${JSON.stringify({ timestamp: Date.now(), key: 'u1', headers: {}, value: event, value_encoding: 'json' })}\n`);
+    const read = await ionflux(['events', 'read', 'ionflux.platform.user_activity', '--json'], env);
+    expect(read.code).toBe(0);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([event]);
+    const unknown = await ionflux(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+  }, 60_000);
+});
+
+describe('ionflux CLI on Kafka and moto', () => {
+  beforeAll(() => useLocalServices());
+
+  it('reads every PlatformEvent of a Kafka topic, then exits', async () => {
+    const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.cli_${randomUUID().slice(0, 6)}`;
+    const events = [1, 2, 3].map((i) => createPlatformEvent({ idParts: ['cli-kafka', String(i)], eventType: 'test.cli.read', workspaceId: 'acme', source: 'test', payload: { i } }));
+    await new EventPublisher({ bus: eventBus() }).publish(events.map((event, i) => ({ topic, key: `k${i}`, event })), { deadline: Date.now() + 10_000 });
+    const read = await ionflux(['events', 'read', topic, '--json'], {});
+    expect(read.code).toBe(0);
+    const got = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(got.map((e) => e.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
+  }, 60_000);
+
+  it('stores secrets in Secrets Manager (moto)', async () => {
+    recordSecretValue('sk-cli-moto-00000001');
+    const name = `${process.env.IONFLUX_SECRET_ROOT}/platform/cli-check`;
+    expect((await ionflux(['secrets', 'set', name, 'sk-cli-moto-00000001'], {})).stdout).toContain('Secrets Manager');
+    expect((await ionflux(['secrets', 'list', '--prefix', `${process.env.IONFLUX_SECRET_ROOT}/platform/cli`], {})).stdout.trim()).toBe(name);
+  }, 60_000);
+});

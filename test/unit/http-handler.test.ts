@@ -1,0 +1,67 @@
+/** The shared HTTP stack: error bodies, 413 before work, unexpected errors hidden behind a request id. */
+import { HttpError } from '../../shared/http/errors';
+import { httpHandler } from '../../shared/http/handler';
+import { json } from '../../shared/http/response';
+import { invokeHttp } from '../support/http';
+
+describe('httpHandler', () => {
+  it('gives the domain function raw body bytes, lower-cased headers, params and a deadline', async () => {
+    let seen: unknown;
+    const handler = httpHandler(async (request) => {
+      seen = { body: request.rawBody, headers: request.headers, query: request.query, deadline: request.deadline - Date.now() };
+      return json(201, { ok: true });
+    });
+    const body = Buffer.from([0xff, 0x00, 0x7b]);
+    const result = await invokeHttp(handler, {
+      method: 'POST',
+      rawPath: '/x',
+      rawQueryString: 'a=1&a=2&b=3',
+      headers: { 'X-Mixed-Case': 'v', 'content-type': 'application/octet-stream' },
+      body,
+    });
+    expect(result.status).toBe(201);
+    const s = seen as { body: Buffer; headers: Record<string, string>; query: Record<string, string>; deadline: number };
+    expect(s.body.equals(body)).toBe(true);
+    expect(s.headers['x-mixed-case']).toBe('v');
+    expect(s.query).toEqual({ a: '1,2', b: '3' });
+    expect(s.deadline).toBeGreaterThan(5000);
+  });
+
+  it('maps our errors to their status and body, and hides unexpected ones', async () => {
+    const refused = await invokeHttp(
+      httpHandler(async () => {
+        throw new HttpError(409, 'conflict_here', 'that clashes', { details: { id: 1 }, headers: { 'retry-after': '3' } });
+      }),
+      { method: 'GET', rawPath: '/' },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.headers['retry-after']).toBe('3');
+    expect(refused.json).toEqual({ error: { code: 'conflict_here', message: 'that clashes', request_id: expect.any(String), details: { id: 1 } } });
+
+    const crashed = await invokeHttp(
+      httpHandler(async () => {
+        throw new Error('database password is hunter2');
+      }),
+      { method: 'GET', rawPath: '/' },
+    );
+    expect(crashed.status).toBe(500);
+    expect(crashed.json.error.code).toBe('internal_error');
+    expect(crashed.text).not.toContain('hunter2');
+  });
+
+  it('refuses bodies over the limit with 413 before the function runs', async () => {
+    let ran = false;
+    const handler = httpHandler(
+      async () => {
+        ran = true;
+        return json(200, {});
+      },
+      { maxBodyBytes: 1000 },
+    );
+    const result = await invokeHttp(handler, { method: 'POST', rawPath: '/', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1001) });
+    expect(result.status).toBe(413);
+    expect(result.json.error.details).toEqual({ limit_bytes: 1000, actual_bytes: 1001 });
+    expect(ran).toBe(false);
+    expect(() => httpHandler(async () => json(200, {}), { maxBodyBytes: -1 })).toThrow(/maxBytes/);
+  });
+});
