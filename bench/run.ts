@@ -1,0 +1,22 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark (not a test). Each prints a table and writes JSON under
+ * bench/results/. Benchmarks compare ratios measured in one run: absolute numbers on shared machines are noisy.
+ */
+const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  bundles: () => import('./bundles'),
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const load = name ? benchmarks[name] : undefined;
+  if (!load) {
+    console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [options]`);
+    process.exit(2);
+  }
+  await (await load()).run(args);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
