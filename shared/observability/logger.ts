@@ -2,18 +2,42 @@
  * The structured JSON logger (Powertools). One per execution environment. Values under sensitive keys
  * (authorization, api keys, secrets, tokens, signatures) are replaced before anything is written, as a
  * second line of defence: code logs secret *names*, never values.
+ * IONFLUX_LOG_FILE sends the lines to a file instead of stdout (the test suite scans that file).
  */
+import fs from 'node:fs';
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 
-const SENSITIVE_KEY = /^(authorization|cookie|set-cookie|password|signature|hmac|x-api-key|api[_-]?key|client[_-]?secret|.*[_-]secret|secret|.*[_-]token|token|x-shopify-hmac-sha256|x-hub-signature-256|tiktok-signature|x-twilio-email-event-webhook-signature)$/i;
+const SENSITIVE_KEY =
+  /^(authorization|cookie|set-cookie|password|signature|hmac|x-api-key|api[_-]?key|client[_-]?secret|.*[_-]secret|secret|.*[_-]token|token|x-shopify-hmac-sha256|x-hub-signature-256|tiktok-signature|x-twilio-email-event-webhook-signature)$/i;
 
 export const redact = (key: string, value: unknown): unknown =>
   SENSITIVE_KEY.test(key) && (typeof value === 'string' || typeof value === 'number') ? '[redacted]' : value;
 
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? process.env.IONFLUX_FUNCTION_ID ?? 'ionflux',
-  jsonReplacerFn: (key: string, value: unknown) => redact(key, value),
-});
+const logFile = process.env.IONFLUX_LOG_FILE;
+const fileConsole = logFile
+  ? new Console({
+      stdout: new Writable({
+        write(chunk, _encoding, callback) {
+          fs.appendFileSync(logFile, chunk as Buffer);
+          callback();
+        },
+      }),
+    })
+  : undefined;
+
+function toFile<T extends Logger>(instance: T): T {
+  if (fileConsole) (instance as unknown as { console: Console }).console = fileConsole;
+  return instance;
+}
+
+export const logger = toFile(
+  new Logger({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? process.env.IONFLUX_FUNCTION_ID ?? 'ionflux',
+    jsonReplacerFn: (key: string, value: unknown) => redact(key, value),
+  }),
+);
 
 /** A child logger for one module, so each line says where it came from. */
-export const moduleLogger = (module: string) => logger.createChild({ persistentKeys: { module } });
+export const moduleLogger = (module: string) => toFile(logger.createChild({ persistentKeys: { module } }));

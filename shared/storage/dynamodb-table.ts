@@ -7,6 +7,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError, StorageError } from './errors';
@@ -20,6 +21,8 @@ import {
   type TableKey,
   TTL_ATTRIBUTE,
   type UpdateSpec,
+  type WriteOp,
+  assertDistinctItems,
 } from './table';
 
 interface Expression {
@@ -120,8 +123,7 @@ export class DynamoDbTable implements Table {
     );
   }
 
-  async update(key: TableKey, update: UpdateSpec, options: { condition?: Condition } = {}): Promise<TableItem> {
-    const expr: Expression = { names: {}, values: {}, next: 0 };
+  private updateExpression(update: UpdateSpec, expr: Expression): string {
     const clauses: string[] = [];
     const set = Object.entries(update.set ?? {}).filter(([, v]) => v !== undefined);
     if (set.length) clauses.push(`SET ${set.map(([k, v]) => `${name(expr, k)} = ${value(expr, v)}`).join(', ')}`);
@@ -129,13 +131,19 @@ export class DynamoDbTable implements Table {
     if (add.length) clauses.push(`ADD ${add.map(([k, v]) => `${name(expr, k)} ${value(expr, v)}`).join(', ')}`);
     if (update.remove?.length) clauses.push(`REMOVE ${update.remove.map((k) => name(expr, k)).join(', ')}`);
     if (!clauses.length) throw new Error('update needs at least one of set, add or remove');
+    return clauses.join(' ');
+  }
+
+  async update(key: TableKey, update: UpdateSpec, options: { condition?: Condition } = {}): Promise<TableItem> {
+    const expr: Expression = { names: {}, values: {}, next: 0 };
+    const UpdateExpression = this.updateExpression(update, expr);
     const condition = this.conditionParams(options.condition, expr);
     const out = await this.run('update', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.name,
           Key: this.key(key),
-          UpdateExpression: clauses.join(' '),
+          UpdateExpression,
           ReturnValues: 'ALL_NEW',
           ...condition,
           ...DynamoDbTable.withExpression(expr),
@@ -143,6 +151,37 @@ export class DynamoDbTable implements Table {
       ),
     );
     return out.Attributes as TableItem;
+  }
+
+  async transactWrite(ops: WriteOp[]): Promise<void> {
+    assertDistinctItems(this.name, ops);
+    const items = ops.map((op) => {
+      const expr: Expression = { names: {}, values: {}, next: 0 };
+      if ('put' in op) {
+        const condition = this.conditionParams(op.condition, expr);
+        return { Put: { TableName: this.name, Item: op.put, ...condition, ...DynamoDbTable.withExpression(expr) } };
+      }
+      if ('update' in op) {
+        const UpdateExpression = this.updateExpression(op.spec, expr);
+        const condition = this.conditionParams(op.condition, expr);
+        return { Update: { TableName: this.name, Key: this.key(op.update), UpdateExpression, ...condition, ...DynamoDbTable.withExpression(expr) } };
+      }
+      if ('delete' in op) {
+        const condition = this.conditionParams(op.condition, expr);
+        return { Delete: { TableName: this.name, Key: this.key(op.delete), ...condition, ...DynamoDbTable.withExpression(expr) } };
+      }
+      const condition = this.conditionParams(op.condition, expr) as { ConditionExpression: string };
+      return { ConditionCheck: { TableName: this.name, Key: this.key(op.check), ...condition, ...DynamoDbTable.withExpression(expr) } };
+    });
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      if ((error as { name?: string }).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw new ConditionFailedError(this.name, error);
+      }
+      throw new StorageError(this.name, 'transactWrite', error);
+    }
   }
 
   async delete(key: TableKey, options: { condition?: Condition } = {}): Promise<void> {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ConditionFailedError } from './errors';
-import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec } from './table';
+import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec, type WriteOp, assertDistinctItems } from './table';
 
 const databases = new Map<string, DatabaseSync>();
 
@@ -84,16 +84,37 @@ export class SqliteTable implements Table {
     });
   }
 
+  private applyUpdate(key: TableKey, update: UpdateSpec, condition: Condition | undefined): TableItem {
+    const existing = this.read(key);
+    this.check(condition, existing);
+    const next: TableItem = { ...(existing ?? {}), pk: key.pk, ...(key.sk !== undefined ? { sk: key.sk } : {}) };
+    for (const [attr, value] of Object.entries(update.set ?? {})) if (value !== undefined) next[attr] = JSON.parse(JSON.stringify(value));
+    for (const [attr, by] of Object.entries(update.add ?? {})) next[attr] = (typeof next[attr] === 'number' ? (next[attr] as number) : 0) + by;
+    for (const attr of update.remove ?? []) delete next[attr];
+    this.write(next);
+    return next;
+  }
+
   async update(key: TableKey, update: UpdateSpec, options: { condition?: Condition } = {}): Promise<TableItem> {
-    return this.transaction(() => {
-      const existing = this.read(key);
-      this.check(options.condition, existing);
-      const next: TableItem = { ...(existing ?? {}), pk: key.pk, ...(key.sk !== undefined ? { sk: key.sk } : {}) };
-      for (const [attr, value] of Object.entries(update.set ?? {})) if (value !== undefined) next[attr] = JSON.parse(JSON.stringify(value));
-      for (const [attr, by] of Object.entries(update.add ?? {})) next[attr] = (typeof next[attr] === 'number' ? (next[attr] as number) : 0) + by;
-      for (const attr of update.remove ?? []) delete next[attr];
-      this.write(next);
-      return next;
+    return this.transaction(() => this.applyUpdate(key, update, options.condition));
+  }
+
+  async transactWrite(ops: WriteOp[]): Promise<void> {
+    assertDistinctItems(this.name, ops);
+    this.transaction(() => {
+      for (const op of ops) {
+        if ('put' in op) {
+          this.check(op.condition, this.read(op.put));
+          this.write(JSON.parse(JSON.stringify(op.put)) as TableItem);
+        } else if ('update' in op) {
+          this.applyUpdate(op.update, op.spec, op.condition);
+        } else if ('delete' in op) {
+          this.check(op.condition, this.read(op.delete));
+          this.db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND sk = ?`).run(op.delete.pk, op.delete.sk ?? '');
+        } else {
+          this.check(op.condition, this.read(op.check));
+        }
+      }
     });
   }
 

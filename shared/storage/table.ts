@@ -43,6 +43,26 @@ export interface QueryOptions {
   descending?: boolean;
 }
 
+/** One write of an all-or-nothing transaction on one table. */
+export type WriteOp =
+  | { put: TableItem; condition?: Condition }
+  | { update: TableKey; spec: UpdateSpec; condition?: Condition }
+  | { delete: TableKey; condition?: Condition }
+  | { check: TableKey; condition: Condition };
+
+const opKey = (op: WriteOp): TableKey => ('put' in op ? op.put : 'update' in op ? op.update : 'delete' in op ? op.delete : op.check);
+
+/** DynamoDB's rule, enforced for every implementation: a transaction touches each item at most once. */
+export function assertDistinctItems(table: string, ops: WriteOp[]): void {
+  const seen = new Set<string>();
+  for (const op of ops) {
+    const { pk, sk } = opKey(op);
+    const id = `${pk}\u0000${sk ?? ''}`;
+    if (seen.has(id)) throw new Error(`transaction on ${table} touches item ${pk}${sk ? `/${sk}` : ''} more than once`);
+    seen.add(id);
+  }
+}
+
 export interface Table {
   readonly name: string;
   get(key: TableKey): Promise<TableItem | undefined>;
@@ -55,6 +75,8 @@ export interface Table {
   query(pk: string, options?: QueryOptions): Promise<TableItem[]>;
   /** Every live item (operator listings; not for request paths). */
   scan(options?: { limit?: number }): Promise<TableItem[]>;
+  /** All writes happen or none does; ConditionFailedError when any condition does not hold. */
+  transactWrite(ops: WriteOp[]): Promise<void>;
 }
 
 export const TTL_ATTRIBUTE = 'expires_at';

@@ -85,6 +85,27 @@ describe.each(backends)('Table contract on %s', (_label, make) => {
     expect(item.label).toBeUndefined();
   });
 
+  it('writes transactions all or nothing', async () => {
+    await table.transactWrite([
+      { put: { pk: 'tx-marker' }, condition: when.absent() },
+      { update: { pk: 'tx-total' }, spec: { add: { n: 1 } } },
+    ]);
+    await expect(
+      table.transactWrite([
+        { put: { pk: 'tx-marker' }, condition: when.absent() },
+        { update: { pk: 'tx-total' }, spec: { add: { n: 1 } } },
+      ]),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+    expect((await table.get({ pk: 'tx-total' }))?.n).toBe(1);
+    await table.transactWrite([{ check: { pk: 'tx-total' }, condition: when.equals('n', 1) }, { delete: { pk: 'tx-marker' } }]);
+    expect(await table.get({ pk: 'tx-marker' })).toBeUndefined();
+    await expect(table.transactWrite([{ check: { pk: 'tx-total' }, condition: when.absent() }, { put: { pk: 'tx-other' } }])).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
+    expect(await table.get({ pk: 'tx-other' })).toBeUndefined();
+    await expect(table.transactWrite([{ put: { pk: 'x' } }, { delete: { pk: 'x' } }])).rejects.toThrow(/more than once/);
+  });
+
   it('queries a partition by sort-key prefix, in order', async () => {
     for (const sk of ['2026-01-02#b', '2026-01-01#a', '2026-02-01#c', 'other']) await sorted.put({ pk: 'p', sk, v: sk });
     await sorted.put({ pk: 'q', sk: '2026-01-01#z' });

@@ -1,7 +1,7 @@
 /**
  * Runs before each test file: point the code at the real local services (moto, Kafka), give the file
  * its own resource prefix, secret root and IONFLUX_HOME so files running in parallel never share state,
- * and capture everything the code logs into .test-output/logs (scanned for secret values afterwards).
+ * and send everything the code logs to .test-output/logs (scanned for secret values afterwards).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,21 +26,6 @@ Object.assign(process.env, {
 delete process.env.AWS_LAMBDA_FUNCTION_NAME;
 delete process.env.KAFKA_CLUSTER_ARN;
 
-// Capture the process's output (the structured logger writes straight to stdout/stderr) once per worker.
-const marker = Symbol.for('ionflux.test.capture');
-const streams = [process.stdout, process.stderr] as Array<NodeJS.WriteStream & { [marker]?: boolean }>;
+// Everything the code logs goes to a file per worker (scanned for secret values after the run).
 fs.mkdirSync(logsDir, { recursive: true });
-const logFile = path.join(logsDir, `worker-${process.env.JEST_WORKER_ID ?? '1'}-${process.pid}.log`);
-for (const stream of streams) {
-  if (stream[marker]) continue;
-  stream[marker] = true;
-  const original = stream.write.bind(stream);
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    fs.appendFileSync(logFile, typeof chunk === 'string' ? chunk : Buffer.from(chunk));
-    // In a jest worker (a forked child) the output is only ours; in-band it is also jest's reporter's.
-    if (process.env.IONFLUX_TEST_VERBOSE || !process.send) return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof stream.write;
-}
+process.env.IONFLUX_LOG_FILE = path.join(logsDir, `worker-${process.env.JEST_WORKER_ID ?? '1'}-${process.pid}.log`);
