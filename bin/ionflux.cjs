@@ -7,6 +7,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const env = { ...process.env };
+// The CLI prints results on stdout; only warnings and errors of the code it runs are logged.
+env.POWERTOOLS_LOG_LEVEL = env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
 if (Number(process.versions.node.split('.')[0]) < 24) {
   const bin = execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   env.PATH = `${bin}${path.delimiter}${env.PATH}`;

@@ -1,7 +1,23 @@
 import type { Command } from './command';
+import { connectionsAdd, connectionsList } from './commands/connections';
 import { eventsRead, eventsTail } from './commands/events';
+import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsList, secretsSet } from './commands/secrets';
+import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
-export const commands: Command[] = [secretsSet, secretsList, workspacesSet, workspacesGet, eventsRead, eventsTail, run];
+export const commands: Command[] = [
+  secretsSet,
+  secretsList,
+  workspacesSet,
+  workspacesGet,
+  connectionsAdd,
+  connectionsList,
+  webhookSend,
+  eventsRead,
+  eventsTail,
+  parkedList,
+  parkedReplay,
+  run,
+];

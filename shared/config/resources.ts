@@ -15,7 +15,7 @@ export const tables = {
   connections: { sortKey: false, ttl: false, purpose: 'Which workspace owns which external account (Shopify shop, TikTok open_id, WhatsApp phone number id).' },
   'webhook-dedup': { sortKey: false, ttl: true, purpose: 'One record per accepted upstream delivery, kept longer than any provider retry window.' },
   'parked-webhooks': { sortKey: true, ttl: false, purpose: 'Verified webhooks for accounts no workspace owns yet, replayable once connected.' },
-  'order-counters': { sortKey: true, ttl: false, purpose: 'Sales Sentinel feed: per-workspace order counters built from orders.created events.' },
+  'order-counters': { sortKey: true, ttl: true, purpose: 'Sales Sentinel feed: per-workspace order counters built from orders.created events.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;

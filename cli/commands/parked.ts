@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { webhookDeps } from '../../shared/runtime/webhooks';
+import { webhookProviders } from '../../shared/webhooks/providers';
+import { replayParked } from '../../shared/webhooks/replay';
+import type { Command } from '../command';
+import { ensureResources } from '../provision';
+
+export const parkedList: Command = {
+  path: ['parked', 'list'],
+  usage: 'ionflux parked list [--provider <name>] [--json]',
+  summary: 'verified webhooks kept because no workspace owned their account yet',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { provider: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    await ensureResources();
+    for (const p of await webhookDeps().parked.list(values.provider ? { provider: values.provider } : {})) {
+      if (values.json) io.out(JSON.stringify({ id: p.id, provider: p.provider, account_id: p.account_id, kind: p.kind, reason: p.reason, received_at: p.received_at, bytes: p.rawBody.length }));
+      else io.out(`${p.received_at}  ${p.provider}  ${p.account_id}  ${p.kind}  (${p.rawBody.length} bytes)  ${p.reason}`);
+    }
+  },
+};
+
+export const parkedReplay: Command = {
+  path: ['parked', 'replay'],
+  usage: 'ionflux parked replay [--provider <name> --account <id>]',
+  summary: 'replay parked webhooks whose account is now connected',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { provider: { type: 'string' }, account: { type: 'string' } } });
+    await ensureResources();
+    const report = await replayParked(webhookProviders, webhookDeps(), {
+      deadline: Date.now() + 5 * 60_000,
+      ...(values.provider ? { provider: values.provider } : {}),
+      ...(values.account ? { accountId: values.account } : {}),
+    });
+    for (const item of report.items) io.out(`${item.id}  ${item.kind}  ${item.outcome}`);
+    io.out(`replayed ${report.replayed}, still parked ${report.stillParked}, failed ${report.failed}`);
+    return report.failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,10 @@
+/** MSK trigger on the all-workspaces Shopify topic: counts shopify.orders.created per workspace. */
+import { mskConsumer } from '../../shared/events/msk-consumer';
+import { orderCounters } from '../../shared/runtime/sentinel';
+
+export const handler = mskConsumer(
+  async ({ event }) => {
+    await orderCounters().record(event);
+  },
+  { eventTypes: ['shopify.orders.created'] },
+);

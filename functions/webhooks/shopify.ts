@@ -1,0 +1,12 @@
+/** POST /webhooks/shopify (signature): Shopify webhooks → PlatformEvents on Kafka. */
+import { httpHandler, LAMBDA_MAX_BODY_BYTES } from '../../shared/http/handler';
+import { json } from '../../shared/http/response';
+import { webhookDeps } from '../../shared/runtime/webhooks';
+import { toWebhookRequest, webhookDeadline } from '../../shared/webhooks/http';
+import { ingestWebhook } from '../../shared/webhooks/pipeline';
+import { shopifyWebhooks } from '../../shared/webhooks/providers/shopify/webhook';
+
+export const handler = httpHandler(
+  async (request) => json(200, await ingestWebhook(shopifyWebhooks, toWebhookRequest(request), webhookDeps(), { deadline: webhookDeadline(request) })),
+  { maxBodyBytes: LAMBDA_MAX_BODY_BYTES },
+);

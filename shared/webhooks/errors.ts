@@ -1,0 +1,28 @@
+import { IonfluxError } from '../errors';
+
+/** 401: a missing or wrong signature. Nothing else about the request is looked at. */
+export class WebhookSignatureError extends IonfluxError {
+  constructor(provider: string, problem: 'missing' | 'invalid') {
+    super(problem === 'missing' ? 'missing_signature' : 'invalid_signature', `${provider} webhook: ${problem === 'missing' ? 'no signature header' : 'signature does not match the body'}`, {
+      status: 401,
+    });
+  }
+}
+
+/** 400: a correctly signed request that is not a well-formed delivery. */
+export class MalformedWebhookError extends IonfluxError {
+  constructor(provider: string, problem: string, details?: Record<string, unknown>) {
+    super('malformed_webhook', `${provider} webhook: ${problem}`, { status: 400, ...(details ? { details } : {}) });
+  }
+}
+
+/** 409: the same delivery is being processed right now by another invocation; retry later. */
+export class DeliveryInProgressError extends IonfluxError {
+  constructor(dedupKey: string) {
+    super('delivery_in_progress', 'this delivery is being processed by another request; retry later', {
+      status: 409,
+      details: { dedup_key: dedupKey },
+      headers: { 'retry-after': '10' },
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The webhook pipeline every provider shares:
+ *   raw body + headers → verify (constant time, raw bytes, before any parse) → parse → resolve the
+ *   workspace (connections registry) → de-duplicate → map to PlatformEvents → publish (Kafka, or the
+ *   durable outbox) → after-publish effects → respond.
+ * A verified delivery for an account no workspace owns is parked, never dropped. If the events cannot be
+ * made durable, the claim is released and the caller answers 503 so the provider retries.
+ */
+import type { ConnectionRegistry } from '../connections/connection-registry';
+import { errorMessage } from '../errors';
+import type { Delivery as PublishDelivery, EventPublisher } from '../events/publisher';
+import { moduleLogger } from '../observability/logger';
+import type { SecretResolver } from '../secrets/secret-resolver';
+import type { DedupStore } from './dedup-store';
+import { DeliveryInProgressError } from './errors';
+import type { ParkedWebhookStore } from './parked-store';
+import type { Delivery, WebhookProvider, WebhookRequest } from './provider';
+
+const log = moduleLogger('webhooks');
+
+export interface WebhookDeps {
+  secrets: Pick<SecretResolver, 'platform'>;
+  connections: Pick<ConnectionRegistry, 'get' | 'setStatus'>;
+  dedup: DedupStore;
+  parked: ParkedWebhookStore;
+  publisher: Pick<EventPublisher, 'publish'>;
+}
+
+export type DeliveryOutcome =
+  | { status: 'accepted'; kind: string; event_ids: string[]; via: PublishDelivery }
+  | { status: 'duplicate'; kind: string }
+  | { status: 'parked'; kind: string; reason: string };
+
+export interface IngestResult {
+  status: 'accepted' | 'duplicate' | 'parked' | 'mixed';
+  deliveries: DeliveryOutcome[];
+}
+
+const summarise = (deliveries: DeliveryOutcome[]): IngestResult => {
+  const statuses = new Set(deliveries.map((d) => d.status));
+  return { status: statuses.size === 1 ? [...statuses][0]! : statuses.size === 0 ? 'accepted' : 'mixed', deliveries };
+};
+
+/** Routes one delivery to its workspace, or says why it cannot be routed. */
+async function route(delivery: Delivery, deps: WebhookDeps): Promise<{ workspaceId: string } | { reason: string }> {
+  if (delivery.workspaceId) return { workspaceId: delivery.workspaceId };
+  if (!delivery.account) return { reason: 'the delivery names no account and no workspace' };
+  const connection = await deps.connections.get(delivery.account.provider, delivery.account.id);
+  // An inactive connection still routes: compliance webhooks (e.g. shop/redact) arrive after uninstalling.
+  if (!connection) return { reason: `no workspace is connected to ${delivery.account.provider} account ${delivery.account.id}` };
+  return { workspaceId: connection.workspace_id };
+}
+
+/** Handles one parsed delivery: route (or park), de-duplicate, publish, finish. */
+export async function processDelivery<D extends Delivery>(
+  provider: WebhookProvider<D>,
+  delivery: D,
+  request: WebhookRequest,
+  deps: WebhookDeps,
+  options: { deadline: number; replay?: boolean },
+): Promise<DeliveryOutcome> {
+  const routed = await route(delivery, deps);
+  if ('reason' in routed) {
+    if (options.replay) return { status: 'parked', kind: delivery.kind, reason: routed.reason };
+    const keptHeaders = Object.fromEntries(provider.keptHeaders.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]!]));
+    await deps.parked.park({
+      provider: provider.name,
+      account_id: delivery.account?.id ?? 'unknown',
+      reason: routed.reason,
+      kind: delivery.kind,
+      dedup_key: delivery.dedupKey,
+      received_at: new Date(request.receivedAt).toISOString(),
+      headers: keptHeaders,
+      rawBody: request.rawBody,
+    });
+    log.warn('webhook parked', { provider: provider.name, kind: delivery.kind, reason: routed.reason });
+    return { status: 'parked', kind: delivery.kind, reason: routed.reason };
+  }
+
+  const claim = await deps.dedup.claim(delivery.dedupKey, provider.dedupTtlSeconds);
+  if (claim === 'duplicate') {
+    log.info('duplicate webhook acknowledged', { provider: provider.name, kind: delivery.kind, dedup_key: delivery.dedupKey });
+    return { status: 'duplicate', kind: delivery.kind };
+  }
+  if (claim === 'in_progress') throw new DeliveryInProgressError(delivery.dedupKey);
+
+  try {
+    const events = provider.toEvents(delivery, routed.workspaceId);
+    const via = await deps.publisher.publish(events, { deadline: options.deadline });
+    await provider.afterPublish?.(delivery, routed.workspaceId, { connections: deps.connections });
+    const eventIds = [...new Set(events.map((e) => e.event.event_id))];
+    await deps.dedup.complete(delivery.dedupKey, provider.dedupTtlSeconds, { event_ids: eventIds, workspace_id: routed.workspaceId });
+    log.info('webhook accepted', { provider: provider.name, kind: delivery.kind, workspace_id: routed.workspaceId, events: eventIds.length, via });
+    return { status: 'accepted', kind: delivery.kind, event_ids: eventIds, via };
+  } catch (error) {
+    // Not durable (or not finished): let the provider's retry do it again.
+    await deps.dedup.release(delivery.dedupKey).catch((releaseError: unknown) =>
+      log.error('could not release a dedup claim; the retry waits for the lease to expire', { dedup_key: delivery.dedupKey, error: errorMessage(releaseError) }),
+    );
+    throw error;
+  }
+}
+
+export async function ingestWebhook<D extends Delivery>(
+  provider: WebhookProvider<D>,
+  request: WebhookRequest,
+  deps: WebhookDeps,
+  options: { deadline: number },
+): Promise<IngestResult> {
+  const credential = await deps.secrets.platform(provider.secretProvider);
+  provider.verify(request, credential);
+  const deliveries = provider.parse(request);
+  const outcomes: DeliveryOutcome[] = [];
+  for (const delivery of deliveries) outcomes.push(await processDelivery(provider, delivery, request, deps, options));
+  return summarise(outcomes);
+}

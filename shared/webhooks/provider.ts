@@ -1,0 +1,50 @@
+/**
+ * A webhook provider is a module describing its verification, how it parses a request into
+ * deliveries, how each delivery is de-duplicated and routed to a workspace, and how it maps to
+ * PlatformEvents. The pipeline (pipeline.ts) does everything else, the same way for every provider.
+ */
+import type { ConnectionProvider } from '../connections/account-ids';
+import type { ConnectionRegistry } from '../connections/connection-registry';
+import type { OutgoingEvent } from '../events/publisher';
+import type { PlatformProvider } from '../secrets/names';
+import type { Credential } from '../secrets/secret-resolver';
+
+/** What arrived: raw bytes (signatures are over them), lower-cased headers, query. */
+export interface WebhookRequest {
+  rawBody: Buffer;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  receivedAt: number;
+}
+
+export interface Delivery {
+  /** Unique per upstream event and stable across redeliveries. */
+  dedupKey: string;
+  /** Short label for logs and parking: topic or event type. */
+  kind: string;
+  /** The external account the delivery belongs to, routed through the connections registry… */
+  account?: { provider: ConnectionProvider; id: string };
+  /** …or the workspace, when the provider says it directly. */
+  workspaceId?: string;
+}
+
+export interface AfterPublishDeps {
+  connections: Pick<ConnectionRegistry, 'setStatus'>;
+}
+
+export interface WebhookProvider<D extends Delivery = Delivery> {
+  name: string;
+  /** Platform secret holding the verification key. */
+  secretProvider: PlatformProvider;
+  /** Longer than the provider's retry window. */
+  dedupTtlSeconds: number;
+  /** Headers kept with a parked delivery so it can be parsed again on replay. */
+  keptHeaders: string[];
+  /** Constant-time check of the signature over the raw bytes; throws WebhookSignatureError. */
+  verify(request: WebhookRequest, credential: Credential): void;
+  /** Deliveries in a verified request; throws MalformedWebhookError. */
+  parse(request: WebhookRequest): D[];
+  toEvents(delivery: D, workspaceId: string): OutgoingEvent[];
+  /** Side effects once the events are safely published (e.g. a connection marked uninstalled). */
+  afterPublish?(delivery: D, workspaceId: string, deps: AfterPublishDeps): Promise<void>;
+}

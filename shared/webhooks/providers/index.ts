@@ -1,0 +1,7 @@
+/** Every webhook provider by name (replay of parked deliveries looks them up here). */
+import type { WebhookProvider } from '../provider';
+import { shopifyWebhooks } from './shopify/webhook';
+
+export const webhookProviders: Record<string, WebhookProvider> = {
+  shopify: shopifyWebhooks as unknown as WebhookProvider,
+};

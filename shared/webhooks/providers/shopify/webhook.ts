@@ -1,0 +1,140 @@
+/**
+ * Shopify webhooks as a provider of the shared pipeline: HMAC of the raw body with the app's client
+ * secret, dedup on shop + topic + event id (fallback: webhook id), routing by shop domain, and events
+ * on `ionflux.shopify.ws_<workspace>.<entity>.<action>` plus the all-workspaces fan-in topic.
+ */
+import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
+import { InvalidAccountIdError } from '../../../connections/errors';
+import { createPlatformEvent } from '../../../events/platform-event';
+import type { OutgoingEvent } from '../../../events/publisher';
+import { shopifyEventType, topics } from '../../../events/topics';
+import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
+import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
+import { verifyShopifyWebhook } from './shopify-hmac';
+import { SHOPIFY_TOPIC } from './topics';
+
+export interface ShopifyDelivery extends Delivery {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  eventId?: string;
+  apiVersion?: string;
+  triggeredAt?: string;
+  payload: Record<string, unknown>;
+}
+
+/** Classic `X-Shopify-*` headers, or the Events product's `shopify-*` ones. */
+const header = (request: WebhookRequest, name: string): string | undefined => request.headers[`x-shopify-${name}`] ?? request.headers[`shopify-${name}`];
+
+/** The entity a webhook is about: the Kafka message key that keeps its events ordered. */
+export function shopifyEntityKey(topic: string, payload: Record<string, unknown>, shop: string): string {
+  const id = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && value !== '') ? String(value) : undefined);
+  if (topic.startsWith('inventory_levels/')) {
+    const item = id(payload.inventory_item_id);
+    const location = id(payload.location_id);
+    if (item && location) return `${item}:${location}`;
+  }
+  if (topic === 'customers/redact' || topic === 'customers/data_request') {
+    const customer = id((payload.customer as Record<string, unknown> | undefined)?.id);
+    if (customer) return customer;
+  }
+  if (topic === 'shop/redact') return id(payload.shop_id) ?? shop;
+  return id(payload.id) ?? id(payload.admin_graphql_api_id) ?? shop;
+}
+
+export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
+  name: 'shopify',
+  secretProvider: 'shopify',
+  // Shopify retries for 4 hours; keep dedup records for two days.
+  dedupTtlSeconds: 48 * 3600,
+  keptHeaders: [
+    'x-shopify-topic',
+    'x-shopify-shop-domain',
+    'x-shopify-webhook-id',
+    'x-shopify-event-id',
+    'x-shopify-api-version',
+    'x-shopify-triggered-at',
+    'shopify-topic',
+    'shopify-shop-domain',
+    'shopify-webhook-id',
+    'shopify-event-id',
+    'shopify-api-version',
+    'shopify-triggered-at',
+  ],
+
+  verify(request, credential) {
+    const signature = header(request, 'hmac-sha256');
+    if (!signature) throw new WebhookSignatureError('shopify', 'missing');
+    // During a client-secret rotation Shopify may still sign with the previous secret.
+    const secrets = [credential.require('client_secret'), credential.get('previous_client_secret')].filter((s): s is string => Boolean(s));
+    if (!verifyShopifyWebhook(request.rawBody, signature.trim(), secrets)) throw new WebhookSignatureError('shopify', 'invalid');
+  },
+
+  parse(request) {
+    const missing = ['topic', 'shop-domain', 'webhook-id'].filter((h) => !header(request, h));
+    if (missing.length) throw new MalformedWebhookError('shopify', `missing header(s): ${missing.map((h) => `X-Shopify-${h}`).join(', ')}`);
+    const topic = header(request, 'topic')!.trim();
+    if (!SHOPIFY_TOPIC.test(topic)) throw new MalformedWebhookError('shopify', `"${topic}" is not a webhook topic (entity/verb)`);
+    let shop: string;
+    try {
+      shop = normaliseAccountId('shopify' satisfies ConnectionProvider, header(request, 'shop-domain')!);
+    } catch (error) {
+      if (error instanceof InvalidAccountIdError) throw new MalformedWebhookError('shopify', error.message);
+      throw error;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(request.rawBody.toString('utf8'));
+    } catch {
+      throw new MalformedWebhookError('shopify', 'body is not valid JSON');
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new MalformedWebhookError('shopify', 'body must be a JSON object');
+    const webhookId = header(request, 'webhook-id')!.trim();
+    const eventId = header(request, 'event-id')?.trim();
+    const triggeredAt = header(request, 'triggered-at')?.trim();
+    return [
+      {
+        dedupKey: `shopify:${shop}:${topic}:${eventId || webhookId}`,
+        kind: topic,
+        account: { provider: 'shopify', id: shop },
+        shop,
+        topic,
+        webhookId,
+        ...(eventId ? { eventId } : {}),
+        ...(header(request, 'api-version') ? { apiVersion: header(request, 'api-version')!.trim() } : {}),
+        ...(triggeredAt && !Number.isNaN(Date.parse(triggeredAt)) ? { triggeredAt } : {}),
+        payload: payload as Record<string, unknown>,
+      },
+    ];
+  },
+
+  toEvents(delivery, workspaceId): OutgoingEvent[] {
+    const event = createPlatformEvent({
+      idParts: ['shopify', delivery.shop, delivery.topic, delivery.eventId ?? delivery.webhookId],
+      eventType: shopifyEventType(delivery.topic),
+      workspaceId,
+      source: 'webhook-shopify',
+      ...(delivery.triggeredAt ? { timestamp: new Date(delivery.triggeredAt) } : {}),
+      payload: {
+        shop_domain: delivery.shop,
+        shopify_topic: delivery.topic,
+        api_version: delivery.apiVersion ?? null,
+        webhook_id: delivery.webhookId,
+        shopify_event_id: delivery.eventId ?? null,
+        triggered_at: delivery.triggeredAt ?? null,
+        data: delivery.payload,
+      },
+    });
+    const key = shopifyEntityKey(delivery.topic, delivery.payload, delivery.shop);
+    return [
+      { topic: topics.shopify(workspaceId, delivery.topic), key, event },
+      { topic: topics.shopifyAllWorkspaces(), key, event },
+    ];
+  },
+
+  async afterPublish(delivery, workspaceId, deps) {
+    if (delivery.topic === 'app/uninstalled') {
+      await deps.connections.setStatus('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`);
+    }
+  },
+};
