@@ -41,16 +41,18 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
     if ('kafka' in trigger) {
       acks.push({
         scope: construct.role,
-        id: 'AwsSolutions-IAM4',
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
         reason: 'ManagedKafkaEventSource attaches AWSLambdaMSKExecutionRole, the AWS-maintained minimum the MSK event-source poller needs (ENIs, cluster describe).',
       });
-      for (const topic of trigger.kafka.topics.filter((t) => t.includes('*'))) {
-        iam5(`Resource::${bus.resourceArn('topic', topic)}`, 'Consumer subscribed to a topic family.');
-      }
+      const arn = (kind: 'topic' | 'group', name: string) => `arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:${kind}/${bus.clusterName}/*/${name}`;
+      const uuid = 'The only wildcard is the cluster UUID segment of the ARN, unknown until the MSK Serverless cluster exists; the name is exact.';
+      for (const topic of trigger.kafka.topics) iam5(`Resource::${arn('topic', topic)}`, `Consumer reads topic ${topic}. ${uuid}`);
+      iam5(`Resource::${arn('group', functions.consumerGroups.get(construct.spec.id)!)}`, `Consumer group of ${construct.spec.id}. ${uuid}`);
     }
-    if ('http' in trigger && trigger.http.auth !== 'iam') {
+    const routes = functions.routes.get(construct.spec.id) ?? [];
+    if ('http' in trigger && trigger.http.auth !== 'iam') for (const route of routes) {
       acks.push({
-        scope: construct,
+        scope: route,
         id: 'AwsSolutions-APIG4',
         reason:
           trigger.http.auth === 'signature'

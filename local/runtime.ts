@@ -76,7 +76,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         if (cfg.kafka.mode === 'embedded') {
           triggers.push(startEmbeddedKafkaTrigger(kafkaSpec, eventBus() as EmbeddedEventBus, cfg.home, deps));
         } else {
-          const kafka = createKafka(cfg.kafka, { clientId: `ionflux-local-${spec.id}`, region: cfg.aws.region });
+          const kafka = createKafka(cfg.kafka, { clientId: `ionflux-local-${spec.id}`, region: cfg.aws.region, retries: 8 });
           const brokers = cfg.kafka.mode === 'brokers' ? cfg.kafka.brokers.join(',') : cfg.kafka.clusterArn;
           triggers.push(await startKafkaConsumerTrigger(kafkaSpec, kafka, `${cfg.resourcePrefix}-${spec.id}`, brokers, deps));
         }

@@ -24,6 +24,10 @@ import type { PlatformResources } from './platform-stack';
 export class FunctionsStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly functions = new Map<string, ManifestFunction>();
+  /** HTTP routes per function id (cdk-nag acknowledgements attach to them). */
+  readonly routes = new Map<string, apigw.HttpRoute[]>();
+  /** Kafka consumer group per Kafka-triggered function id. */
+  readonly consumerGroups = new Map<string, string>();
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, platform: PlatformResources, props?: StackProps) {
     super(scope, id, { description: 'IONFLUX integration layer: HTTP API and functions', ...props });
@@ -91,16 +95,18 @@ export class FunctionsStack extends Stack {
     const fn = construct.fn;
     if (isHttp(trigger)) {
       const { method, path, auth } = trigger.http;
-      this.api.addRoutes({
+      const routes = this.api.addRoutes({
         path,
         methods: [method as apigw.HttpMethod],
         integration: new HttpLambdaIntegration(`${spec.id}-integration`, fn),
         authorizer: auth === 'iam' ? iamAuthorizer : new apigw.HttpNoneAuthorizer(),
       });
+      this.routes.set(spec.id, routes);
       return;
     }
     if (isKafka(trigger)) {
       const consumerGroup = `${settings.resourcePrefix}-${spec.id}`;
+      this.consumerGroups.set(spec.id, consumerGroup);
       platform.bus.grantConsume(construct.role, trigger.kafka.topics, consumerGroup);
       for (const topic of trigger.kafka.topics) {
         fn.addEventSource(

@@ -41,6 +41,8 @@ export interface KafkaBusOptions {
   replicationFactor?: number;
   /** Broker-side wait for all in-sync replicas, per request. */
   ackTimeoutMs?: number;
+  /** Client for reading topics (readAll/follow), with kafkajs retries; defaults to the publishing client. */
+  reader?: Kafka;
 }
 
 export class KafkaEventBus implements EventBus, EventLog {
@@ -159,6 +161,7 @@ export class KafkaEventBus implements EventBus, EventLog {
   async readAll(topic: string, timeoutMs = 30_000): Promise<BusRecord[]> {
     const pending = await this.watermarks(topic);
     if (!pending.size) return [];
+    const expected = [...pending.values()].reduce((n, high) => n + Number(high), 0);
     const records: BusRecord[] = [];
     await this.consume(topic, true, timeoutMs, (record, done) => {
       records.push(record);
@@ -166,6 +169,9 @@ export class KafkaEventBus implements EventBus, EventLog {
       if (high !== undefined && BigInt(record.offset) + 1n >= high) pending.delete(record.partition);
       if (!pending.size) done();
     });
+    if (pending.size) {
+      throw new KafkaUnavailableError(`reading ${topic} stopped after ${records.length} record(s) of about ${expected}; partitions ${[...pending.keys()].join(', ')} not read to the end`);
+    }
     return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
   }
 
@@ -187,11 +193,19 @@ export class KafkaEventBus implements EventBus, EventLog {
     signal?: AbortSignal,
   ): Promise<void> {
     const groupId = `ionflux-reader-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, retry: { retries: 5 }, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    // Generous retries: right after a broker (re)start the group coordinator takes a while to appear.
+    const consumer = (this.options.reader ?? this.kafka).consumer({ groupId, retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 }, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let fail!: (error: Error) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
     const timer = timeoutMs ? setTimeout(finish, timeoutMs) : undefined;
     signal?.addEventListener('abort', () => finish(), { once: true });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(new KafkaUnavailableError(`consumer of ${topic} crashed: ${payload.error.message}`, payload.error));
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning });

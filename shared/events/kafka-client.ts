@@ -12,7 +12,8 @@ const log = moduleLogger('kafkajs');
 
 /** kafkajs log lines go through our structured logger. */
 export const kafkaLogCreator: logCreator = () => ({ namespace, level, log: entry }) => {
-  const { message, ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
+  // `timestamp`, `level` and `logger` are the logger's own keys.
+  const { message, timestamp: _t, level: _l, logger: _g, ...extra } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
   const attrs = { namespace, ...extra };
   if (!message) return;
   if (level === logLevel.ERROR) log.warn(message, attrs);
@@ -25,6 +26,12 @@ export interface KafkaClientOptions {
   region: string;
   /** Looks up the bootstrap brokers of an MSK cluster (IAM listener). */
   bootstrapBrokers?: (clusterArn: string) => Promise<string[]>;
+  /**
+   * kafkajs's own retries of cluster operations. 0 (default) for publishers, whose retry loop is bounded
+   * by the caller's deadline; readers and consumer groups want some (a group coordinator appears only
+   * a moment after a broker starts).
+   */
+  retries?: number;
 }
 
 function iamAuth(region: string): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
@@ -48,8 +55,7 @@ export function createKafka(config: Exclude<KafkaConfig, { mode: 'embedded' }>, 
     authenticationTimeout: 5000,
     requestTimeout: 10_000,
     enforceRequestTimeout: true,
-    // Our own loop retries within the caller's deadline; kafkajs makes one attempt per call.
-    retry: { retries: 0 },
+    retry: options.retries ? { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 } : { retries: 0 },
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator,
   };

@@ -43,8 +43,11 @@ export const eventBus = perEnvironment(
   (): EventBus & EventLog => {
     const cfg = config();
     if (cfg.kafka.mode === 'embedded') return new EmbeddedEventBus(path.join(cfg.home, 'topics'));
-    const kafka = createKafka(cfg.kafka, { clientId: cfg.serviceName, region: cfg.aws.region, bootstrapBrokers: mskBootstrapBrokers });
-    return new KafkaEventBus(kafka, { partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 3) });
+    const options = { clientId: cfg.serviceName, region: cfg.aws.region, bootstrapBrokers: mskBootstrapBrokers };
+    return new KafkaEventBus(createKafka(cfg.kafka, options), {
+      partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 3),
+      reader: createKafka(cfg.kafka, { ...options, retries: 8 }),
+    });
   },
   (bus) => bus.close(),
 );

@@ -71,6 +71,54 @@ describe('ionflux CLI on the embedded state folder', () => {
   }, 60_000);
 });
 
+describe('the newcomer demo: connect a shop, send a webhook, read the event', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-demo-'));
+  const env = { IONFLUX_HOME: home, AWS_ENDPOINT_URL: undefined, KAFKA_BROKERS: undefined, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux' };
+  let runtime: Awaited<ReturnType<typeof import('../../local/runtime').startLocalRuntime>>;
+
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    Object.assign(process.env, { IONFLUX_HOME: home, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux' });
+    delete process.env.AWS_ENDPOINT_URL;
+    delete process.env.KAFKA_BROKERS;
+    await resetEnvironment();
+    const { startLocalRuntime } = await import('../../local/runtime');
+    runtime = await startLocalRuntime({ port: 0, log: () => undefined });
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    process.env = saved;
+    await resetEnvironment();
+  });
+
+  it('works with nothing but the CLI and the local runtime', async () => {
+    recordSecretValue('shpss_cli_demo_secret');
+    expect((await ionflux(['secrets', 'set', 'ionflux/platform/shopify', '{"client_secret":"shpss_cli_demo_secret"}'], env)).code).toBe(0);
+    expect((await ionflux(['connections', 'add', 'shopify', 'Demo-Store.myshopify.com', '--workspace', 'acme42'], env)).stdout).toContain(
+      'connected shopify demo-store.myshopify.com → workspace acme42',
+    );
+    const refused = await ionflux(['connections', 'add', 'shopify', 'demo-store.myshopify.com', '--workspace', 'other'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('already connected to workspace acme42');
+    expect((await ionflux(['connections', 'list'], env)).stdout).toMatch(/shopify\s+demo-store\.myshopify\.com\s+acme42\s+active/);
+
+    const sent = await ionflux(['webhook', 'send', 'shopify', 'orders/create', '--shop', 'demo-store.myshopify.com', '--url', runtime.http.url], env);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^200 .*"status":"accepted"/);
+    const read = await ionflux(['events', 'read', 'ionflux.shopify.ws_acme42.orders.created', '--json'], env);
+    const [event] = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(event).toMatchObject({ event_type: 'shopify.orders.created', workspace_id: 'acme42', payload_json: { shop_domain: 'demo-store.myshopify.com' } });
+
+    const parked = await ionflux(['webhook', 'send', 'shopify', 'products/create', '--shop', 'later.myshopify.com', '--url', runtime.http.url], env);
+    expect(parked.stdout).toContain('"status":"parked"');
+    expect((await ionflux(['parked', 'list'], env)).stdout).toContain('later.myshopify.com  products/create');
+    await ionflux(['connections', 'add', 'shopify', 'later.myshopify.com', '--workspace', 'beta'], env);
+    const replay = await ionflux(['parked', 'replay'], env);
+    expect(replay.stdout).toContain('replayed 1, still parked 0, failed 0');
+    expect((await ionflux(['events', 'read', 'ionflux.shopify.ws_beta.products.created', '--json'], env)).stdout.trim().split('\n')).toHaveLength(1);
+  }, 120_000);
+});
+
 describe('ionflux CLI on Kafka and moto', () => {
   beforeAll(() => useLocalServices());
 

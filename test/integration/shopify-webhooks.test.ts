@@ -1,0 +1,219 @@
+/**
+ * Shopify webhooks end to end against the real broker and moto: verified → one PlatformEvent on the
+ * right topic with the right key; redeliveries → still one; forgeries → 401 and nothing; malformed →
+ * 400; unknown shop → parked, then replayed; app/uninstalled → connection inactive; orders feed the
+ * Sales Sentinel counters through an MSK batch.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { handler as orderCounter } from '../../functions/sentinel/order-counter';
+import { buildMskEvent } from '../../shared/events/msk-event';
+import { topics } from '../../shared/events/topics';
+import { connectionRegistry } from '../../shared/runtime/connections';
+import { eventBus } from '../../shared/runtime/events';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { orderCounters } from '../../shared/runtime/sentinel';
+import { secretResolver, secretStore } from '../../shared/runtime/secrets';
+import { table } from '../../shared/runtime/storage';
+import { webhookDeps } from '../../shared/runtime/webhooks';
+import { platformSecretName } from '../../shared/secrets/names';
+import { nowSeconds } from '../../shared/storage/table';
+import { webhookProviders } from '../../shared/webhooks/providers';
+import { replayParked } from '../../shared/webhooks/replay';
+import { lambdaContext } from '../../local/lambda-context';
+import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
+import { configureShopifySecret, sendShopifyWebhook, SHOPIFY_SECRET } from '../support/shopify';
+
+const newShop = () => `shop-${randomUUID().slice(0, 8)}.myshopify.com`;
+async function connectedShop(): Promise<{ shop: string; ws: string }> {
+  const shop = newShop();
+  const ws = newWorkspaceId('shop');
+  await connectionRegistry().connect('shopify', shop, ws);
+  return { shop, ws };
+}
+const eventsIn = async (topic: string) => (await eventBus().readAll(topic)).map((r) => ({ ...r, event: JSON.parse(r.value) }));
+
+beforeAll(async () => {
+  await useLocalServices();
+  await configureShopifySecret();
+});
+afterAll(() => resetEnvironment());
+
+describe('Shopify webhooks (real Kafka + moto)', () => {
+  it('publishes exactly one PlatformEvent to the workspace topic, keyed by the entity id', async () => {
+    const { shop, ws } = await connectedShop();
+    const order = { id: 820982911946154500, total_price: '59.80', currency: 'USD', created_at: '2026-11-25T09:59:00-05:00' };
+    const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order, eventId: 'evt-1' });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ status: 'accepted', deliveries: [{ status: 'accepted', via: 'kafka', kind: 'orders/create' }] });
+
+    const topic = topics.shopify(ws, 'orders/create');
+    expect(topic).toBe(`ionflux.shopify.ws_${ws}.orders.created`);
+    const records = await eventsIn(topic);
+    expect(records).toHaveLength(1);
+    const [record] = records;
+    expect(record!.key).toBe('820982911946154500');
+    expect(record!.headers).toMatchObject({ event_type: 'shopify.orders.created', payload_schema_version: '1' });
+    expect(record!.event).toMatchObject({
+      event_type: 'shopify.orders.created',
+      workspace_id: ws,
+      source_service_name: 'webhook-shopify',
+      timestamp: '2026-11-25T10:00:00.000Z',
+      payload_json: { shop_domain: shop, shopify_topic: 'orders/create', shopify_event_id: 'evt-1', data: order },
+    });
+    expect(response.json.deliveries[0].event_ids).toEqual([record!.event.event_id]);
+    // …and on the all-workspaces fan-in topic, for platform consumers.
+    const fanIn = (await eventsIn(topics.shopifyAllWorkspaces())).filter((r) => r.event.workspace_id === ws);
+    expect(fanIn.map((r) => r.event.event_id)).toEqual([record!.event.event_id]);
+  });
+
+  it('acknowledges the same webhook delivered three times but publishes it once', async () => {
+    const { shop, ws } = await connectedShop();
+    const payload = { id: 42, total_price: '10.00' };
+    const responses = [];
+    for (let i = 0; i < 3; i++) responses.push(await sendShopifyWebhook({ topic: 'orders/paid', shop, payload, eventId: 'evt-same', webhookId: `delivery-${i}` }));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(responses.map((r) => r.json.status)).toEqual(['accepted', 'duplicate', 'duplicate']);
+    expect(await eventsIn(topics.shopify(ws, 'orders/paid'))).toHaveLength(1);
+  });
+
+  it('answers 401 and publishes nothing for forged, truncated or re-serialized bodies', async () => {
+    const { shop, ws } = await connectedShop();
+    const body = '{"id":7,  "note":"café ☕","total_price":"1.00"}';
+    const signature = createHmac('sha256', SHOPIFY_SECRET).update(body).digest('base64');
+    const control = await sendShopifyWebhook({ topic: 'orders/create', shop, body, signature });
+    expect(control.status).toBe(200); // the untouched body verifies
+    const forged = await sendShopifyWebhook({ topic: 'orders/create', shop, body, secret: 'not-the-secret' });
+    const cut = await sendShopifyWebhook({ topic: 'orders/create', shop, body: body.slice(0, -1), signature });
+    const reserialized = await sendShopifyWebhook({ topic: 'orders/create', shop, body: JSON.stringify(JSON.parse(body)), signature });
+    const missing = await sendShopifyWebhook({ topic: 'orders/create', shop, body, headers: { 'x-shopify-hmac-sha256': undefined } });
+    const compliance = await sendShopifyWebhook({ topic: 'customers/redact', shop, payload: { customer: { id: 1 } }, secret: 'wrong' });
+    for (const [result, code] of [
+      [forged, 'invalid_signature'],
+      [cut, 'invalid_signature'],
+      [reserialized, 'invalid_signature'],
+      [missing, 'missing_signature'],
+      [compliance, 'invalid_signature'],
+    ] as const) {
+      expect(result.status).toBe(401);
+      expect(result.json.error.code).toBe(code);
+    }
+    expect(await eventsIn(topics.shopify(ws, 'orders/create'))).toHaveLength(1);
+    expect(await eventsIn(topics.shopify(ws, 'customers/redact'))).toHaveLength(0);
+  });
+
+  it('answers 400 for a correctly signed delivery that is malformed, and 413 over 6 MB', async () => {
+    const { shop } = await connectedShop();
+    const noTopic = await sendShopifyWebhook({ topic: 'orders/create', shop, headers: { 'x-shopify-topic': undefined } });
+    expect(noTopic.status).toBe(400);
+    expect(noTopic.json.error.message).toContain('X-Shopify-topic');
+    const badJson = await sendShopifyWebhook({ topic: 'orders/create', shop, body: '{"id": 1,' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.json.error.message).toContain('not valid JSON');
+    const badShop = await sendShopifyWebhook({ topic: 'orders/create', shop: 'evil.example.com' });
+    expect(badShop.status).toBe(400);
+    const badTopic = await sendShopifyWebhook({ topic: 'ORDERS', shop });
+    expect(badTopic.status).toBe(400);
+    const huge = await sendShopifyWebhook({ topic: 'products/update', shop, body: `{"x":"${'a'.repeat(6 * 1024 * 1024)}"}` });
+    expect(huge.status).toBe(413);
+    expect(huge.json.error.code).toBe('payload_too_large');
+  });
+
+  it('parks a verified webhook for a shop no workspace owns, and replays it once the shop is connected', async () => {
+    const shop = newShop();
+    const response = await sendShopifyWebhook({ topic: 'products/create', shop, payload: { id: 632910392, title: 'IPod' } });
+    expect(response.status).toBe(200);
+    expect(response.json.status).toBe('parked');
+    const parked = await webhookDeps().parked.list({ provider: 'shopify', accountId: shop });
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({ kind: 'products/create', reason: expect.stringContaining('no workspace') });
+
+    // Not yet connected: replay leaves it parked.
+    expect((await replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + 10_000, provider: 'shopify', accountId: shop })).stillParked).toBe(1);
+
+    const ws = newWorkspaceId('late');
+    await connectionRegistry().connect('shopify', shop, ws);
+    const report = await replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + 10_000, provider: 'shopify', accountId: shop });
+    expect(report).toMatchObject({ replayed: 1, failed: 0 });
+    const records = await eventsIn(topics.shopify(ws, 'products/create'));
+    expect(records).toHaveLength(1);
+    expect(records[0]!.key).toBe('632910392');
+    expect(await webhookDeps().parked.list({ provider: 'shopify', accountId: shop })).toHaveLength(0);
+  });
+
+  it('marks the connection inactive on app/uninstalled, and still routes later compliance webhooks', async () => {
+    const { shop, ws } = await connectedShop();
+    expect((await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 548380009, domain: shop } })).status).toBe(200);
+    expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'inactive', status_reason: expect.stringContaining('app/uninstalled') });
+    expect(await eventsIn(topics.shopify(ws, 'app/uninstalled'))).toHaveLength(1);
+    const redact = await sendShopifyWebhook({ topic: 'shop/redact', shop, payload: { shop_id: 954889, shop_domain: shop } });
+    expect(redact.json.status).toBe('accepted');
+    const [record] = await eventsIn(topics.shopify(ws, 'shop/redact'));
+    expect(record?.key).toBe('954889');
+  });
+
+  it('accepts the Events product headers (shopify-* without the X- prefix)', async () => {
+    const { shop, ws } = await connectedShop();
+    const body = JSON.stringify({ id: 99, available: 1, inventory_item_id: 5, location_id: 6 });
+    const response = await sendShopifyWebhook({
+      topic: 'inventory_levels/update',
+      shop,
+      body,
+      headers: {
+        'x-shopify-topic': undefined,
+        'x-shopify-shop-domain': undefined,
+        'x-shopify-hmac-sha256': undefined,
+        'x-shopify-webhook-id': undefined,
+        'x-shopify-event-id': undefined,
+        'shopify-topic': 'inventory_levels/update',
+        'shopify-shop-domain': shop,
+        'shopify-hmac-sha256': createHmac('sha256', SHOPIFY_SECRET).update(body).digest('base64'),
+        'shopify-webhook-id': 'wh-1',
+      },
+    });
+    expect(response.json.status).toBe('accepted');
+    expect((await eventsIn(topics.shopify(ws, 'inventory_levels/update')))[0]?.key).toBe('5:6');
+  });
+
+  it('tells a retry to come back while another invocation holds the claim, and takes over an expired one', async () => {
+    const { shop } = await connectedShop();
+    const key = `shopify:${shop}:orders/create:evt-busy`;
+    await table('webhook-dedup').put({ pk: key, state: 'processing', lease_until: Date.now() + 60_000, expires_at: nowSeconds() + 3600 });
+    const busy = await sendShopifyWebhook({ topic: 'orders/create', shop, eventId: 'evt-busy' });
+    expect(busy.status).toBe(409);
+    expect(busy.headers['retry-after']).toBe('10');
+    await table('webhook-dedup').put({ pk: key, state: 'processing', lease_until: Date.now() - 1, expires_at: nowSeconds() + 3600 });
+    expect((await sendShopifyWebhook({ topic: 'orders/create', shop, eventId: 'evt-busy' })).json.status).toBe('accepted');
+  });
+
+  it('names the secret when the Shopify client secret is not configured', async () => {
+    const { shop } = await connectedShop();
+    await secretStore().put(platformSecretName(secretRoot(), 'shopify'), '{}');
+    secretResolver().invalidate(platformSecretName(secretRoot(), 'shopify')); // the webhook's resolver: drop its cached value
+    const response = await sendShopifyWebhook({ topic: 'orders/create', shop });
+    expect(response.status).toBe(500);
+    expect(response.json.error).toMatchObject({ code: 'secret_not_configured', message: expect.stringContaining(`${secretRoot()}/platform/shopify`) });
+    await configureShopifySecret();
+    secretResolver().invalidate(platformSecretName(secretRoot(), 'shopify'));
+  });
+
+  it('feeds the Sales Sentinel counters from orders.created, counting each event once', async () => {
+    const { shop, ws } = await connectedShop();
+    for (const [i, price] of ['10.00', '5.50'].entries()) {
+      await sendShopifyWebhook({ topic: 'orders/create', shop, payload: { id: 1000 + i, total_price: price, currency: 'EUR', created_at: `2026-11-2${i}T12:00:00+01:00` } });
+    }
+    await sendShopifyWebhook({ topic: 'orders/paid', shop, payload: { id: 1000, total_price: '10.00' } });
+    const records = (await eventBus().readAll(topics.shopifyAllWorkspaces())).filter((r) => JSON.parse(r.value).workspace_id === ws);
+    const event = buildMskEvent(
+      records.map((r) => ({ ...r, offset: Number(r.offset) })),
+      { clusterArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/test/x', bootstrapServers: '127.0.0.1:9092' },
+    );
+    // Delivered twice (an event-source retry): counted once.
+    for (let i = 0; i < 2; i++) expect(await orderCounter(event as never, lambdaContext('sentinel-order-counter', 60))).toEqual({ batchItemFailures: [] });
+    const view = await orderCounters().read(ws);
+    expect(view.totals).toMatchObject({ orders: 2, gross_sales_hundredths: 1550, currency: 'EUR' });
+    expect(view.days).toEqual([
+      { date: '2026-11-21', orders: 1, gross_sales_hundredths: 550, currency: 'EUR' },
+      { date: '2026-11-20', orders: 1, gross_sales_hundredths: 1000, currency: 'EUR' },
+    ]);
+  });
+});
