@@ -4,9 +4,12 @@
  */
 const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   bundles: () => import('./bundles'),
+  webhooks: () => import('./webhooks'),
 };
 
 async function main(): Promise<void> {
+  // Benchmarks measure the code, not the console: only warnings are logged (set before any module loads).
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const [name, ...args] = process.argv.slice(2);
   const load = name ? benchmarks[name] : undefined;
   if (!load) {

@@ -18,6 +18,9 @@ env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${env.PAT
 if (!(env.NODE_OPTIONS ?? '').includes('TimeoutNegativeWarning')) {
   env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --disable-warning=TimeoutNegativeWarning`.trim();
 }
+// Middy (ESM-only) must resolve from our CommonJS code run by tsx: see scripts/esm-only-packages.cjs.
+const hook = path.join(root, 'scripts', 'esm-only-packages.cjs');
+if (!(env.NODE_OPTIONS ?? '').includes(hook)) env.NODE_OPTIONS = `${env.NODE_OPTIONS} --require ${hook}`;
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
   console.error('usage: node scripts/with-node24.cjs <command> [args...]');

@@ -3,10 +3,14 @@ import { httpHandler, LAMBDA_MAX_BODY_BYTES } from '../../shared/http/handler';
 import { json } from '../../shared/http/response';
 import { webhookDeps } from '../../shared/runtime/webhooks';
 import { toWebhookRequest, webhookDeadline } from '../../shared/webhooks/http';
-import { ingestWebhook } from '../../shared/webhooks/pipeline';
+import { ingestWebhook, type WebhookDeps } from '../../shared/webhooks/pipeline';
 import { shopifyWebhooks } from '../../shared/webhooks/providers/shopify/webhook';
 
-export const handler = httpHandler(
-  async (request) => json(200, await ingestWebhook(shopifyWebhooks, toWebhookRequest(request), webhookDeps(), { deadline: webhookDeadline(request) })),
-  { maxBodyBytes: LAMBDA_MAX_BODY_BYTES },
-);
+/** The handler over any dependencies (the benchmark runs it with in-process stores). */
+export const createShopifyWebhookHandler = (deps: () => WebhookDeps) =>
+  httpHandler(
+    async (request) => json(200, await ingestWebhook(shopifyWebhooks, toWebhookRequest(request), deps(), { deadline: webhookDeadline(request) })),
+    { maxBodyBytes: LAMBDA_MAX_BODY_BYTES },
+  );
+
+export const handler = createShopifyWebhookHandler(webhookDeps);

@@ -20,12 +20,20 @@ export interface OutgoingEvent {
   event: PlatformEvent;
 }
 
+/** An event published to several topics (workspace + fan-in) is serialised once. */
+const serialised = new WeakMap<PlatformEvent, string>();
+
 export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
   const { event } = outgoing;
+  let value = serialised.get(event);
+  if (value === undefined) {
+    value = JSON.stringify(event);
+    serialised.set(event, value);
+  }
   return {
     topic: outgoing.topic,
     key: outgoing.key,
-    value: JSON.stringify(event),
+    value,
     headers: {
       event_id: event.event_id,
       event_type: event.event_type,

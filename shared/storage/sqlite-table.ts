@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { ConditionFailedError } from './errors';
 import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec, type WriteOp, assertDistinctItems } from './table';
 
@@ -35,6 +35,7 @@ interface Row {
 
 export class SqliteTable implements Table {
   private readonly table: string;
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(
     readonly name: string,
@@ -45,25 +46,35 @@ export class SqliteTable implements Table {
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (pk TEXT NOT NULL, sk TEXT NOT NULL DEFAULT '', item TEXT NOT NULL, PRIMARY KEY (pk, sk))`);
   }
 
+  /** Statements are compiled once per table and reused. */
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql.replaceAll('$table', this.table));
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private read(key: TableKey): TableItem | undefined {
-    const row = this.db.prepare(`SELECT item FROM ${this.table} WHERE pk = ? AND sk = ?`).get(key.pk, key.sk ?? '') as Row | undefined;
+    const row = this.statement('SELECT item FROM $table WHERE pk = ? AND sk = ?').get(key.pk, key.sk ?? '') as Row | undefined;
     if (!row) return undefined;
     const item = JSON.parse(row.item) as TableItem;
     return isExpired(item, this.clock()) ? undefined : item;
   }
 
   private write(item: TableItem): void {
-    this.db.prepare(`INSERT OR REPLACE INTO ${this.table} (pk, sk, item) VALUES (?, ?, ?)`).run(item.pk, item.sk ?? '', JSON.stringify(item));
+    this.statement('INSERT OR REPLACE INTO $table (pk, sk, item) VALUES (?, ?, ?)').run(item.pk, item.sk ?? '', JSON.stringify(item));
   }
 
   private transaction<T>(work: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    this.statement('BEGIN IMMEDIATE').run();
     try {
       const result = work();
-      this.db.exec('COMMIT');
+      this.statement('COMMIT').run();
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      this.statement('ROLLBACK').run();
       throw error;
     }
   }
@@ -110,7 +121,7 @@ export class SqliteTable implements Table {
           this.applyUpdate(op.update, op.spec, op.condition);
         } else if ('delete' in op) {
           this.check(op.condition, this.read(op.delete));
-          this.db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND sk = ?`).run(op.delete.pk, op.delete.sk ?? '');
+          this.statement('DELETE FROM $table WHERE pk = ? AND sk = ?').run(op.delete.pk, op.delete.sk ?? '');
         } else {
           this.check(op.condition, this.read(op.check));
         }
@@ -121,7 +132,7 @@ export class SqliteTable implements Table {
   async delete(key: TableKey, options: { condition?: Condition } = {}): Promise<void> {
     this.transaction(() => {
       this.check(options.condition, this.read(key));
-      this.db.prepare(`DELETE FROM ${this.table} WHERE pk = ? AND sk = ?`).run(key.pk, key.sk ?? '');
+      this.statement('DELETE FROM $table WHERE pk = ? AND sk = ?').run(key.pk, key.sk ?? '');
     });
   }
 
@@ -129,17 +140,15 @@ export class SqliteTable implements Table {
     const order = options.descending ? 'DESC' : 'ASC';
     const rows = (
       options.skBeginsWith !== undefined
-        ? this.db
-            .prepare(`SELECT item FROM ${this.table} WHERE pk = ? AND substr(sk, 1, length(?)) = ? ORDER BY sk ${order}`)
-            .all(pk, options.skBeginsWith, options.skBeginsWith)
-        : this.db.prepare(`SELECT item FROM ${this.table} WHERE pk = ? ORDER BY sk ${order}`).all(pk)
+        ? this.statement(`SELECT item FROM $table WHERE pk = ? AND substr(sk, 1, length(?)) = ? ORDER BY sk ${order}`).all(pk, options.skBeginsWith, options.skBeginsWith)
+        : this.statement(`SELECT item FROM $table WHERE pk = ? ORDER BY sk ${order}`).all(pk)
     ) as unknown as Row[];
     const items = rows.map((r) => JSON.parse(r.item) as TableItem).filter((item) => !isExpired(item, this.clock()));
     return options.limit ? items.slice(0, options.limit) : items;
   }
 
   async scan(options: { limit?: number } = {}): Promise<TableItem[]> {
-    const rows = this.db.prepare(`SELECT item FROM ${this.table} ORDER BY pk, sk`).all() as unknown as Row[];
+    const rows = this.statement('SELECT item FROM $table ORDER BY pk, sk').all() as unknown as Row[];
     const items = rows.map((r) => JSON.parse(r.item) as TableItem).filter((item) => !isExpired(item, this.clock()));
     return options.limit ? items.slice(0, options.limit) : items;
   }

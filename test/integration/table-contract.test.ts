@@ -1,6 +1,6 @@
 /**
- * The Table contract, proven on both implementations: DynamoDB (moto) and SQLite (embedded). Every store
- * in the project is written against this contract, so both backends must agree on it.
+ * The Table contract, proven on every implementation: DynamoDB (moto), SQLite (embedded) and memory. Every
+ * store in the project is written against this contract, so the backends must agree on it.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { dynamoDbClient } from '../../shared/runtime/storage';
 import { ConditionFailedError } from '../../shared/storage/errors';
 import { DynamoDbTable } from '../../shared/storage/dynamodb-table';
+import { MemoryTable } from '../../shared/storage/memory-table';
 import { openDatabase, SqliteTable } from '../../shared/storage/sqlite-table';
 import { nowSeconds, type Table, when } from '../../shared/storage/table';
 
@@ -33,6 +34,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'table-contract-'));
 const backends: Array<[string, (name: string, sortKey: boolean) => Promise<Table>]> = [
   ['DynamoDB (moto)', dynamoTable],
   ['SQLite (embedded)', async (name) => new SqliteTable(name, openDatabase(path.join(dir, 'state.sqlite')), now)],
+  ['memory (benchmarks, unit tests)', async (name) => new MemoryTable(name, now)],
 ];
 
 afterAll(() => resetEnvironment());
