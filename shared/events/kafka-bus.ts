@@ -56,36 +56,27 @@ export class KafkaEventBus implements EventBus, EventLog {
     private readonly options: KafkaBusOptions,
   ) {}
 
+  /** Connects a client once; a failed connection is discarded so the next call tries again. */
+  private static async connect<C extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: C): Promise<C> {
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
   private connectedProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.kafka.producer({
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: 0 },
-      });
-      try {
-        await producer.connect();
-      } catch (error) {
-        await producer.disconnect().catch(() => undefined);
-        throw error;
-      }
-      return producer;
-    })();
+    this.producer ??= KafkaEventBus.connect(
+      this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 0 } }),
+    );
     this.producer.catch(() => (this.producer = undefined));
     return this.producer;
   }
 
   private connectedAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin({ retry: { retries: 0 } });
-      try {
-        await admin.connect();
-      } catch (error) {
-        await admin.disconnect().catch(() => undefined);
-        throw error;
-      }
-      return admin;
-    })();
+    this.admin ??= KafkaEventBus.connect(this.kafka.admin({ retry: { retries: 0 } }));
     this.admin.catch(() => (this.admin = undefined));
     return this.admin;
   }

@@ -3,11 +3,7 @@
  * from a real consumer group, SQS-triggered ones get batches polled from moto's SQS.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { functions } from '../../functions/manifest';
-import type { FunctionSpec } from '../../functions/manifest-types';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { Outbox } from '../../shared/events/outbox';
 import { createPlatformEvent } from '../../shared/events/platform-event';
@@ -16,30 +12,12 @@ import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { queue } from '../../shared/runtime/queues';
 import { useLocalServices } from '../support/environment';
+import { eventRecorder, until } from '../support/recorder';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-runtime-real-'));
-const recordFile = path.join(tmp, 'events.jsonl');
-process.env.RECORD_EVENTS_FILE = recordFile;
 const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.real_${randomUUID().slice(0, 6)}`;
-const recorder: FunctionSpec = {
-  id: 'test-record-events',
-  entry: 'test/fixtures/functions/record-events.ts',
-  description: 'records events',
-  trigger: { kafka: { topics: [topic], eventTypes: ['test.order.created'] } },
-  memoryMb: 128,
-  timeoutS: 10,
-  needs: [],
-};
-const lines = () => (fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in time; recorded: ${JSON.stringify(lines().map((l) => l.event.payload_json))}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const recorder = eventRecorder(topic);
+const lines = () => recorder.lines();
+const recorded = () => `; recorded: ${JSON.stringify(lines().map((l) => l.event.payload_json))}`;
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
@@ -50,7 +28,7 @@ beforeAll(async () => {
     [{ topic, key: 'setup', event: createPlatformEvent({ idParts: ['setup'], eventType: 'test.setup', workspaceId: 'acme', source: 'test', payload: {} }) }],
     { deadline: Date.now() + 10_000 },
   );
-  runtime = await startLocalRuntime({ port: 0, functions: [...functions, recorder], log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, functions: [...functions, recorder.spec], log: () => undefined });
 }, 60_000);
 afterAll(async () => {
   await runtime.stop();
@@ -59,7 +37,7 @@ afterAll(async () => {
 
 describe('local runtime with real Kafka and moto', () => {
   it('runs Kafka-triggered functions from a consumer group, with retries of failed records in order', async () => {
-    expect(runtime.coverage.find((c) => c.id === recorder.id)?.how).toMatch(/consumer group .*test-record-events/);
+    expect(runtime.coverage.find((c) => c.id === recorder.spec.id)?.how).toMatch(/consumer group .*test-record-events/);
     const publisher = new EventPublisher({ bus: eventBus() });
     const make = (i: number, extra: Record<string, unknown> = {}) => ({
       topic,
@@ -70,7 +48,7 @@ describe('local runtime with real Kafka and moto', () => {
     const got = await until(() => {
       const seq = lines().filter((l) => typeof l.event.payload_json.i === 'number');
       return seq.length >= 3 ? seq : undefined;
-    });
+    }, 30_000, recorded);
     expect(got.map((l) => l.event.payload_json.i)).toEqual([1, 2, 3]);
     expect(got[0].topic).toBe(topic);
   }, 60_000);
@@ -78,7 +56,7 @@ describe('local runtime with real Kafka and moto', () => {
   it('polls moto’s SQS for the outbox drainer, which republishes to Kafka', async () => {
     const event = createPlatformEvent({ idParts: ['via-sqs'], eventType: 'test.order.created', workspaceId: 'acme', source: 'test', payload: { via: 'sqs' } });
     await new Outbox(queue('outbox')).put([{ topic, key: 'sqs-1', value: JSON.stringify(event), headers: { event_type: event.event_type } }], 'test');
-    await until(() => lines().find((l) => l.event.event_id === event.event_id));
+    await until(() => lines().find((l) => l.event.event_id === event.event_id), 30_000, recorded);
     for (let i = 0; i < 50 && (await queue('outbox').depth()) > 0; i++) await new Promise((r) => setTimeout(r, 200));
     expect(await queue('outbox').depth()).toBe(0);
   }, 60_000);

@@ -3,10 +3,9 @@
  * events), SQS batches from the embedded queue, MSK batches from the embedded bus, and schedules.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { functions } from '../../functions/manifest';
-import type { FunctionSpec, KafkaTrigger, ScheduleTrigger } from '../../functions/manifest-types';
+import type { FunctionSpec, ScheduleTrigger } from '../../functions/manifest-types';
 import { loadHandler } from '../../local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { startScheduleTrigger } from '../../local/triggers/schedule';
@@ -17,39 +16,19 @@ import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { queue } from '../../shared/runtime/queues';
 import { useEmbedded } from '../support/environment';
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-runtime-'));
-const recordFile = path.join(tmp, 'events.jsonl');
-const rawFile = path.join(tmp, 'raw.jsonl');
-process.env.RECORD_EVENTS_FILE = recordFile;
-process.env.RAW_EVENT_FILE = rawFile;
+import { eventRecorder, until } from '../support/recorder';
 
 const topic = 'ionflux.test.local_runtime';
-const recorder: FunctionSpec = {
-  id: 'test-record-events',
-  entry: 'test/fixtures/functions/record-events.ts',
-  description: 'records events',
-  trigger: { kafka: { topics: [topic], eventTypes: ['test.order.created'] } },
-  memoryMb: 128,
-  timeoutS: 10,
-  needs: [],
-};
-
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-async function until<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const recorder = eventRecorder(topic);
+const rawFile = path.join(recorder.dir, 'raw.jsonl');
+process.env.RAW_EVENT_FILE = rawFile;
+const lines = (file = recorder.file) => recorder.lines(file);
+const recordFile = recorder.file;
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
   await useEmbedded();
-  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder], log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder.spec], log: () => undefined });
 });
 afterAll(async () => {
   await runtime.stop();
@@ -113,7 +92,7 @@ describe('local runtime (embedded defaults)', () => {
       return got.length >= 3 ? got : undefined;
     });
     expect(seq.map((l) => l.event.payload_json.i)).toEqual([1, 3, 4]);
-    expect(fs.readdirSync(tmp).some((f) => f.includes('.failed-'))).toBe(true);
+    expect(fs.readdirSync(recorder.dir).some((f) => f.includes('.failed-'))).toBe(true);
   });
 });
 
@@ -141,6 +120,3 @@ describe('schedules in the local runtime', () => {
     expect(event.resources[0]).toMatch(/rule\/test-raw-event$/);
   });
 });
-
-// Keep the type import used (KafkaTrigger documents the recorder's shape).
-export type _Recorder = FunctionSpec & { trigger: KafkaTrigger };
