@@ -34,7 +34,7 @@ export interface KafkaClientOptions {
   retries?: number;
 }
 
-function iamAuth(region: string): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
+export function iamAuth(region: string): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
   return {
     ssl: true,
     sasl: {

@@ -65,6 +65,26 @@ describe('ionflux CLI on the embedded state folder', () => {
     const read = await ionflux(['events', 'read', 'ionflux.platform.user_activity', '--json'], env);
     expect(read.code).toBe(0);
     expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([event]);
+    // events tail follows the topic until interrupted.
+    const { spawn } = await import('node:child_process');
+    const tail = spawn(process.execPath, [cli, 'events', 'tail', 'ionflux.platform.user_activity', '--json', '--from-beginning'], {
+      env: { ...process.env, ...env, AWS_ENDPOINT_URL: '', KAFKA_BROKERS: '' },
+      cwd: projectRoot,
+    });
+    let out = '';
+    tail.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 150 && out.trim().split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    await waitFor(1);
+    const later = createPlatformEvent({ idParts: ['cli-tail'], eventType: 'platform.user.signed_out', workspaceId: 'acme', source: 'test', payload: {} });
+    fs.appendFileSync(topicFile, `${JSON.stringify({ timestamp: Date.now(), key: 'u1', headers: {}, value: later, value_encoding: 'json' })}\n`);
+    await waitFor(2);
+    const exited = new Promise<number | null>((resolve) => tail.on('exit', (code) => resolve(code)));
+    tail.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out.trim().split('\n').map((l) => JSON.parse(l).event_id)).toEqual([event.event_id, later.event_id]);
+
     const unknown = await ionflux(['frobnicate'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command');
