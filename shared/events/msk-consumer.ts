@@ -5,10 +5,11 @@
  * the failure is reported as a partial batch failure so Lambda retries from that record; other
  * partitions go on. Records that are not PlatformEvents can never succeed: they are logged and skipped.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
-import { logger } from '../observability/logger';
+import { logger, loggers } from '../observability/logger';
 import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
 import { type PlatformEvent, validatePlatformEvent } from './platform-event';
 
@@ -99,8 +100,10 @@ export async function consumeBatch(
 }
 
 export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOptions = {}) {
-  return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 }).handler(async (event, lambda) => {
+  return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(loggers, { resetKeys: true }))
+    .handler(async (event, lambda) => {
     const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
     return consumeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda }, options);
-  });
+    });
 }

@@ -3,8 +3,10 @@
  * HttpRequest (raw body, lower-cased headers, deadline) and returns a response; errors become the
  * shared JSON error body. Handlers stay thin: parse → call a domain service → respond.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { loggers } from '../observability/logger';
 import { accessLog, bodySizeLimit, errorResponses } from './middlewares';
 import { type HttpRequest, toHttpRequest } from './request';
 import type { HttpResponse } from './response';
@@ -23,6 +25,7 @@ export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) 
   // Later middlewares' onError run first: errorResponses is registered last so it shapes the response,
   // then accessLog records the final status.
   return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(loggers, { resetKeys: true }))
     .use(accessLog())
     .use(bodySizeLimit({ maxBytes: options.maxBodyBytes ?? LAMBDA_MAX_BODY_BYTES }))
     .use(errorResponses())

@@ -39,5 +39,12 @@ export const logger = toFile(
   }),
 );
 
+/** Every logger of this environment: the handler middlewares add the Lambda context to all of them. */
+export const loggers: Logger[] = [logger];
+
 /** A child logger for one module, so each line says where it came from. */
-export const moduleLogger = (module: string) => toFile(logger.createChild({ persistentKeys: { module } }));
+export const moduleLogger = (module: string): Logger => {
+  const child = toFile(logger.createChild({ persistentKeys: { module } }));
+  loggers.push(child);
+  return child;
+};

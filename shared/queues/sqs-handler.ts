@@ -2,9 +2,10 @@
  * `sqsHandler(fn)`: the Middy stack of SQS-triggered functions. The domain function gets the records and
  * a deadline and returns the ids that failed; the response reports them as partial batch failures.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger } from '../observability/logger';
+import { logger, loggers } from '../observability/logger';
 
 /** Time kept back from the Lambda's remaining time to return the batch response. */
 const MARGIN_MS = 1000;
@@ -12,10 +13,12 @@ const MARGIN_MS = 1000;
 export type SqsFunction = (records: SQSRecord[], deadline: number, context: Context) => Promise<string[]>;
 
 export function sqsHandler(fn: SqsFunction) {
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 }).handler(async (event, context) => {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(loggers, { resetKeys: true }))
+    .handler(async (event, context) => {
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
     const failed = await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
     if (failed.length) logger.warn('sqs batch partially failed', { failed: failed.length, total: event.Records.length });
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  });
+    });
 }
