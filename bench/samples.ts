@@ -1,10 +1,28 @@
 /**
  * Representative invocations for the cold-init benchmark, per function id (functions not listed get a
- * default event for their trigger). Each does the function's real work against local services.
+ * default event for their trigger). Each does the function's real work against local services; this
+ * runs in the parent process with the benchmark's environment, so it can store the secrets and
+ * connections those invocations need.
  */
+import { randomUUID } from 'node:crypto';
 import { buildHttpApiEvent } from '../local/api-gateway-event';
+import { config } from '../shared/config/env';
+import { buildMskEvent } from '../shared/events/msk-event';
+import { createPlatformEvent } from '../shared/events/platform-event';
+import { topics } from '../shared/events/topics';
+import { connectionRegistry } from '../shared/runtime/connections';
+import { secretStore } from '../shared/runtime/secrets';
+import { platformSecretName } from '../shared/secrets/names';
+import { signShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
 
 export async function sampleEvents(): Promise<Record<string, unknown>> {
+  const shop = 'bench-store.myshopify.com';
+  const secret = 'shpss_bench_cold_start';
+  await secretStore().put(platformSecretName(config().secretRoot, 'shopify'), JSON.stringify({ client_secret: secret }));
+  await connectionRegistry().connect('shopify', shop, 'bench');
+  const order = { id: 4_000_000_001, created_at: '2026-11-25T10:00:00-05:00', currency: 'USD', total_price: '59.80' };
+  const body = Buffer.from(JSON.stringify(order));
+  const orderEvent = createPlatformEvent({ idParts: ['bench', randomUUID()], eventType: 'shopify.orders.created', workspaceId: 'bench', source: 'bench', payload: { data: order } });
   return {
     'workspaces-put-settings': buildHttpApiEvent({
       method: 'PUT',
@@ -12,7 +30,27 @@ export async function sampleEvents(): Promise<Record<string, unknown>> {
       routeKey: 'PUT /v1/workspaces/{workspace_id}/settings',
       pathParameters: { workspace_id: 'bench' },
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ generic_secrets_config_json: { openai: 'bench/ionflux/workspaces/bench/openai' } }),
+      body: JSON.stringify({ generic_secrets_config_json: { openai: `${config().secretRoot}/workspaces/bench/openai` } }),
     }),
+    // A new delivery each run would need a new signature per process; the same one is a duplicate after the
+    // first run, which still verifies, routes and checks dedup (the common path of a redelivery).
+    'webhook-shopify': buildHttpApiEvent({
+      method: 'POST',
+      rawPath: '/webhooks/shopify',
+      routeKey: 'POST /webhooks/shopify',
+      headers: {
+        'content-type': 'application/json',
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-shop-domain': shop,
+        'x-shopify-hmac-sha256': signShopifyWebhook(body, secret),
+        'x-shopify-webhook-id': randomUUID(),
+        'x-shopify-event-id': randomUUID(),
+      },
+      body,
+    }),
+    'sentinel-order-counter': buildMskEvent(
+      [{ topic: topics.shopifyAllWorkspaces(), partition: 0, offset: 1, timestamp: Date.now(), key: String(order.id), value: JSON.stringify(orderEvent), headers: { event_type: orderEvent.event_type } }],
+      { clusterArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/bench/x', bootstrapServers: '127.0.0.1:9092' },
+    ),
   };
 }
