@@ -4,6 +4,7 @@ import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsList, secretsSet } from './commands/secrets';
+import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
@@ -19,5 +20,8 @@ export const commands: Command[] = [
   eventsTail,
   parkedList,
   parkedReplay,
+  shopifyInstallUrl,
+  shopifyStatus,
+  shopifySync,
   run,
 ];

@@ -16,6 +16,9 @@ export const tables = {
   'webhook-dedup': { sortKey: false, ttl: true, purpose: 'One record per accepted upstream delivery, kept longer than any provider retry window.' },
   'parked-webhooks': { sortKey: true, ttl: false, purpose: 'Verified webhooks for accounts no workspace owns yet, replayable once connected.' },
   'order-counters': { sortKey: true, ttl: true, purpose: 'Sales Sentinel feed: per-workspace order counters built from orders.created events.' },
+  'shopify-oauth-states': { sortKey: false, ttl: true, purpose: 'Shopify OAuth installs: single-use state values bound to a workspace and shop, kept 10 minutes.' },
+  'shopify-token-locks': { sortKey: false, ttl: true, purpose: 'Shopify token refresh: per-shop locks and failure cooldowns, so concurrent functions spend a rotating refresh token once.' },
+  'shopify-shop-state': { sortKey: true, ttl: true, purpose: 'Per-shop Shopify state: workspace index, main-theme history, sync and reconciliation watermarks, orders seen through webhooks.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -41,6 +44,18 @@ export const queues = {
     visibilityTimeoutS: 120,
     retentionDays: 14,
     purpose: 'What the outbox drainer could not deliver after every retry; inspected and redriven by operators.',
+  },
+  'shopify-sync': {
+    deadLetterQueue: 'shopify-sync-dlq',
+    maxReceiveCount: 5,
+    visibilityTimeoutS: 960,
+    retentionDays: 4,
+    purpose: 'Shopify syncs fanned out per shop (nightly catalog sync, order reconciliation), consumed by shopify-sync-worker.',
+  },
+  'shopify-sync-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Shopify sync jobs that failed on every attempt; inspected and redriven by operators.',
   },
 } as const satisfies Record<string, QueueSpec>;
 

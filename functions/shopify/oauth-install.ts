@@ -1,0 +1,29 @@
+/** GET /oauth/shopify/install?shop=<domain>&workspace_id=<id> (public): 302 to the shop's authorize page. */
+import { config } from '../../shared/config/env';
+import { httpHandler } from '../../shared/http/handler';
+import { redirect } from '../../shared/http/response';
+import { IonfluxError } from '../../shared/errors';
+import { moduleLogger } from '../../shared/observability/logger';
+import { oauthStates, shopifyApp, shopifyConfig } from '../../shared/runtime/shopify-core';
+import { beginInstall } from '../../shared/shopify/oauth';
+import { installErrorPage } from '../../shared/shopify/oauth-pages';
+import { publicBaseUrl } from '../../shared/shopify/public-url';
+
+const log = moduleLogger('shopify');
+
+export const handler = httpHandler(
+  async (request) => {
+    try {
+      const cfg = shopifyConfig();
+      const { location } = await beginInstall(
+        { config: cfg, app: shopifyApp, states: oauthStates() },
+        { shop: request.query.shop, workspaceId: request.query.workspace_id, baseUrl: publicBaseUrl(cfg, request, config().localMode) },
+      );
+      return redirect(location);
+    } catch (error) {
+      if (!(error instanceof IonfluxError) || error.status >= 500) log.error('shopify install failed', { error: error instanceof Error ? error.message : String(error) });
+      return installErrorPage(error, request.requestId, request.headers);
+    }
+  },
+  { maxBodyBytes: 1024 },
+);

@@ -1,0 +1,121 @@
+/**
+ * Shopify's token endpoint, `<origin>/admin/oauth/access_token`: the authorization-code exchange for an
+ * expiring offline token (`expiring: 1`: a 1 h access token plus a refresh token that rotates on every
+ * use) and the refresh grant. Lifetimes are read from each response, never assumed; a response that
+ * leaves out the refresh token keeps the one we had (a blank one is never stored).
+ */
+import { errorMessage } from '../errors';
+import { type ShopifyConfig, tokenEndpoint } from './config';
+import { ShopifyTokenError } from './errors';
+
+export type FetchFn = typeof fetch;
+
+/** What we keep in Secrets Manager per shop (never in the connection record, never logged). */
+export interface ShopTokens {
+  access_token: string;
+  /** Granted scopes, comma-separated as Shopify reports them. */
+  scope: string;
+  /** Epoch ms; absent for a legacy non-expiring token. */
+  expires_at?: number;
+  refresh_token?: string;
+  refresh_token_expires_at?: number;
+  obtained_at: number;
+}
+
+export interface AppCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The endpoint answered that the grant is no good (revoked, expired, already used). */
+export class TokenGrantRejectedError extends ShopifyTokenError {
+  constructor(
+    readonly shop: string,
+    readonly httpStatus: number,
+    readonly oauthError: string,
+  ) {
+    super(`Shopify refused the token request for ${shop} (HTTP ${httpStatus}${oauthError ? `, ${oauthError}` : ''})`, {
+      status: httpStatus === 401 || httpStatus === 403 || oauthError === 'invalid_client' ? 502 : 400,
+      details: { shop, http_status: httpStatus, oauth_error: oauthError || null },
+    });
+  }
+
+  /** Our app credentials are wrong: an operator problem, not the shop's. */
+  get isClientProblem(): boolean {
+    return this.oauthError === 'invalid_client' || this.oauthError === 'unauthorized_client';
+  }
+}
+
+/** When Shopify leaves `expires_in` out of a refresh response, assume its documented 1 h. */
+const DEFAULT_ACCESS_TTL_S = 3600;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export class ShopifyTokenEndpoint {
+  constructor(
+    private readonly options: { config: Pick<ShopifyConfig, 'apiOriginTemplate'>; fetch: FetchFn; clock?: () => number },
+  ) {}
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
+  /** Exchanges the callback's `code` for an expiring offline token. */
+  async exchangeCode(shop: string, code: string, app: AppCredentials, deadline: number): Promise<ShopTokens> {
+    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, code, expiring: '1' }, undefined, deadline);
+  }
+
+  /** Spends `refreshToken` (it rotates: the response carries the next one). */
+  async refresh(shop: string, refreshToken: string, app: AppCredentials, deadline: number): Promise<ShopTokens> {
+    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken, deadline);
+  }
+
+  private async call(shop: string, body: Record<string, string>, previousRefresh: string | undefined, deadline: number): Promise<ShopTokens> {
+    const url = tokenEndpoint(this.options.config, shop);
+    const started = this.now();
+    let response: Response;
+    try {
+      response = await this.options.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(Math.max(1, Math.min(deadline - Date.now(), REQUEST_TIMEOUT_MS))),
+      });
+    } catch (error) {
+      throw new ShopifyTokenError(`Shopify token endpoint for ${shop} unreachable: ${errorMessage(error)}`, { status: 502, cause: error, details: { shop } });
+    }
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      const value = JSON.parse(text) as unknown;
+      if (value && typeof value === 'object' && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+    } catch {
+      // handled below by status and missing fields
+    }
+    if (response.status >= 400) {
+      const oauthError = typeof parsed.error === 'string' ? parsed.error : '';
+      if (response.status < 500 && response.status !== 429) throw new TokenGrantRejectedError(shop, response.status, oauthError);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new ShopifyTokenError(`Shopify token endpoint for ${shop} answered HTTP ${response.status}`, {
+        status: 503,
+        details: { shop, http_status: response.status },
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterS: retryAfter } : {}),
+      });
+    }
+    const accessToken = parsed.access_token;
+    if (typeof accessToken !== 'string' || accessToken === '') {
+      throw new ShopifyTokenError(`Shopify token endpoint for ${shop} answered without an access_token`, { details: { shop, http_status: response.status } });
+    }
+    const tokens: ShopTokens = { access_token: accessToken, scope: typeof parsed.scope === 'string' ? parsed.scope : '', obtained_at: started };
+    const refresh = typeof parsed.refresh_token === 'string' && parsed.refresh_token !== '' ? parsed.refresh_token : previousRefresh;
+    const expiresIn = typeof parsed.expires_in === 'number' ? parsed.expires_in : Number(parsed.expires_in);
+    if (Number.isFinite(expiresIn) && expiresIn > 0) tokens.expires_at = started + expiresIn * 1000;
+    else if (refresh) tokens.expires_at = started + DEFAULT_ACCESS_TTL_S * 1000;
+    if (refresh) {
+      tokens.refresh_token = refresh;
+      const refreshIn = Number(parsed.refresh_token_expires_in);
+      if (Number.isFinite(refreshIn) && refreshIn > 0) tokens.refresh_token_expires_at = started + refreshIn * 1000;
+    }
+    return tokens;
+  }
+}
