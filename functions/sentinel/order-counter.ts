@@ -6,5 +6,6 @@ export const handler = mskConsumer(
   async ({ event }) => {
     await orderCounters().record(event);
   },
-  { eventTypes: ['shopify.orders.created'] },
+  // Every write of a workspace lands on its totals item: partitions one at a time.
+  { eventTypes: ['shopify.orders.created'], sequentialPartitions: true },
 );

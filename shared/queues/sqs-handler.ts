@@ -16,9 +16,9 @@ export function sqsHandler(fn: SqsFunction) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(loggers, { resetKeys: true }))
     .handler(async (event, context) => {
-    const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
-    const failed = await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
-    if (failed.length) logger.warn('sqs batch partially failed', { failed: failed.length, total: event.Records.length });
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+      const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
+      const failed = await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
+      if (failed.length) logger.warn('sqs batch partially failed', { failed: failed.length, total: event.Records.length });
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 }

@@ -173,14 +173,21 @@ export class DynamoDbTable implements Table {
       const condition = this.conditionParams(op.condition, expr) as { ConditionExpression: string };
       return { ConditionCheck: { TableName: this.name, Key: this.key(op.check), ...condition, ...DynamoDbTable.withExpression(expr) } };
     });
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-      if ((error as { name?: string }).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
-        throw new ConditionFailedError(this.name, error);
+    // A concurrent transaction on the same item cancels ours with TransactionConflict: try again shortly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+        const cancelled = (error as { name?: string }).name === 'TransactionCanceledException';
+        if (cancelled && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConditionFailedError(this.name, error);
+        if (cancelled && reasons?.some((r) => r.Code === 'TransactionConflict') && attempt < 4) {
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+          continue;
+        }
+        throw new StorageError(this.name, 'transactWrite', error);
       }
-      throw new StorageError(this.name, 'transactWrite', error);
     }
   }
 
