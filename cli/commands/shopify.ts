@@ -1,6 +1,6 @@
 /**
  * Operator commands for the Shopify integration:
- *   ionflux shopify install-url <shop> --workspace <id> [--base-url <url>]   the link a merchant opens to connect a store
+ *   ionflux shopify install-url <shop> --workspace <id> [--base-url <url>]   the signed link a merchant opens to connect a store
  *   ionflux shopify status <shop>                                          connection, token expiry, sync and theme state
  *   ionflux shopify sync <catalog|reconcile> <shop>                        run one shop's sync now, in process
  */
@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { normaliseAccountId } from '../../shared/connections/account-ids';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { catalogSync, orderReconciliation, shopClients, shopifyConfig, shopifyFetch, shopStateStore, shopTokenStore } from '../../shared/runtime/shopify';
+import { shopifyApp } from '../../shared/runtime/shopify-core';
+import { installLinkQuery } from '../../shared/shopify/install-link';
 import { SYNC_KINDS, type SyncKind, runSyncJob } from '../../shared/shopify/sync-jobs';
 import { assertWorkspaceId } from '../../shared/workspaces/workspace-id';
 import { shopifyWebhookTopics } from '../../shared/webhooks/providers/shopify/topics';
@@ -17,7 +19,7 @@ import { ensureResources } from '../provision';
 export const shopifyInstallUrl: Command = {
   path: ['shopify', 'install-url'],
   usage: 'ionflux shopify install-url <shop> --workspace <id> [--base-url <url>]',
-  summary: 'print the link that connects a Shopify store to a workspace (open it in a browser)',
+  summary: 'print the signed link that connects a Shopify store to a workspace (valid 24 h; open it in a browser)',
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, options: { workspace: { type: 'string' }, 'base-url': { type: 'string' } }, allowPositionals: true });
     const [shop, ...rest] = positionals;
@@ -25,7 +27,8 @@ export const shopifyInstallUrl: Command = {
     const domain = normaliseAccountId('shopify', shop);
     const workspaceId = assertWorkspaceId(values.workspace);
     const base = (values['base-url'] ?? shopifyConfig().publicBaseUrl ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
-    io.out(`${base}/oauth/shopify/install?${new URLSearchParams({ shop: domain, workspace_id: workspaceId }).toString()}`);
+    const { clientSecret } = await shopifyApp();
+    io.out(`${base}/oauth/shopify/install?${installLinkQuery(clientSecret, domain, workspaceId, Date.now()).toString()}`);
   },
 };
 

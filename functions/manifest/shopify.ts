@@ -7,9 +7,18 @@ const adminApi: Need[] = ['kafka', 'secret:shopify', 'workspace-secrets:write', 
 
 export const shopifyFunctions: FunctionSpec[] = [
   {
+    id: 'shopify-install-link',
+    entry: 'functions/shopify/install-link.ts',
+    description: 'Issues the signed, expiring link that connects a Shopify store to a workspace (the install route accepts nothing else).',
+    trigger: { http: { method: 'POST', path: '/v1/shopify/workspaces/{workspace_id}/install-link', auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['secret:shopify'],
+  },
+  {
     id: 'shopify-oauth-install',
     entry: 'functions/shopify/oauth-install.ts',
-    description: 'Starts a Shopify app install for a workspace: single-use state, then a redirect to the shop’s authorize page.',
+    description: 'Starts a Shopify app install from a signed install link: single-use state, then a redirect to the shop’s authorize page.',
     trigger: { http: { method: 'GET', path: '/oauth/shopify/install', auth: 'public' } },
     memoryMb: 256,
     timeoutS: 10,

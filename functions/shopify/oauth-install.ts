@@ -1,4 +1,7 @@
-/** GET /oauth/shopify/install?shop=<domain>&workspace_id=<id> (public): 302 to the shop's authorize page. */
+/**
+ * GET /oauth/shopify/install?shop=<domain>&workspace_id=<id>&expires=<epoch s>&signature=<hex> (public):
+ * a signed install link (see shared/shopify/install-link.ts) → 302 to the shop's authorize page.
+ */
 import { config } from '../../shared/config/env';
 import { httpHandler } from '../../shared/http/handler';
 import { redirect } from '../../shared/http/response';
@@ -17,7 +20,13 @@ export const handler = httpHandler(
       const cfg = shopifyConfig();
       const { location } = await beginInstall(
         { config: cfg, app: shopifyApp, states: oauthStates() },
-        { shop: request.query.shop, workspaceId: request.query.workspace_id, baseUrl: publicBaseUrl(cfg, request, config().localMode) },
+        {
+          shop: request.query.shop,
+          workspaceId: request.query.workspace_id,
+          expires: request.query.expires,
+          signature: request.query.signature,
+          baseUrl: publicBaseUrl(cfg, request, config().localMode),
+        },
       );
       return redirect(location);
     } catch (error) {

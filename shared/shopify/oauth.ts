@@ -26,6 +26,7 @@ import { authorizeEndpoint, missingScopes, type ShopifyConfig } from './config';
 import { readShop, type ShopInfo } from './data-access';
 import { OAuthRefusedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
+import { verifyInstallLink } from './install-link';
 import { parseQueryPairs, verifyOAuthQuery } from './oauth-hmac';
 import type { OAuthStateStore } from './oauth-state-store';
 import type { ShopClients } from './shop-clients';
@@ -89,14 +90,18 @@ function shopOf(raw: string | undefined): string {
 
 export interface InstallDeps {
   config: Pick<ShopifyConfig, 'apiOriginTemplate' | 'scopes'>;
-  app: () => Promise<Pick<AppCredentials, 'clientId'>>;
+  app: () => Promise<Pick<ShopifyApp, 'clientId' | 'clientSecret' | 'previousClientSecret'>>;
   states: Pick<OAuthStateStore, 'create'>;
+  clock?: () => number;
 }
 
-/** Where to send the browser to start an install of `shop` into `workspaceId`. */
+/**
+ * Where to send the browser to start an install of `shop` into `workspaceId`; the link must be one we
+ * signed for that shop and workspace (install-link.ts).
+ */
 export async function beginInstall(
   deps: InstallDeps,
-  input: { shop: string | undefined; workspaceId: string | undefined; baseUrl: string },
+  input: { shop: string | undefined; workspaceId: string | undefined; expires: string | undefined; signature: string | undefined; baseUrl: string },
 ): Promise<{ location: string; shop: string; workspaceId: string }> {
   const shop = shopOf(input.shop);
   let workspaceId: string;
@@ -106,6 +111,8 @@ export async function beginInstall(
     throw new OAuthRefusedError('invalid_workspace_id', 'workspace_id is missing or invalid (1–64 letters, digits, "_" or "-")');
   }
   const app = await deps.app();
+  const secrets = [app.clientSecret, app.previousClientSecret].filter((s): s is string => Boolean(s));
+  verifyInstallLink(secrets, { shop, workspaceId, expires: input.expires, signature: input.signature }, (deps.clock ?? Date.now)());
   const state = await deps.states.create(workspaceId, shop);
   const url = new URL(authorizeEndpoint(deps.config, shop));
   url.searchParams.set('client_id', app.clientId);

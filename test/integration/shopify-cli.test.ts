@@ -4,6 +4,8 @@
  */
 import { runCli } from '../../cli/main';
 import { shopTokenStore } from '../../shared/runtime/shopify';
+import { verifyInstallLink } from '../../shared/shopify/install-link';
+import { SHOPIFY_SECRET } from '../support/shopify';
 import { newWorkspaceId } from '../support/environment';
 import type { FakeShopify } from '../fakes/shopify/fake-shopify';
 import { newShopDomain, PUBLIC_BASE_URL, seedInstalledShop, startShopifyEnvironment, stopShopifyEnvironment } from '../fakes/shopify/harness';
@@ -22,9 +24,15 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('ionflux shopify …', () => {
-  it('install-url prints the install link for a shop and workspace', async () => {
+  it('install-url prints the signed install link for a shop and workspace', async () => {
     const result = await cli(['shopify', 'install-url', 'Acme-Store.myshopify.com', '--workspace', 'acme42']);
-    expect(result).toMatchObject({ code: 0, out: `${PUBLIC_BASE_URL}/oauth/shopify/install?shop=acme-store.myshopify.com&workspace_id=acme42` });
+    expect(result.code).toBe(0);
+    const url = new URL(result.out);
+    expect(`${url.origin}${url.pathname}`).toBe(`${PUBLIC_BASE_URL}/oauth/shopify/install`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ shop: 'acme-store.myshopify.com', workspace_id: 'acme42', expires: expect.stringMatching(/^\d+$/) });
+    expect(() =>
+      verifyInstallLink([SHOPIFY_SECRET], { shop: 'acme-store.myshopify.com', workspaceId: 'acme42', expires: url.searchParams.get('expires')!, signature: url.searchParams.get('signature')! }, Date.now()),
+    ).not.toThrow();
     expect((await cli(['shopify', 'install-url', 'evil.example.com', '--workspace', 'acme42'])).code).toBe(1);
     expect((await cli(['shopify', 'install-url', 'acme.myshopify.com'])).code).toBe(2);
   });

@@ -5,7 +5,10 @@
  * Kafka. Then everything that must be refused: a replayed callback, a tampered hmac, an old timestamp,
  * an unknown state, a foreign shop, a shop owned by another workspace.
  */
+import { handler as installLinkHandler } from '../../functions/shopify/install-link';
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { table } from '../../shared/runtime/storage';
+import { invokeHttp } from '../support/http';
 import { secretResolver, secretStore } from '../../shared/runtime/secrets';
 import { platformSecretName } from '../../shared/secrets/names';
 import { storeSecret } from '../support/secrets';
@@ -24,6 +27,7 @@ import {
   installShop,
   newShopDomain,
   PUBLIC_BASE_URL,
+  signedInstallQuery,
   startShopifyEnvironment,
   stopShopifyEnvironment,
 } from '../fakes/shopify/harness';
@@ -182,6 +186,60 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     const noWorkspace = await installRequest(shop, 'not a workspace!', { accept: 'application/json' });
     expect(noWorkspace.json.error.code).toBe('invalid_workspace_id');
     expect(fake.count('token', (r) => r.shop === shop || r.shop === other)).toBe(0);
+  });
+
+  it('installs only from a link we signed for that shop and workspace, and only before it expires', async () => {
+    const shop = newShopDomain('link');
+    const ws = newWorkspaceId('link');
+    const signed = new URLSearchParams(signedInstallQuery(shop, ws));
+    const json = { accept: 'application/json' };
+    const unsigned = await installRequest(shop, ws, json, new URLSearchParams({ shop, workspace_id: ws }).toString());
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.json.error.code).toBe('install_link_unsigned');
+    // The link for one workspace does not install into another, nor another shop.
+    const otherWorkspace = new URLSearchParams(signed);
+    otherWorkspace.set('workspace_id', newWorkspaceId('victim'));
+    expect((await installRequest(shop, ws, json, otherWorkspace.toString())).json.error.code).toBe('install_link_invalid');
+    const otherShop = new URLSearchParams(signed);
+    otherShop.set('shop', newShopDomain('attacker'));
+    expect((await installRequest(shop, ws, json, otherShop.toString())).json.error.code).toBe('install_link_invalid');
+    const longer = new URLSearchParams(signed);
+    longer.set('expires', String(Number(signed.get('expires')) + 3600));
+    expect((await installRequest(shop, ws, json, longer.toString())).json.error.code).toBe('install_link_invalid');
+    const expired = await installRequest(shop, ws, json, signedInstallQuery(shop, ws, Date.now() - 2 * 86_400_000));
+    expect(expired.status).toBe(400);
+    expect(expired.json.error.code).toBe('install_link_expired');
+    // The browser sees a page, not JSON, and never a stack trace.
+    const page = await installRequest(shop, ws, {}, otherWorkspace.toString());
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('ask IONFLUX for a new link');
+    // Nothing was stored for a refused link.
+    expect((await table('shopify-oauth-states').scan()).filter((i) => JSON.stringify(i).includes(shop))).toEqual([]);
+
+    // The platform issues links through the internal route.
+    const issued = await invokeHttp(installLinkHandler as never, {
+      method: 'POST',
+      rawPath: `/v1/shopify/workspaces/${ws}/install-link`,
+      routeKey: 'POST /v1/shopify/workspaces/{workspace_id}/install-link',
+      pathParameters: { workspace_id: ws },
+      headers: { 'content-type': 'application/json', host: 'api.ionflux.test' },
+      body: JSON.stringify({ shop: shop.toUpperCase(), ttl_seconds: 600 }),
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.json).toMatchObject({ shop, workspace_id: ws, expires_at: expect.any(String) });
+    const link = new URL(issued.json.url);
+    expect(link.pathname).toBe('/oauth/shopify/install');
+    const fromLink = await installRequest(shop, ws, json, link.search.slice(1));
+    expect(fromLink.status).toBe(302);
+    const bad = await invokeHttp(installLinkHandler as never, {
+      method: 'POST',
+      rawPath: `/v1/shopify/workspaces/${ws}/install-link`,
+      routeKey: 'POST /v1/shopify/workspaces/{workspace_id}/install-link',
+      pathParameters: { workspace_id: ws },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shop, ttl_seconds: 30 * 86_400 }),
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('keeps operator configuration problems off the public page (they stay in the logs)', async () => {

@@ -15,6 +15,7 @@ import { shopStateStore, shopTokenStore } from '../../../shared/runtime/shopify'
 import { shopTokenSecretName } from '../../../shared/shopify/token-store';
 import { resetEnvironment } from '../../../shared/runtime/per-environment';
 import { platformSecretName } from '../../../shared/secrets/names';
+import { installLinkQuery } from '../../../shared/shopify/install-link';
 import { secretRoot, useLocalServices } from '../../support/environment';
 import { invokeHttp, type InvokeResult } from '../../support/http';
 import { recordSecretValue, storeSecret } from '../../support/secrets';
@@ -45,12 +46,16 @@ export async function stopShopifyEnvironment(fake: FakeShopify | undefined): Pro
   await resetEnvironment();
 }
 
-export function installRequest(shop: string, workspaceId: string, headers: Record<string, string> = {}): Promise<InvokeResult> {
+/** A signed install link's query, as the platform issues it (shared/shopify/install-link.ts). */
+export const signedInstallQuery = (shop: string, workspaceId: string, now = Date.now(), ttlS?: number) =>
+  installLinkQuery(SHOPIFY_SECRET, shop, workspaceId, now, ttlS).toString();
+
+export function installRequest(shop: string, workspaceId: string, headers: Record<string, string> = {}, rawQueryString = signedInstallQuery(shop, workspaceId)): Promise<InvokeResult> {
   return invokeHttp(asHandler(installHandler), {
     method: 'GET',
     rawPath: '/oauth/shopify/install',
     routeKey: 'GET /oauth/shopify/install',
-    rawQueryString: new URLSearchParams({ shop, workspace_id: workspaceId }).toString(),
+    rawQueryString,
     headers: { host: 'hooks.ionflux.test', ...headers },
   });
 }
