@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   bundles: () => import('./bundles'),
   webhooks: () => import('./webhooks'),
+  llm: () => import('./llm'),
 };
 
 async function main(): Promise<void> {

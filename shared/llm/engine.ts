@@ -1,0 +1,217 @@
+/**
+ * The strategy engine: one loop over the chain (primary, then each fallback). For each provider: its
+ * key (workspace or platform), skipped while the key cools down; attempts with a timeout below the
+ * deadline; retries of the same provider per the retry policy; then the next fallback. Every attempt is
+ * recorded — the caller sees which providers were tried and why each failed.
+ */
+import { performance } from 'node:perf_hooks';
+import { IonfluxError } from '../errors';
+import { moduleLogger } from '../observability/logger';
+import type { ModelSpec, ResolvedTarget } from './catalog';
+import type { Attempt, TaskInputs, TaskOutputs, TaskType } from './contract';
+import type { Cooldowns } from './cooldown';
+import type { LlmProvider, ProviderCredential, ProviderFailure, ProviderResult } from './provider';
+import { redactSecrets } from './redact';
+import { type Blame, classifyFailure, decideRetry, type FailureClass, type RetryPolicy } from './retry-policy';
+
+const log = moduleLogger('llm');
+
+export interface ResolvedCredential {
+  credential: ProviderCredential;
+  source: 'workspace' | 'platform';
+  /** Secret name: identifies the key in cooldowns and logs (never the value). */
+  secretName: string;
+}
+
+export interface ChainEntry {
+  provider: LlmProvider;
+  target: ResolvedTarget;
+}
+
+export interface EngineDeps {
+  /** The key for a provider on behalf of the request's workspace. */
+  credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential>;
+  /** Forget a cached key the provider rejected (an operator may have rotated it). */
+  invalidateCredential(secretName: string): void;
+  cooldowns: Cooldowns;
+  policy: RetryPolicy;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** One attempt with what cost accounting needs besides the public record. */
+export interface EngineAttempt {
+  attempt: Attempt;
+  model: ModelSpec;
+  pricing?: ProviderResult<unknown>['pricing'];
+}
+
+export interface EngineOutcome<T extends TaskType> {
+  attempts: EngineAttempt[];
+  /** Time spent inside provider calls and retry waits (the rest is the gateway's own overhead). */
+  providerMs: number;
+  success?: { entry: ChainEntry; result: ProviderResult<TaskOutputs[T]> };
+  /** Why the last provider failed, when none succeeded. */
+  lastBlame?: Blame;
+  /** Only the requests' own fault: every provider that answered rejected the request itself. */
+  onlyRequestErrors?: boolean;
+  /** Shortest wait a provider or a cooldown asked for, when the chain failed for availability. */
+  retryAfterMs?: number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class StrategyEngine {
+  constructor(private readonly deps: EngineDeps) {}
+
+  private now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+
+  async execute<T extends TaskType>(task: T, input: TaskInputs[T], chain: ChainEntry[], call: { workspaceId: string; deadline: number }): Promise<EngineOutcome<T>> {
+    const { deadline } = call;
+    const { policy, cooldowns } = this.deps;
+    const attempts: EngineAttempt[] = [];
+    let providerMs = 0;
+    let lastBlame: Blame | undefined;
+    let onlyRequestErrors = true;
+    const waits: number[] = [];
+    const record = (entry: ChainEntry, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Partial<EngineAttempt> = {}) =>
+      attempts.push({ attempt: { provider: entry.provider.name, model: entry.target.model.id, ...attempt }, model: entry.target.model, ...extra });
+
+    for (let index = 0; index < chain.length; index++) {
+      const entry = chain[index]!;
+      const hasFallback = index < chain.length - 1;
+
+      let resolved: ResolvedCredential;
+      try {
+        resolved = await this.deps.credentials(entry.provider, call.workspaceId);
+      } catch (error) {
+        const code = error instanceof IonfluxError ? error.code : 'credential_error';
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.target.model.id, code, reason: message });
+        record(entry, { outcome: 'error', error_code: code, message, retryable: false, latency_ms: 0, billed: false });
+        lastBlame = 'upstream';
+        onlyRequestErrors = false;
+        continue;
+      }
+      const cooldownKey = `${entry.provider.name}|${resolved.secretName}`;
+      const cooling = cooldowns.until(cooldownKey);
+      if (cooling !== undefined) {
+        const wait = cooling - this.now();
+        record(entry, {
+          outcome: 'skipped',
+          error_code: 'cooldown',
+          message: `key ${resolved.secretName} is cooling down after repeated failures (${Math.ceil(wait / 1000)} s left)`,
+          retry_after_ms: wait,
+          latency_ms: 0,
+          key_source: resolved.source,
+          billed: false,
+        });
+        waits.push(wait);
+        lastBlame = 'unavailable';
+        onlyRequestErrors = false;
+        continue;
+      }
+
+      for (let retries = 0; ; retries++) {
+        const remaining = deadline - this.now();
+        const reserve = hasFallback ? Math.min(policy.fallbackReserveMs, remaining * 0.3) : 0;
+        // Whole milliseconds: the SDKs refuse a fractional timeout.
+        let budget = Math.floor(Math.min(policy.attemptTimeoutMs, remaining - reserve));
+        if (budget < policy.minAttemptMs) budget = Math.floor(Math.min(policy.attemptTimeoutMs, remaining));
+        if (budget < policy.minAttemptMs) {
+          record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
+          lastBlame = 'timeout';
+          onlyRequestErrors = false;
+          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+        }
+
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), budget);
+        const started = performance.now();
+        let failure: ProviderFailure;
+        try {
+          const result = await entry.provider.call(task, input, entry.target.model, resolved.credential, { timeoutMs: budget, signal: controller.signal });
+          const latency = performance.now() - started;
+          providerMs += latency;
+          cooldowns.succeed(cooldownKey);
+          record(
+            entry,
+            {
+              outcome: 'success',
+              latency_ms: round(latency),
+              key_source: resolved.source,
+              billed: true,
+              usage: result.usage,
+              ...(result.requestId ? { provider_request_id: result.requestId } : {}),
+            },
+            result.pricing ? { pricing: result.pricing } : {},
+          );
+          return { attempts, providerMs, success: { entry, result } };
+        } catch (error) {
+          failure = controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error);
+        } finally {
+          clearTimeout(timer);
+        }
+        const latency = performance.now() - started;
+        providerMs += latency;
+
+        const cls = classifyFailure(failure);
+        const message = redactSecrets(failure.message, [resolved.credential.apiKey]);
+        const decision = decideRetry(cls, failure, retries, this.now(), deadline, policy, this.deps.random);
+        const attempt: Omit<Attempt, 'provider' | 'model'> = {
+          outcome: 'error',
+          ...(failure.status !== undefined ? { status: failure.status } : {}),
+          error_code: cls.code,
+          ...(failure.providerCode ? { provider_error_code: failure.providerCode } : {}),
+          message,
+          retryable: cls.retryable,
+          ...(failure.retryAfterMs !== undefined ? { retry_after_ms: failure.retryAfterMs } : {}),
+          latency_ms: round(latency),
+          key_source: resolved.source,
+          ...(failure.requestId ? { provider_request_id: failure.requestId } : {}),
+          billed: failure.billedUsage !== undefined,
+          ...(failure.billedUsage ? { usage: failure.billedUsage } : {}),
+        };
+        record(entry, attempt);
+        lastBlame = cls.blame;
+        if (cls.blame !== 'request') onlyRequestErrors = false;
+        this.coolDown(cooldownKey, cls, failure, decision.retry);
+        if (cls.code === 'authentication_failed') this.deps.invalidateCredential(resolved.secretName);
+        log.warn('llm provider attempt failed', {
+          provider: entry.provider.name,
+          model: entry.target.model.id,
+          secret_name: resolved.secretName,
+          status: failure.status,
+          code: cls.code,
+          provider_code: failure.providerCode,
+          reason: message,
+          retry: decision.retry ? decision.delayMs : decision.reason,
+        });
+        if (!decision.retry) {
+          if (cls.blame === 'unavailable' && failure.retryAfterMs !== undefined) waits.push(failure.retryAfterMs);
+          break;
+        }
+        const pause = performance.now();
+        await (this.deps.sleep ?? sleepFor)(decision.delayMs);
+        providerMs += performance.now() - pause;
+      }
+    }
+    return { attempts, providerMs, ...(lastBlame ? { lastBlame } : {}), onlyRequestErrors: onlyRequestErrors && attempts.length > 0, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+  }
+
+  /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */
+  private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean): void {
+    if (cls.cooldown === 'none') return;
+    // A rate limit whose wait we could not honour: the key is unusable for that long anyway.
+    if (!retrying && cls.code === 'rate_limited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
+      this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs);
+      return;
+    }
+    this.deps.cooldowns.fail(key, cls.cooldown);
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

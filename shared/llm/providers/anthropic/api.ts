@@ -1,0 +1,59 @@
+/**
+ * Anthropic's Messages API: `POST /v1/messages` with `anthropic-version: 2026-10-21` and the key as
+ * `Authorization: Bearer` (what SDK 1.x sends; the API also takes `x-api-key`). Only the Messages
+ * resource of the official SDK is loaded (the full client pulls every beta resource: ~3× the bundle).
+ */
+import { BaseAnthropic } from '@anthropic-ai/sdk/client';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk/core/error';
+import { Messages } from '@anthropic-ai/sdk/resources/messages/messages';
+import type { ProviderApi, ProviderCredential, ProviderFailure } from '../../provider';
+import { retryAfterMs, shouldRetryHeader } from '../wire';
+
+export class AnthropicMessagesClient extends BaseAnthropic {
+  messages: Messages = new Messages(this);
+}
+
+/** 429s and 400s that mean the account cannot pay: never retried. */
+const QUOTA_CODES = new Set(['enforced_spend_limit_reached', 'spend_limit_reached', 'credit_balance_too_low', 'billing_error']);
+
+export function classifyAnthropicError(error: unknown): ProviderFailure {
+  if (error instanceof APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
+  if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
+  if (error instanceof APIConnectionError) {
+    const cause = (error as { cause?: unknown }).cause;
+    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const type = error.type ?? undefined;
+    const code = error.errorCode ?? undefined;
+    const message = error.apiMessage ?? error.message;
+    const failure: ProviderFailure = { kind: 'http', status: error.status, message };
+    const providerCode = code ?? type;
+    if (providerCode) failure.providerCode = providerCode;
+    const wait = retryAfterMs(error.headers);
+    if (wait !== undefined) failure.retryAfterMs = wait;
+    const should = shouldRetryHeader(error.headers);
+    if (should !== undefined) failure.shouldRetry = should;
+    if (error.status === 402 || (code && QUOTA_CODES.has(code)) || (type && QUOTA_CODES.has(type)) || /credit balance is too low/i.test(message)) {
+      failure.quotaExhausted = true;
+    }
+    if (error.requestID) failure.requestId = error.requestID;
+    return failure;
+  }
+  if (error instanceof SyntaxError) return { kind: 'bad_response', message: `unreadable response: ${error.message}` };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+export const anthropicApi: ProviderApi<AnthropicMessagesClient> = {
+  name: 'anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com',
+  auth: 'authorization-bearer',
+  endpoints: { text_generation: 'POST /v1/messages', image_understanding: 'POST /v1/messages (image block)' },
+  // Per image, as the Messages API accepts it.
+  maxImageBytes: 5 * 1024 * 1024,
+  createClient(credential: ProviderCredential) {
+    // Every option named so nothing comes from ANTHROPIC_* environment variables or profile files.
+    return new AnthropicMessagesClient({ apiKey: credential.apiKey, authToken: null, baseURL: credential.baseUrl, maxRetries: 0, timeout: 60_000 });
+  },
+  classifyError: classifyAnthropicError,
+};

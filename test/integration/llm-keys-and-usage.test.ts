@@ -1,0 +1,196 @@
+/**
+ * Keys and usage: the workspace's own key when its generic_secrets_config_json maps the provider, the
+ * platform key otherwise (the fakes see which one arrives); keys never in responses or logs; unsafe or
+ * missing configuration named clearly; and one llm.usage.recorded PlatformEvent per call on the real
+ * Kafka topic ionflux.platform.llm_usage, with every billed attempt priced.
+ */
+import fs from 'node:fs';
+import { config } from '../../shared/config/env';
+import { deterministicEventId } from '../../shared/events/platform-event';
+import { topics } from '../../shared/events/topics';
+import { eventBus } from '../../shared/runtime/events';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { FakeAnthropic } from '../fakes/anthropic/fake-anthropic';
+import { FakeOpenAi, openAiErrors } from '../fakes/openai/fake-openai';
+import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
+import { callLlm, newKey, platformKey, workspaceKeys } from '../support/llm';
+
+let openai: FakeOpenAi;
+let anthropic: FakeAnthropic;
+const platform = { openai: newKey('sk-proj-platform'), anthropic: newKey('sk-ant-platform') };
+const allKeys: string[] = [platform.openai, platform.anthropic];
+
+beforeAll(async () => {
+  process.env.IONFLUX_LLM_BACKOFF_BASE_MS = '10';
+  await useLocalServices();
+  [openai, anthropic] = await Promise.all([FakeOpenAi.start({ keys: [platform.openai] }), FakeAnthropic.start({ keys: [platform.anthropic] })]);
+  await Promise.all([platformKey('openai', platform.openai, openai.baseUrl), platformKey('anthropic', platform.anthropic, anthropic.baseUrl)]);
+});
+
+afterAll(async () => {
+  await Promise.all([openai?.close(), anthropic?.close()]);
+  delete process.env.IONFLUX_LLM_BACKOFF_BASE_MS;
+  await resetEnvironment();
+});
+
+/** A workspace with its own OpenAI and Anthropic keys, accepted by the fakes. */
+async function workspaceWithOwnKeys(): Promise<{ ws: string; openaiKey: string; anthropicKey: string }> {
+  const ws = newWorkspaceId('keys');
+  const openaiKey = newKey('sk-proj-ws');
+  const anthropicKey = newKey('sk-ant-ws');
+  allKeys.push(openaiKey, anthropicKey);
+  openai.keys.add(openaiKey);
+  anthropic.keys.add(anthropicKey);
+  await workspaceKeys(ws, { openai: { key: openaiKey, baseUrl: openai.baseUrl }, anthropic: { key: anthropicKey, baseUrl: anthropic.baseUrl } });
+  return { ws, openaiKey, anthropicKey };
+}
+
+const lastKey = (fake: FakeOpenAi) => fake.keysUsed('chat').at(-1);
+
+describe('which key', () => {
+  it('the workspace key when the workspace maps the provider, the platform key otherwise', async () => {
+    const own = await workspaceWithOwnKeys();
+    const mapped = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o-mini', prompt: 'hi' });
+    expect(mapped.status).toBe(200);
+    expect(lastKey(openai)).toBe(own.openaiKey);
+    expect(mapped.json.attempts[0].key_source).toBe('workspace');
+
+    const unmapped = await callLlm('text_generation', { workspace_id: newWorkspaceId('keys'), model: 'gpt-4o-mini', prompt: 'hi' });
+    expect(unmapped.status).toBe(200);
+    expect(lastKey(openai)).toBe(platform.openai);
+    expect(unmapped.json.attempts[0].key_source).toBe('platform');
+
+    const claude = await callLlm('text_generation', { workspace_id: own.ws, model: 'claude-haiku-4-5', prompt: 'hi' });
+    expect(anthropic.keysUsed().at(-1)).toBe(own.anthropicKey);
+    expect(claude.json.attempts[0].key_source).toBe('workspace');
+    // A workspace that maps only OpenAI still gets the platform Anthropic key.
+    const partial = newWorkspaceId('keys');
+    const partialKey = newKey('sk-proj-ws');
+    allKeys.push(partialKey);
+    openai.keys.add(partialKey);
+    await workspaceKeys(partial, { openai: { key: partialKey, baseUrl: openai.baseUrl } });
+    const mixed = await callLlm('text_generation', { workspace_id: partial, model: 'claude-haiku-4-5', prompt: 'hi' });
+    expect(mixed.json.attempts[0].key_source).toBe('platform');
+    expect(anthropic.keysUsed().at(-1)).toBe(platform.anthropic);
+  });
+
+  it('a key the provider rejects (and echoes back in its message) is not in the response', async () => {
+    const ws = newWorkspaceId('keys');
+    const rejected = newKey('sk-proj-revoked');
+    allKeys.push(rejected);
+    await workspaceKeys(ws, { openai: { key: rejected, baseUrl: openai.baseUrl } });
+    const res = await callLlm('text_generation', { workspace_id: ws, model: 'gpt-4o', prompt: 'hi' });
+    expect(res.status).toBe(502);
+    expect(res.json.error.message).toContain('401 authentication_failed — Incorrect API key provided: [redacted]');
+    expect(res.text).not.toContain(rejected);
+    expect(lastKey(openai)).toBe(rejected);
+  });
+
+  it('a workspace base_url that points at a private address is refused before the key is sent', async () => {
+    const ws = newWorkspaceId('keys');
+    const key = newKey('sk-proj-ws');
+    allKeys.push(key);
+    await workspaceKeys(ws, { openai: { key, baseUrl: 'http://10.1.2.3/v1' } });
+    const before = openai.server.requests.length;
+    const res = await callLlm('text_generation', { workspace_id: ws, model: 'gpt-4o', prompt: 'hi', fallback: [{ model: 'claude-haiku-4-5' }] });
+    expect(res.status).toBe(200);
+    expect(res.json.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'error', error_code: 'unsafe_url' });
+    expect(res.json.attempts[0].message).toContain(`base_url of ${secretRoot()}/workspaces/${ws}/openai is refused`);
+    expect(res.json.provider).toBe('anthropic');
+    expect(openai.server.requests.length).toBe(before);
+  });
+
+  it('a provider whose platform secret holds no key (as provisioned: {}) is named with the command that fixes it; the fallback answers', async () => {
+    const res = await callLlm('text_generation', { workspace_id: newWorkspaceId('keys'), model: 'deepseek-v4-flash', prompt: 'hi', fallback: [{ model: 'gpt-4o-mini' }] });
+    expect(res.status).toBe(200);
+    expect(res.json.attempts[0]).toMatchObject({ provider: 'deepseek', outcome: 'error', error_code: 'secret_not_configured' });
+    expect(res.json.attempts[0].message).toBe(
+      `secret ${secretRoot()}/platform/deepseek is not configured: it has no "api_key" (set it with: npx ionflux secrets set ${secretRoot()}/platform/deepseek '{"api_key":"…"}')`,
+    );
+    expect(res.json.provider).toBe('openai');
+  });
+});
+
+describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
+  it('one llm.usage.recorded event per call, priced from the catalog; failed attempts that were billed are counted; failures are recorded too', async () => {
+    const own = await workspaceWithOwnKeys();
+    const ok = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o', prompt: 'count these four words', metadata: { agent_id: 'agent_007', run: 'r1' } });
+    expect(ok.status).toBe(200);
+
+    // A 2xx the gateway cannot read is still billed by the provider: priced, then the fallback answers.
+    openai.script('chat', { status: 200, body: { id: 'x', object: 'chat.completion', model: 'gpt-4o', choices: 'garbled', usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 } } });
+    const fellBack = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o', prompt: 'hello', fallback: [{ model: 'claude-haiku-4-5' }] });
+    expect(fellBack.status).toBe(200);
+    expect(fellBack.json.attempts.map((a: { outcome: string; error_code?: string; billed: boolean }) => [a.outcome, a.error_code, a.billed])).toEqual([
+      ['error', 'bad_response', true],
+      ['success', undefined, true],
+    ]);
+    const badCost = (10 * 2.5 + 20 * 10) / 1e6;
+    expect(fellBack.json.attempts[0].cost_usd).toBeCloseTo(badCost, 12);
+    expect(fellBack.json.usage.cost_usd).toBeCloseTo(badCost + fellBack.json.attempts[1].cost_usd, 12);
+
+    openai.script('chat', openAiErrors.quota());
+    const failed = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o', prompt: 'hi' });
+    expect(failed.status).toBe(502);
+
+    const records = (await eventBus().readAll(topics.platform('llm_usage'))).filter((r) => JSON.parse(r.value).workspace_id === own.ws);
+    expect(records).toHaveLength(3);
+    const [first, second, third] = records.map((r) => ({ record: r, event: JSON.parse(r.value) }));
+    for (const { record, event } of [first!, second!, third!]) {
+      expect(record.topic).toBe('ionflux.platform.llm_usage');
+      expect(record.key).toBe(own.ws);
+      expect(record.headers).toMatchObject({ event_type: 'llm.usage.recorded', payload_schema_version: '1' });
+      expect(event).toMatchObject({ event_type: 'llm.usage.recorded', workspace_id: own.ws, source_service_name: config().serviceName });
+      expect(event.event_id).toBe(deterministicEventId('llm.usage.recorded', event.payload_json.request_id));
+    }
+    expect(first!.event.payload_json).toEqual({
+      request_id: ok.json.request_id,
+      task_type: 'text_generation',
+      status: 'success',
+      provider: 'openai',
+      model: 'gpt-4o',
+      requested_model: 'gpt-4o',
+      key_source: 'workspace',
+      usage: ok.json.usage,
+      cost_usd: ok.json.usage.cost_usd,
+      currency: 'USD',
+      price_catalog_version: '2026-11-25',
+      billed_attempts: 1,
+      attempts: [
+        {
+          provider: 'openai',
+          model: 'gpt-4o',
+          outcome: 'success',
+          status: null,
+          error_code: null,
+          key_source: 'workspace',
+          latency_ms: ok.json.attempts[0].latency_ms,
+          billed: true,
+          usage: { input_tokens: 4, output_tokens: 5, cached_input_tokens: 0 },
+          cost_usd: ok.json.usage.cost_usd,
+        },
+      ],
+      latency_ms: expect.any(Number),
+      metadata: { agent_id: 'agent_007', run: 'r1' },
+    });
+    expect(ok.json.usage).toMatchObject({ input_tokens: 4, output_tokens: 5, total_tokens: 9 });
+    expect(second!.event.payload_json).toMatchObject({ status: 'success', provider: 'anthropic', billed_attempts: 2, cost_usd: fellBack.json.usage.cost_usd });
+    expect(third!.event.payload_json).toMatchObject({
+      request_id: failed.json.error.request_id,
+      status: 'error',
+      provider: null,
+      model: null,
+      billed_attempts: 0,
+      cost_usd: 0,
+      attempts: [{ provider: 'openai', outcome: 'error', status: 429, error_code: 'quota_exceeded', billed: false }],
+    });
+  });
+});
+
+describe('secrets stay secret', () => {
+  it('no key value appears in anything this worker logged (rejections and failures included)', () => {
+    const log = fs.readFileSync(process.env.IONFLUX_LOG_FILE!, 'utf8');
+    expect(log).toContain('llm provider attempt failed');
+    for (const key of allKeys) expect(log).not.toContain(key);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The small HTTP server under the fake LLM providers (test/fakes/openai, test/fakes/anthropic):
+ * node:http on 127.0.0.1, port 0; every request recorded (headers, JSON or multipart body); replies
+ * scripted per route (status, headers such as retry-after, delay, or no reply at all) before the fake's
+ * normal behaviour applies.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Answer after this many ms. */
+  delayMs?: number;
+  /** Never answer (the connection stays open until the client gives up or the server closes). */
+  hang?: boolean;
+}
+
+export interface MultipartFile {
+  name: string;
+  type: string;
+  size: number;
+  bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  route: string;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or the text fields of a multipart body. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  files: Record<string, MultipartFile>;
+  /** Epoch ms the request arrived. */
+  at: number;
+}
+
+export type FakeHandler = (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
+
+export class FakeHttpServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly scripted = new Map<string, FakeReply[]>();
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private server?: http.Server;
+  private port = 0;
+
+  constructor(
+    private readonly routeOf: (method: string, path: string) => string,
+    private readonly handle: FakeHandler,
+  ) {}
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The next requests to `route` get these replies, in order (then the normal behaviour again). */
+  script(route: string, ...replies: FakeReply[]): void {
+    this.scripted.set(route, [...(this.scripted.get(route) ?? []), ...replies]);
+  }
+
+  /** Requests received on a route (optionally only those carrying a given key). */
+  on(route: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+
+  /** Drops replies scripted but not consumed (a scenario that ended early leaves none behind). */
+  clearScript(): void {
+    this.scripted.clear();
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.serve(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, at: Date.now() };
+    try {
+      await parseBody(recorded, raw);
+    } catch (error) {
+      this.requests.push(recorded);
+      return send(res, { status: 400, body: { error: { message: `unreadable body: ${(error as Error).message}` } } });
+    }
+    this.requests.push(recorded);
+    const queue = this.scripted.get(recorded.route);
+    const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
+    if (reply.hang) return;
+    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());
+    send(res, reply);
+  }
+}
+
+async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> {
+  const type = recorded.headers['content-type'] ?? '';
+  if (!raw.length) return;
+  if (type.startsWith('application/json')) {
+    recorded.body = JSON.parse(raw.toString('utf8'));
+    return;
+  }
+  if (type.startsWith('multipart/form-data')) {
+    // The platform's own multipart parser (undici), as a server framework would use.
+    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    const fields: Record<string, string> = {};
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') fields[name] = value;
+      else recorded.files[name] = { name: value.name, type: value.type, size: value.size, bytes: Buffer.from(await value.arrayBuffer()) };
+    }
+    recorded.body = fields;
+    return;
+  }
+  recorded.body = raw.toString('utf8');
+}
+
+function send(res: http.ServerResponse, reply: FakeReply): void {
+  if (res.destroyed) return;
+  const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+  res.end(body);
+}
+
+/** Whitespace-separated words: the fakes' token count (deterministic, easy to predict in tests). */
+export const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
