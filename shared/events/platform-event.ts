@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import '../zod-messages';
 import { WORKSPACE_ID } from '../workspaces/workspace-id';
 import { InvalidPlatformEventError } from './errors';
 

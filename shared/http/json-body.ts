@@ -1,5 +1,6 @@
 /** Reading a JSON request body against a zod schema: 400 naming every problem, never a stack trace. */
 import * as z from 'zod/mini';
+import '../zod-messages';
 import { badRequest, unsupportedMediaType } from './errors';
 import type { HttpRequest } from './request';
 

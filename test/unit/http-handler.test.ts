@@ -65,3 +65,20 @@ describe('httpHandler', () => {
     expect(() => httpHandler(async () => json(200, {}), { maxBodyBytes: -1 })).toThrow(/maxBytes/);
   });
 });
+
+describe('validation messages', () => {
+  it('say what was expected for each field', async () => {
+    const { validate } = await import('../../shared/http/json-body');
+    const z = await import('zod/mini');
+    const schema = z.strictObject({ name: z.string().check(z.minLength(2)), count: z.number() });
+    let message = '';
+    try {
+      validate({ name: 'x', count: 'three', extra: true }, schema);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('name: Too small: expected string to have >=2 characters');
+    expect(message).toContain('count: Invalid input: expected number, received string');
+    expect(message).toContain('Unrecognized key: "extra"');
+  });
+});
