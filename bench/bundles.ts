@@ -4,7 +4,8 @@
  * Node process loads the bundle and runs one invocation against local services (moto, the Kafka broker) —
  * next to a hello-world handler bundled the same way, in one run. Goals: ≤ 300 KB, ≤ 1.5× hello-world.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
@@ -19,6 +20,7 @@ import { median, printTable, writeResults } from './report';
 import { sampleEvents } from './samples';
 
 const root = path.resolve(__dirname, '..');
+const execFileAsync = promisify(execFile);
 const work = path.join(root, '.tmp', 'bench-bundles');
 const SIZE_GOAL = 300 * 1024;
 const INIT_GOAL_RATIO = 1.5;
@@ -64,8 +66,11 @@ interface Row {
   status: string;
 }
 
-function coldStart(bundle: string, eventFile: string, env: NodeJS.ProcessEnv): { loadMs: number; invokeMs: number; totalMs: number; status?: number } {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'cold-init-child.cjs'), bundle, eventFile], { env, encoding: 'utf8', cwd: path.dirname(bundle) });
+type ColdStart = { loadMs: number; invokeMs: number; totalMs: number; status?: number };
+
+/** Asynchronous, so the provider fakes in this process keep answering the child. */
+async function coldStart(bundle: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<ColdStart> {
+  const { stdout: out } = await execFileAsync(process.execPath, [path.join(__dirname, 'cold-init-child.cjs'), bundle, eventFile], { env, encoding: 'utf8', cwd: path.dirname(bundle) });
   const last = out.trim().split('\n').pop()!;
   const parsed = JSON.parse(last) as { loadMs: number; invokeMs: number; totalMs: number; status?: number; error?: string };
   if (parsed.error) throw new Error(`${bundle}: ${parsed.error}`);
@@ -97,7 +102,6 @@ export async function run(args: string[]): Promise<void> {
   const { resetEnvironment } = await import('../shared/runtime/per-environment');
   await provisionAll();
   const samples = await sampleEvents();
-  await resetEnvironment();
 
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
@@ -106,9 +110,9 @@ export async function run(args: string[]): Promise<void> {
 
   const targets: Array<{ id: string; entry: string; event: unknown }> = [
     { id: '(hello-world)', entry: hello, event: {} },
-    ...functions.map((spec) => ({ id: spec.id, entry: path.join(root, spec.entry), event: samples[spec.id] ?? defaultEvent(spec) })),
+    ...functions.map((spec) => ({ id: spec.id, entry: path.join(root, spec.entry), event: samples.events[spec.id] ?? defaultEvent(spec) })),
   ];
-  const measured: Array<{ id: string; bytes: number; samples: Array<ReturnType<typeof coldStart>> }> = [];
+  const measured: Array<{ id: string; bytes: number; samples: ColdStart[] }> = [];
   for (const target of targets) {
     const dir = path.join(work, target.id.replace(/[^a-z0-9-]/gi, '_'));
     fs.mkdirSync(dir, { recursive: true });
@@ -122,9 +126,11 @@ export async function run(args: string[]): Promise<void> {
   for (let i = 0; i < runs; i++) {
     for (const m of measured) {
       const dir = path.join(work, m.id.replace(/[^a-z0-9-]/gi, '_'));
-      m.samples.push(coldStart(path.join(dir, 'index.js'), path.join(dir, 'event.json'), env));
+      m.samples.push(await coldStart(path.join(dir, 'index.js'), path.join(dir, 'event.json'), env));
     }
   }
+  await samples.stop();
+  await resetEnvironment();
   const helloInit = median(measured[0]!.samples.map((s) => s.totalMs));
   const rows: Row[] = measured.map((m) => {
     const initMs = median(m.samples.map((s) => s.totalMs));

@@ -14,8 +14,21 @@ import { connectionRegistry } from '../shared/runtime/connections';
 import { secretStore } from '../shared/runtime/secrets';
 import { platformSecretName } from '../shared/secrets/names';
 import { signShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
+import { FakeOpenAi } from '../test/fakes/openai/fake-openai';
 
-export async function sampleEvents(): Promise<Record<string, unknown>> {
+export interface Samples {
+  events: Record<string, unknown>;
+  /** Stops the local provider fakes the samples call. */
+  stop(): Promise<void>;
+}
+
+const llmCall = (task: string, body: unknown) =>
+  buildHttpApiEvent({ method: 'POST', rawPath: `/v1/llm/${task}`, routeKey: `POST /v1/llm/${task}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+export async function sampleEvents(): Promise<Samples> {
+  // LLM calls go to a local fake speaking OpenAI's wire format, configured like a real provider.
+  const openai = await FakeOpenAi.start({ keys: ['sk-bench-cold-start'] });
+  await secretStore().put(platformSecretName(config().secretRoot, 'openai'), JSON.stringify({ api_key: 'sk-bench-cold-start', base_url: openai.baseUrl }));
   const shop = 'bench-store.myshopify.com';
   const secret = 'shpss_bench_cold_start';
   await secretStore().put(platformSecretName(config().secretRoot, 'shopify'), JSON.stringify({ client_secret: secret }));
@@ -23,7 +36,9 @@ export async function sampleEvents(): Promise<Record<string, unknown>> {
   const order = { id: 4_000_000_001, created_at: '2026-11-25T10:00:00-05:00', currency: 'USD', total_price: '59.80' };
   const body = Buffer.from(JSON.stringify(order));
   const orderEvent = createPlatformEvent({ idParts: ['bench', randomUUID()], eventType: 'shopify.orders.created', workspaceId: 'bench', source: 'bench', payload: { data: order } });
-  return {
+  const events: Record<string, unknown> = {
+    'llm-text-generation': llmCall('text-generation', { workspace_id: 'bench', model: 'gpt-4o-mini', prompt: 'Say hello.', parameters: { max_tokens: 16 } }),
+    'llm-embedding': llmCall('embedding', { workspace_id: 'bench', model: 'text-embedding-3-small', text_to_embed: 'hello world' }),
     'workspaces-put-settings': buildHttpApiEvent({
       method: 'PUT',
       rawPath: '/v1/workspaces/bench/settings',
@@ -53,4 +68,5 @@ export async function sampleEvents(): Promise<Record<string, unknown>> {
       { clusterArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/bench/x', bootstrapServers: '127.0.0.1:9092' },
     ),
   };
+  return { events, stop: () => openai.server.close() };
 }
