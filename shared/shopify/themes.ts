@@ -107,7 +107,10 @@ export class ThemeRollback {
     const data = await client.request<{ themePublish: { theme: Theme | null; userErrors: unknown[] } }>(PUBLISH, { id: target.id }, { deadline: request.deadline, estimatedCost: 10 });
     const errors = userErrorsOf(data.themePublish);
     if (errors.length || !data.themePublish.theme) throw new ShopifyUserError('themePublish', errors.length ? errors : [{ message: 'no theme returned' }]);
-    const at = new Date(this.now()).toISOString();
+    // What we just published is the newest main theme, whatever times other records carry (a webhook's
+    // timestamp comes from Shopify's clock).
+    const newestKnown = history.length ? Date.parse(history[0]!.published_at) : Number.NaN;
+    const at = new Date(Number.isNaN(newestKnown) ? this.now() : Math.max(this.now(), newestKnown + 1)).toISOString();
     await this.deps.shopState.recordMainTheme(shop, { theme_id: target.id, theme_name: target.name, published_at: at, source: 'rollback' });
     const actionId = randomUUID();
     const [eventId] = await publishShopifyEvents(
