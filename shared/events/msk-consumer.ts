@@ -9,7 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
-import { logger, loggers } from '../observability/logger';
+import { logger } from '../observability/logger';
 import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
 import { type PlatformEvent, validatePlatformEvent } from './platform-event';
 
@@ -107,7 +107,7 @@ export async function consumeBatch(
 
 export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOptions = {}) {
   return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(loggers, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, lambda) => {
       const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
       return consumeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda }, options);

@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { loggers } from '../observability/logger';
+import { logger } from '../observability/logger';
 import { accessLog, bodySizeLimit, errorResponses } from './middlewares';
 import { type HttpRequest, toHttpRequest } from './request';
 import type { HttpResponse } from './response';
@@ -25,7 +25,7 @@ export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) 
   // Later middlewares' onError run first: errorResponses is registered last so it shapes the response,
   // then accessLog records the final status.
   return middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(loggers, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(accessLog())
     .use(bodySizeLimit({ maxBytes: options.maxBodyBytes ?? LAMBDA_MAX_BODY_BYTES }))
     .use(errorResponses())

@@ -39,12 +39,23 @@ export const logger = toFile(
   }),
 );
 
-/** Every logger of this environment: the handler middlewares add the Lambda context to all of them. */
-export const loggers: Logger[] = [logger];
+export type LogAttributes = Record<string, unknown>;
 
-/** A child logger for one module, so each line says where it came from. */
-export const moduleLogger = (module: string): Logger => {
-  const child = toFile(logger.createChild({ persistentKeys: { module } }));
-  loggers.push(child);
-  return child;
-};
+/** A module's view of the logger: every line says which module wrote it. */
+export interface ModuleLogger {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+}
+
+/**
+ * One logger per environment (so the Lambda context the handler middlewares add reaches every line),
+ * with the module name added per call rather than through child loggers.
+ */
+export const moduleLogger = (module: string): ModuleLogger => ({
+  debug: (message, attributes) => logger.debug(message, { module, ...attributes }),
+  info: (message, attributes) => logger.info(message, { module, ...attributes }),
+  warn: (message, attributes) => logger.warn(message, { module, ...attributes }),
+  error: (message, attributes) => logger.error(message, { module, ...attributes }),
+});

@@ -5,7 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger, loggers } from '../observability/logger';
+import { logger } from '../observability/logger';
 
 /** Time kept back from the Lambda's remaining time to return the batch response. */
 const MARGIN_MS = 1000;
@@ -14,7 +14,7 @@ export type SqsFunction = (records: SQSRecord[], deadline: number, context: Cont
 
 export function sqsHandler(fn: SqsFunction) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(loggers, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
       const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
       const failed = await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
