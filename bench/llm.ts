@@ -52,6 +52,7 @@ function service(baseUrl: string, bus: EventBus): LlmService {
     cooldowns: new Cooldowns(),
     fetchMedia: mediaFetcher({ localMode: true, timeoutMs: 1000 }),
     vetBaseUrl: async () => undefined,
+    workspaceFetch: globalThis.fetch,
     policy: defaultRetryPolicy,
     source: 'bench-llm',
   });

@@ -313,6 +313,12 @@ export interface Attempt {
   retryable?: boolean;
   /** How long the provider asked us to wait (retry-after / retry-after-ms). */
   retry_after_ms?: number;
+  /**
+   * A retryable failure after which the same provider was not tried again, and why: `retries_exhausted`,
+   * `wait_exceeds_deadline` (the wait and another attempt do not fit before the deadline),
+   * `fallback_reserve` (they would use the time kept for the fallbacks: the chain moved on at once).
+   */
+  not_retried?: 'retries_exhausted' | 'wait_exceeds_deadline' | 'fallback_reserve';
   latency_ms: number;
   /** Whose key was used: the workspace's own, or the platform's. */
   key_source?: 'workspace' | 'platform';

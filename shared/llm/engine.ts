@@ -1,8 +1,9 @@
 /**
  * The strategy engine: one loop over the chain (primary, then each fallback). For each provider: its
  * key (workspace or platform), skipped while the key cools down; attempts with a timeout below the
- * deadline; retries of the same provider per the retry policy; then the next fallback. Every attempt is
- * recorded — the caller sees which providers were tried and why each failed.
+ * deadline; retries of the same provider per the retry policy; then the next fallback. While fallbacks
+ * remain, a provider's attempts and retry waits never use the time kept for them. Every attempt is
+ * recorded — the caller sees which providers were tried and why each failed (or was left).
  */
 import { performance } from 'node:perf_hooks';
 import { IonfluxError } from '../errors';
@@ -12,7 +13,7 @@ import type { Attempt, TaskInputs, TaskOutputs, TaskType } from './contract';
 import type { Cooldowns } from './cooldown';
 import type { LlmProvider, ProviderCredential, ProviderFailure, ProviderResult } from './provider';
 import { redactSecrets } from './redact';
-import { type Blame, classifyFailure, decideRetry, type FailureClass, type RetryPolicy } from './retry-policy';
+import { type Blame, classifyFailure, decideRetry, type FailureClass, fallbackReserve, type RetryPolicy } from './retry-policy';
 
 const log = moduleLogger('llm');
 
@@ -96,14 +97,22 @@ export class StrategyEngine {
         onlyRequestErrors = false;
         continue;
       }
+      // Provider-side health signals cool the key for everyone who uses it; failures a request may have
+      // caused itself (timeouts, unreadable answers) only for this workspace (retry-policy.ts).
       const cooldownKey = `${entry.provider.name}|${resolved.secretName}`;
-      const cooling = cooldowns.until(cooldownKey);
+      const workspaceCooldownKey = `${cooldownKey}|${call.workspaceId}`;
+      const keyCooling = cooldowns.until(cooldownKey);
+      const workspaceCooling = keyCooling === undefined ? cooldowns.until(workspaceCooldownKey) : undefined;
+      const cooling = keyCooling ?? workspaceCooling;
       if (cooling !== undefined) {
         const wait = cooling - this.now();
         record(entry, {
           outcome: 'skipped',
           error_code: 'cooldown',
-          message: `key ${resolved.secretName} is cooling down after repeated failures (${Math.ceil(wait / 1000)} s left)`,
+          message:
+            keyCooling !== undefined
+              ? `key ${resolved.secretName} is cooling down after repeated failures (${Math.ceil(wait / 1000)} s left)`
+              : `key ${resolved.secretName} is cooling down for this workspace after repeated timeouts or unreadable answers (${Math.ceil(wait / 1000)} s left)`,
           retry_after_ms: wait,
           latency_ms: 0,
           key_source: resolved.source,
@@ -115,16 +124,30 @@ export class StrategyEngine {
         continue;
       }
 
+      // Time kept for the fallbacks, fixed when this provider's turn starts: its attempts and retry
+      // waits all end by `cutoff`, so what a fallback gets is never given away (docs/llm.md).
+      const reserve = fallbackReserve(deadline - this.now(), policy, hasFallback);
+      const cutoff = deadline - reserve;
       for (let retries = 0; ; retries++) {
         const remaining = deadline - this.now();
-        const reserve = hasFallback ? Math.min(policy.fallbackReserveMs, remaining * 0.3) : 0;
         // Whole milliseconds: the SDKs refuse a fractional timeout.
-        let budget = Math.floor(Math.min(policy.attemptTimeoutMs, remaining - reserve));
-        if (budget < policy.minAttemptMs) budget = Math.floor(Math.min(policy.attemptTimeoutMs, remaining));
+        const budget = Math.floor(Math.min(policy.attemptTimeoutMs, cutoff - this.now()));
         if (budget < policy.minAttemptMs) {
+          onlyRequestErrors = false;
+          if (hasFallback) {
+            record(entry, {
+              outcome: 'skipped',
+              error_code: 'fallback_reserve',
+              message: `only ${Math.max(0, Math.round(remaining))} ms left before the deadline, ${Math.round(reserve)} ms of them kept for the fallbacks`,
+              latency_ms: 0,
+              key_source: resolved.source,
+              billed: false,
+            });
+            lastBlame = 'timeout';
+            break;
+          }
           record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
           lastBlame = 'timeout';
-          onlyRequestErrors = false;
           return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
         }
 
@@ -137,6 +160,7 @@ export class StrategyEngine {
           const latency = performance.now() - started;
           providerMs += latency;
           cooldowns.succeed(cooldownKey);
+          cooldowns.succeed(workspaceCooldownKey);
           record(
             entry,
             {
@@ -160,7 +184,7 @@ export class StrategyEngine {
 
         const cls = classifyFailure(failure);
         const message = redactSecrets(failure.message, [resolved.credential.apiKey]);
-        const decision = decideRetry(cls, failure, retries, this.now(), deadline, policy, this.deps.random);
+        const decision = decideRetry(cls, failure, retries, this.now(), deadline, policy, this.deps.random, reserve);
         const attempt: Omit<Attempt, 'provider' | 'model'> = {
           outcome: 'error',
           ...(failure.status !== undefined ? { status: failure.status } : {}),
@@ -169,6 +193,7 @@ export class StrategyEngine {
           message,
           retryable: cls.retryable,
           ...(failure.retryAfterMs !== undefined ? { retry_after_ms: failure.retryAfterMs } : {}),
+          ...(!decision.retry && decision.reason !== 'not_retryable' ? { not_retried: decision.reason } : {}),
           latency_ms: round(latency),
           key_source: resolved.source,
           ...(failure.requestId ? { provider_request_id: failure.requestId } : {}),
@@ -178,7 +203,7 @@ export class StrategyEngine {
         record(entry, attempt);
         lastBlame = cls.blame;
         if (cls.blame !== 'request') onlyRequestErrors = false;
-        this.coolDown(cooldownKey, cls, failure, decision.retry);
+        this.coolDown(cls.cooldown === 'workspace' ? workspaceCooldownKey : cooldownKey, cls, failure, decision.retry);
         if (cls.code === 'authentication_failed') this.deps.invalidateCredential(resolved.secretName);
         log.warn('llm provider attempt failed', {
           provider: entry.provider.name,
@@ -205,12 +230,13 @@ export class StrategyEngine {
   /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */
   private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean): void {
     if (cls.cooldown === 'none') return;
-    // A rate limit whose wait we could not honour: the key is unusable for that long anyway.
+    // A rate limit whose wait we did not take (no time for it, or it would eat the fallbacks' time): the
+    // key is unusable for that long anyway.
     if (!retrying && cls.code === 'rate_limited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
       this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs);
       return;
     }
-    this.deps.cooldowns.fail(key, cls.cooldown);
+    this.deps.cooldowns.fail(key, cls.cooldown === 'now' ? 'now' : 'count');
   }
 }
 

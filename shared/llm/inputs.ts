@@ -6,11 +6,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import type { MediaInput } from './contract';
 import { InputError } from './errors';
 import { declaredTypeAllowed, type Recognised, recogniseAudio, recogniseImage } from './media-types';
-import { type Lookup, vetUrl } from './network-guard';
+import { type Lookup, pinnedLookup, vetUrl } from './network-guard';
 
 export interface MediaRule {
   kind: 'audio' | 'image';
@@ -94,10 +93,7 @@ function get(url: URL, address: string, family: 4 | 6, rule: MediaRule, until: n
   const budget = until - Date.now();
   if (budget <= 0) return Promise.reject(fetchFailed(rule, 'no time left before the deadline'));
   // Connect to the address the guard checked, whatever DNS says now.
-  const pinned: LookupFunction = (_hostname, opts, callback) => {
-    if ((opts as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
+  const pinned = pinnedLookup(address, family);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<GetResult>((resolve, reject) => {
     let settled = false;

@@ -2,11 +2,18 @@
  * SSRF guard for URLs we fetch or send keys to on a caller's behalf: https only (http only to loopback,
  * and loopback only in local mode), no credentials in the URL, and every address the host resolves to
  * must be public — private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved
- * ranges are refused, IPv4-mapped/translated IPv6 forms included. Callers connect to the address that
- * was checked (pinned), so a second DNS answer cannot swap it.
+ * ranges are refused, IPv4-mapped/translated IPv6 forms included. Callers connect only to addresses
+ * that were checked, so a second DNS answer cannot swap them: inputs by URL connect to the address
+ * `vetUrl` checked (`pinnedLookup`); provider SDKs talking to a workspace's base URL get `guardedFetch`,
+ * whose connections resolve the host once and check every answer as they are opened, and which never
+ * follows a redirect.
  */
 import dns from 'node:dns';
-import net from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type LookupFunction } from 'node:net';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { InputError } from './errors';
 
 const blocked = new net.BlockList();
@@ -99,6 +106,29 @@ export interface VettedUrl {
 
 const refuse = (what: string, why: string) => new InputError(400, 'unsafe_url', `${what} is refused: ${why}`);
 
+/** The URL's own rules (before any DNS): http(s), no credentials. Returns the bare host name. */
+function checkUrlShape(url: URL, what: string): string {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse(what, `only https URLs are fetched (got ${url.protocol})`);
+  if (url.username || url.password) throw refuse(what, 'URLs with credentials are not fetched');
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * Every address the host resolved to must be allowed; http only when all of them are loopback (local
+ * mode). `name` is how refusals name the host.
+ */
+function checkAddresses(name: string, protocol: string, addresses: ReadonlyArray<{ address: string }>, options: { localMode: boolean; what: string }): void {
+  const allLoopback = addresses.every((a) => isLoopbackAddress(a.address));
+  if (protocol === 'http:' && !(options.localMode && allLoopback)) {
+    throw refuse(options.what, options.localMode ? 'http is allowed to loopback only; use https' : 'only https URLs are fetched');
+  }
+  for (const { address } of addresses) {
+    if (isPublicAddress(address)) continue;
+    if (options.localMode && isLoopbackAddress(address)) continue;
+    throw refuse(options.what, `${name} resolves to a private or reserved address`);
+  }
+}
+
 export async function vetUrl(raw: string | URL, options: GuardOptions): Promise<VettedUrl> {
   let url: URL;
   try {
@@ -106,30 +136,166 @@ export async function vetUrl(raw: string | URL, options: GuardOptions): Promise<
   } catch {
     throw new InputError(400, 'invalid_url', `${options.what} is not a valid URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse(options.what, `only https URLs are fetched (got ${url.protocol})`);
-  if (url.username || url.password) throw refuse(options.what, 'URLs with credentials are not fetched');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = checkUrlShape(url, options.what);
   const literal = net.isIP(host);
   const addresses = literal ? [{ address: host, family: literal }] : await (options.lookup ?? systemLookup)(host).catch((error: Error) => {
     throw new InputError(422, 'input_fetch_failed', `${options.what}: host ${host} does not resolve (${error.message})`);
   });
   if (!addresses.length) throw new InputError(422, 'input_fetch_failed', `${options.what}: host ${host} does not resolve`);
-  const allLoopback = addresses.every((a) => isLoopbackAddress(a.address));
-  if (url.protocol === 'http:' && !(options.localMode && allLoopback)) {
-    throw refuse(options.what, options.localMode ? 'http is allowed to loopback only; use https' : 'only https URLs are fetched');
-  }
-  for (const { address } of addresses) {
-    if (isPublicAddress(address)) continue;
-    if (options.localMode && isLoopbackAddress(address)) continue;
-    throw refuse(options.what, `${host} resolves to a private or reserved address`);
-  }
+  checkAddresses(host, url.protocol, addresses, options);
   const first = addresses[0]!;
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
+/** A `lookup` for node:net that answers only the address `vetUrl` checked, whatever DNS says now. */
+export function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+  return (_hostname, opts, callback) => {
+    if ((opts as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+}
+
 /**
- * Checks base URLs a workspace supplies with its own key (they receive that key and our requests):
- * same rules as inputs, results remembered per URL for `ttlMs` so calls do not pay a DNS lookup each.
+ * A `lookup` for node:net that resolves the host when a connection is opened and refuses it unless every
+ * address is allowed (same rules as `vetUrl`); the connection then goes to one of those addresses.
+ */
+function checkingLookup(protocol: string, options: GuardOptions): LookupFunction {
+  const resolve = options.lookup ?? systemLookup;
+  return (hostname, opts, callback) => {
+    const wanted = (opts as { family?: number | string }).family;
+    const family = wanted === 4 || wanted === 'IPv4' ? 4 : wanted === 6 || wanted === 'IPv6' ? 6 : 0;
+    resolve(hostname).then(
+      (answers) => {
+        const addresses = answers.filter((a) => !family || a.family === family);
+        if (!addresses.length) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+        checkAddresses(HOST, protocol, addresses, options);
+        if ((opts as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, addresses);
+        else callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+    ).catch((error: NodeJS.ErrnoException) => callback(error, '', 0));
+  };
+}
+
+/** The guard's refusal (an `unsafe_url` InputError) somewhere in an error's cause chain, e.g. inside an SDK's connection error. */
+export function guardRefusal(error: unknown): InputError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof InputError && current.code === 'unsafe_url') return current;
+  }
+  return undefined;
+}
+
+/**
+ * How guardedFetch's refusals name the host. Not the name itself: it is the workspace's, and the SDKs
+ * read "timeout" anywhere in a connection error's text as a timeout (which would hide the refusal).
+ */
+const HOST = 'its host';
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
+}
+
+function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A `fetch` for the provider SDKs when the base URL is not ours (a workspace's `base_url`): node:http(s)
+ * on its own keep-alive agents, whose connections resolve the host once and check every address as they
+ * are opened (IP literals are checked before connecting) — a DNS answer that changed since `vetUrl` ran
+ * cannot reach a private address — and no redirect is ever followed: a 3xx from an LLM API is refused
+ * (`unsafe_url`), so nothing is sent to, or read from, wherever it points. Any body `fetch` accepts
+ * works (JSON strings, multipart FormData, URLSearchParams, buffers, streams): the request is built as a
+ * Web `Request` and its bytes sent with a content-length. Gzip/deflate/br answers are decoded, like
+ * fetch. Refusals reject with the guard's InputError (`guardRefusal` finds it inside the SDK's error).
+ */
+export function guardedFetch(options: GuardOptions): typeof fetch {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 }),
+    'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 }),
+  };
+  const lookups = { 'http:': checkingLookup('http:', options), 'https:': checkingLookup('https:', options) };
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const host = checkUrlShape(url, options.what);
+    const protocol = url.protocol as 'http:' | 'https:';
+    // An IP literal is connected to without a lookup: checked here.
+    const literal = net.isIP(host);
+    if (literal) checkAddresses(HOST, protocol, [{ address: host }], options);
+    const { signal } = request;
+    if (signal.aborted) throw abortReason(signal);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    if (signal.aborted) throw abortReason(signal);
+    const headers: Record<string, string> = Object.fromEntries(request.headers);
+    headers['accept-encoding'] ??= 'gzip, deflate, br';
+    if (body) headers['content-length'] = String(body.length);
+
+    return new Promise<Response>((resolve, reject) => {
+      const client = protocol === 'https:' ? https : http;
+      let response: http.IncomingMessage | undefined;
+      const done = () => signal.removeEventListener('abort', onAbort);
+      const req = client.request(url, { method: request.method, headers, agent: agents[protocol], lookup: lookups[protocol] }, (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        if (REDIRECTS.has(status)) {
+          done();
+          res.destroy();
+          return reject(refuse(options.what, `its server answered ${status} (a redirect); redirects are not followed`));
+        }
+        res.on('close', done);
+        const responseHeaders = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        let stream: Readable = res;
+        const decoder = decoderFor(res.headers['content-encoding']);
+        if (decoder) {
+          responseHeaders.delete('content-encoding');
+          responseHeaders.delete('content-length');
+          stream = res.pipe(decoder) as unknown as Readable;
+          res.on('error', (error) => (decoder as unknown as Readable).destroy(error));
+        }
+        const nullBody = request.method === 'HEAD' || NULL_BODY.has(status);
+        if (nullBody) res.resume();
+        try {
+          resolve(new Response(nullBody ? null : (Readable.toWeb(stream) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+        } catch (error) {
+          res.destroy();
+          reject(error as Error);
+        }
+      });
+      req.on('error', (error) => {
+        done();
+        reject(error);
+      });
+      // Our deadline (the SDK's timeout or the engine's): before the answer, or while its body is read.
+      const onAbort = () => {
+        const reason = abortReason(signal);
+        response?.destroy(reason);
+        req.destroy(reason);
+        reject(reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.end(body);
+    });
+  };
+}
+
+/**
+ * Checks base URLs a workspace supplies with its own key before anything is sent (a clear `unsafe_url`
+ * early): same rules as inputs, verdicts remembered per URL for `ttlMs`. This is not what keeps the
+ * calls safe — DNS can answer differently a moment later, and the server can redirect — the SDKs' fetch
+ * does that (`guardedFetch`).
  */
 export function baseUrlGuard(options: { localMode: boolean; lookup?: Lookup; ttlMs?: number; clock?: () => number }) {
   const checked = new Map<string, number>();

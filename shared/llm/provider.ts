@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogModel, ModelSpec } from './catalog';
 import type { ProviderUsage, TaskInputs, TaskOutputs, TaskType } from './contract';
+import { guardRefusal } from './network-guard';
 
 /** The credential as a provider sees it: a key and where to send it. Never logged. */
 export interface ProviderCredential {
@@ -16,6 +17,11 @@ export interface ProviderCredential {
   baseUrl: string;
   /** Other fields of the secret (OpenAI's organization and project…). */
   fields: Readonly<Record<string, unknown>>;
+  /**
+   * The fetch the SDK must use, when the base URL is not ours (a workspace's): it connects only to
+   * checked addresses and follows no redirect (network-guard.ts `guardedFetch`). Else the SDK's own.
+   */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface CallOptions {
@@ -45,8 +51,9 @@ export interface ProviderFailure {
    * `timeout`: no answer in time. `aborted`: our deadline cut it. `bad_response`: a 2xx we could not read.
    * `rejected`: the transform refused this input for this provider before sending (e.g. image too large).
    * `internal`: the call failed on our side before or after the wire (an SDK precondition, a bug).
+   * `refused`: the SSRF guard refused the connection (the base URL resolves to a private address, or redirected).
    */
-  kind: 'http' | 'network' | 'timeout' | 'aborted' | 'bad_response' | 'rejected' | 'internal';
+  kind: 'http' | 'network' | 'timeout' | 'aborted' | 'bad_response' | 'rejected' | 'internal' | 'refused';
   status?: number;
   /** The provider's own error code or type (insufficient_quota, overloaded_error…). */
   providerCode?: string;
@@ -129,11 +136,28 @@ export interface LlmProvider {
 
 const MAX_CLIENTS = 32;
 
+/** An id per fetch implementation, so a client made with one fetch is never reused with another. */
+const fetchIds = new WeakMap<object, number>();
+let fetchCount = 0;
+const fetchId = (fetch: ProviderCredential['fetch']) => {
+  if (!fetch) return 0;
+  let id = fetchIds.get(fetch);
+  if (id === undefined) fetchIds.set(fetch, (id = ++fetchCount));
+  return id;
+};
+
 export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTransforms<Client>): LlmProvider {
   // SDK clients are reused per credential (keep-alive connections); a rotated key gets a new client.
   const clients = new Map<string, Client>();
   const clientFor = (credential: ProviderCredential): Client => {
-    const key = createHash('sha256').update(credential.apiKey).update('\0').update(credential.baseUrl).update('\0').update(JSON.stringify(credential.fields)).digest('base64url');
+    const key = createHash('sha256')
+      .update(credential.apiKey)
+      .update('\0')
+      .update(credential.baseUrl)
+      .update('\0')
+      .update(JSON.stringify(credential.fields))
+      .update(`\0${fetchId(credential.fetch)}`)
+      .digest('base64url');
     let client = clients.get(key);
     if (!client) {
       client = api.createClient(credential);
@@ -161,6 +185,9 @@ export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTran
       return requestId ? { ...result, requestId } : result;
     },
     classify(error) {
+      // The SDKs wrap what their fetch threw (APIConnectionError with a cause): the guard's refusal inside.
+      const refusal = guardRefusal(error);
+      if (refusal) return { kind: 'refused', message: refusal.message };
       if (error instanceof ProviderInputRejected) return { kind: 'rejected', status: error.status, message: error.message };
       if (error instanceof ProviderBadResponse) {
         return { kind: 'bad_response', message: error.message, ...(error.billedUsage ? { billedUsage: error.billedUsage } : {}) };

@@ -52,8 +52,13 @@ export interface LlmServiceDeps {
   publisher: { publish(events: OutgoingEvent[], options: { deadline: number }): Promise<unknown> };
   cooldowns: Cooldowns;
   fetchMedia: MediaFetcher;
-  /** SSRF check of a base_url a workspace supplied with its own key. */
+  /** SSRF check of a base_url a workspace supplied with its own key (early, clear refusal before any call). */
   vetBaseUrl(url: string, what: string): Promise<void>;
+  /**
+   * The fetch the SDKs use for a base_url a workspace supplied: connects only to addresses checked when
+   * the connection opens, never follows redirects (network-guard.ts `guardedFetch`).
+   */
+  workspaceFetch: typeof globalThis.fetch;
   policy: RetryPolicy;
   /** source_service_name of usage events. */
   source: string;
@@ -181,11 +186,14 @@ export class LlmService {
         details: { secret: credential.secretName },
       });
     }
-    if (ownBaseUrl && credential.source === 'workspace') await this.deps.vetBaseUrl(ownBaseUrl, `base_url of ${credential.secretName}`);
+    // A workspace's own server: checked now, and every connection to it checked again (DNS can change,
+    // the server can redirect) by the guarded fetch. Platform secrets are trusted (internal servers too).
+    const guarded = !!ownBaseUrl && credential.source === 'workspace';
+    if (guarded) await this.deps.vetBaseUrl(ownBaseUrl, `base_url of ${credential.secretName}`);
     // Self-hosted servers may run without a key.
     const apiKey = provider.defaultBaseUrl ? credential.require('api_key') : (credential.get('api_key') ?? 'no-key');
     const { api_key: _key, base_url: _url, ...fields } = credential.fields();
-    return { credential: { apiKey, baseUrl, fields }, source: credential.source, secretName: credential.secretName };
+    return { credential: { apiKey, baseUrl, fields, ...(guarded ? { fetch: this.deps.workspaceFetch } : {}) }, source: credential.source, secretName: credential.secretName };
   }
 
   private resolveChain<T extends TaskType>(task: T, request: LlmRequests[T]): ChainEntry[] {

@@ -15,7 +15,7 @@ import { InvalidConfigError } from '../config/errors';
 import { modelCatalog } from '../llm/catalog';
 import { Cooldowns, defaultCooldownOptions } from '../llm/cooldown';
 import { mediaFetcher } from '../llm/inputs';
-import { baseUrlGuard } from '../llm/network-guard';
+import { baseUrlGuard, guardedFetch } from '../llm/network-guard';
 import type { LlmProvider } from '../llm/provider';
 import { defaultRetryPolicy, type RetryPolicy } from '../llm/retry-policy';
 import { LlmService } from '../llm/service';
@@ -50,7 +50,11 @@ export const llmCooldowns = perEnvironment(() => new Cooldowns({ ...defaultCoold
 
 const llmInputs = perEnvironment(() => {
   const { localMode } = config();
-  return { fetchMedia: mediaFetcher({ localMode, timeoutMs: llmSettings().inputTimeoutMs }), vetBaseUrl: baseUrlGuard({ localMode }) };
+  return {
+    fetchMedia: mediaFetcher({ localMode, timeoutMs: llmSettings().inputTimeoutMs }),
+    vetBaseUrl: baseUrlGuard({ localMode }),
+    workspaceFetch: guardedFetch({ localMode, what: 'the workspace base_url' }),
+  };
 });
 
 /** The service for one function's providers, created once per execution environment. */

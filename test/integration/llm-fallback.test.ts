@@ -13,6 +13,7 @@ import { callLlm, newKey, platformKey, workspaceKeys } from '../support/llm';
 let openai: FakeOpenAi;
 let deepseek: FakeOpenAi;
 let anthropic: FakeAnthropic;
+const platformOpenAiKey = newKey('sk-proj-platform');
 
 beforeAll(async () => {
   Object.assign(process.env, { IONFLUX_LLM_BACKOFF_BASE_MS: '20', IONFLUX_LLM_ATTEMPT_TIMEOUT_MS: '1500' });
@@ -22,8 +23,9 @@ beforeAll(async () => {
     FakeOpenAi.start({ dialect: 'deepseek', keys: [] }),
     FakeAnthropic.start({ keys: [] }),
   ]);
-  // Platform keys exist but are never the ones used here: every scenario maps its own.
-  await Promise.all([platformKey('openai', newKey(), openai.baseUrl), platformKey('anthropic', newKey(), anthropic.baseUrl)]);
+  // Platform keys exist but only the last scenario uses one (the fake accepts it only then): every
+  // other scenario maps its own.
+  await Promise.all([platformKey('openai', platformOpenAiKey, openai.baseUrl), platformKey('anthropic', newKey(), anthropic.baseUrl)]);
 });
 
 afterAll(async () => {
@@ -116,6 +118,26 @@ describe('retries and fallback', () => {
     const res = await chat(s.ws);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(outcomes(res.json.attempts)).toEqual(['openai:error:429:rate_limited', 'anthropic:success']);
+    expect(s.openaiCalls()).toBe(1);
+  });
+
+  it('a retry-after the deadline allows but that would use the time kept for the fallback is not waited for: the fallback answers at once, the key cools down that long', async () => {
+    const s = await scenario();
+    // 429 retry-after 20 s, then the primary would be slow; 25 s Lambda (22 s for the providers).
+    openai.script('chat', openAiErrors.rateLimited({ seconds: 20 }), { status: 200, hang: true }, { status: 200, hang: true });
+    const started = Date.now();
+    const res = await chat(s.ws, {}, 25);
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(res.json.provider).toBe('anthropic');
+    expect(outcomes(res.json.attempts)).toEqual(['openai:error:429:rate_limited', 'anthropic:success']);
+    expect(res.json.attempts[0]).toMatchObject({ retryable: true, retry_after_ms: 20_000, not_retried: 'fallback_reserve' });
+    expect(s.openaiCalls()).toBe(1);
+
+    // The key is set aside for the retry-after: the next request goes straight to the fallback.
+    const next = await chat(s.ws);
+    expect(next.json.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped', error_code: 'cooldown' });
+    expect(next.json.attempts[0].retry_after_ms).toBeGreaterThan(15_000);
     expect(s.openaiCalls()).toBe(1);
   });
 
@@ -236,5 +258,40 @@ describe('cooldown', () => {
     expect(Number(alone.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(alone.headers['retry-after'])).toBeLessThanOrEqual(5);
     expect(s.openaiCalls()).toBe(3);
+  });
+
+  it("one workspace's timeouts on the platform key do not switch it off for another workspace; the provider's 503s do", async () => {
+    for (const fake of [openai.server, anthropic.server]) fake.clearScript();
+    openai.keys.add(platformOpenAiKey);
+    // Two workspaces with their own Anthropic key (the fallback) and the platform OpenAI key.
+    const workspace = async () => {
+      const ws = newWorkspaceId('fb');
+      const key = newKey('sk-ant');
+      anthropic.keys.add(key);
+      await workspaceKeys(ws, { anthropic: { key, baseUrl: anthropic.baseUrl } });
+      return ws;
+    };
+    const [a, b] = await Promise.all([workspace(), workspace()]);
+    const platformCalls = () => openai.keysUsed('chat').filter((k) => k === platformOpenAiKey).length;
+
+    // Workspace A's requests time out three times in a row (say, huge prompts).
+    openai.script('chat', { status: 200, hang: true }, { status: 200, hang: true }, { status: 200, hang: true });
+    const slow = await chat(a);
+    expect(outcomes(slow.json.attempts)).toEqual(['openai:error:timeout', 'openai:error:timeout', 'openai:error:timeout', 'anthropic:success']);
+    expect(slow.json.attempts[0].key_source).toBe('platform');
+
+    // Workspace B still gets OpenAI on the platform key.
+    const fine = await chat(b);
+    expect(fine.status).toBe(200);
+    expect(fine.json.provider).toBe('openai');
+    expect(fine.json.attempts).toHaveLength(1);
+    expect(platformCalls()).toBe(4);
+
+    // The provider itself failing (503 three times) sets the key aside for everyone.
+    openai.script('chat', openAiErrors.unavailable(), openAiErrors.unavailable(), openAiErrors.unavailable());
+    expect((await chat(b)).json.provider).toBe('anthropic');
+    const afterOutage = await chat(a);
+    expect(afterOutage.json.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped', error_code: 'cooldown', key_source: 'platform' });
+    expect(platformCalls()).toBe(7);
   });
 });

@@ -13,7 +13,7 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { FakeAnthropic } from '../fakes/anthropic/fake-anthropic';
 import { FakeOpenAi, openAiErrors } from '../fakes/openai/fake-openai';
 import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
-import { callLlm, newKey, platformKey, workspaceKeys } from '../support/llm';
+import { callLlm, MediaServer, newKey, platformKey, pngLike, wav, workspaceKeys } from '../support/llm';
 
 let openai: FakeOpenAi;
 let anthropic: FakeAnthropic;
@@ -108,6 +108,66 @@ describe('which key', () => {
       `secret ${secretRoot()}/platform/deepseek is not configured: it has no "api_key" (set it with: npx ionflux secrets set ${secretRoot()}/platform/deepseek '{"api_key":"…"}')`,
     );
     expect(res.json.provider).toBe('openai');
+  });
+});
+
+describe("a workspace's base_url: the SDKs connect only to checked addresses and follow no redirect", () => {
+  it('a server that redirects is refused (OpenAI and Anthropic SDKs): nothing reaches where it points, nothing from there comes back', async () => {
+    // Locally loopback is allowed, so the redirect target is a server the guard would let us reach:
+    // what stops the request is that redirects are never followed.
+    const [outside, inside] = await Promise.all([new MediaServer().start(), new MediaServer().start()]);
+    try {
+      const internal = { body: Buffer.from('{"error":{"message":"INTERNAL-ONLY instance metadata"}}'), contentType: 'application/json' };
+      inside.add('/latest/meta-data', internal);
+      for (const path of ['/v1/chat/completions', '/v1/messages']) outside.add(path, { body: Buffer.alloc(0), status: 307, location: inside.url('/latest/meta-data') });
+      const ws = newWorkspaceId('keys');
+      const [openaiKey, anthropicKey] = [newKey('sk-proj-ws'), newKey('sk-ant-ws')];
+      allKeys.push(openaiKey, anthropicKey);
+      await workspaceKeys(ws, { openai: { key: openaiKey, baseUrl: outside.url('/v1') }, anthropic: { key: anthropicKey, baseUrl: outside.url('') } });
+
+      const res = await callLlm('text_generation', { workspace_id: ws, model: 'gpt-4o', prompt: 'hi', fallback: [{ model: 'claude-haiku-4-5' }] });
+      expect(inside.hits.size).toBe(0);
+      expect(res.text).not.toContain('INTERNAL-ONLY');
+      expect(res.status).toBe(502);
+      expect(res.json.error.details.attempts).toMatchObject([
+        { provider: 'openai', outcome: 'error', error_code: 'unsafe_url', retryable: false, key_source: 'workspace' },
+        { provider: 'anthropic', outcome: 'error', error_code: 'unsafe_url', retryable: false, key_source: 'workspace' },
+      ]);
+      for (const attempt of res.json.error.details.attempts) {
+        expect(attempt.message).toBe('the workspace base_url is refused: its server answered 307 (a redirect); redirects are not followed');
+      }
+      expect(outside.hits.get('/v1/chat/completions')).toBe(1);
+      expect(outside.hits.get('/v1/messages')).toBe(1);
+    } finally {
+      await Promise.all([outside.close(), inside.close()]);
+    }
+  });
+
+  it('every task still works through it against the fakes, multipart transcription included', async () => {
+    const own = await workspaceWithOwnKeys();
+    const call = (task: Parameters<typeof callLlm>[0], body: Record<string, unknown>) => callLlm(task, { workspace_id: own.ws, ...body });
+    const audio = wav(0.5);
+    const png = pngLike(2048);
+    const results = {
+      text: await call('text_generation', { model: 'gpt-4o-mini', prompt: 'hi' }),
+      claude: await call('text_generation', { model: 'claude-haiku-4-5', prompt: 'hi' }),
+      embedding: await call('embedding', { model: 'text-embedding-3-small', text_to_embed: ['a', 'b'] }),
+      speech: await call('speech_to_text', { model: 'whisper-1', audio_input_url: `data:audio/wav;base64,${audio.toString('base64')}` }),
+      vision: await call('image_understanding', { model: 'gpt-4o', image_input_url: `data:image/png;base64,${png.toString('base64')}` }),
+      claudeVision: await call('image_understanding', { model: 'claude-haiku-4-5', image_input_url: `data:image/png;base64,${png.toString('base64')}` }),
+      image: await call('image_generation', { model: 'gpt-image-1', prompt: 'a badge' }),
+    };
+    for (const [name, res] of Object.entries(results)) {
+      expect([name, res.status]).toEqual([name, 200]);
+      expect(res.json.attempts).toMatchObject([{ outcome: 'success', key_source: 'workspace' }]);
+    }
+    const sent = openai.on('transcriptions').at(-1)!;
+    expect(sent.headers.authorization).toBe(`Bearer ${own.openaiKey}`);
+    expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(sent.files.file).toMatchObject({ name: 'input.wav', type: 'audio/wav', size: audio.length });
+    expect(sent.files.file!.bytes.equals(audio)).toBe(true);
+    expect(results.speech.json.provider_response.duration_seconds).toBe(0.5);
+    expect(anthropic.keysUsed().at(-1)).toBe(own.anthropicKey);
   });
 });
 

@@ -10,7 +10,7 @@ import { Cooldowns } from '../../shared/llm/cooldown';
 import { type ChainEntry, StrategyEngine } from '../../shared/llm/engine';
 import type { CallOptions, LlmProvider, ProviderFailure, ProviderResult } from '../../shared/llm/provider';
 import { retryAfterMs } from '../../shared/llm/providers/wire';
-import { classifyFailure, decideRetry, defaultRetryPolicy, type RetryPolicy } from '../../shared/llm/retry-policy';
+import { classifyFailure, decideRetry, defaultRetryPolicy, fallbackReserve, type RetryPolicy } from '../../shared/llm/retry-policy';
 
 class Failure extends Error {
   constructor(readonly failure: ProviderFailure) {
@@ -24,7 +24,16 @@ interface Scripted extends LlmProvider {
   calls: CallOptions[];
 }
 
-function provider(name: string, script: Array<ProviderFailure | 'ok'>): Scripted {
+/** The engine's clock, shared with the scripted providers (a `hang` uses up the attempt's whole timeout). */
+let clock = 1_000_000;
+
+/** A failure that arrives after `ms` of the engine's clock. */
+interface Late {
+  afterMs: number;
+  failure: ProviderFailure;
+}
+
+function provider(name: string, script: Array<ProviderFailure | Late | 'ok' | 'hang'>): Scripted {
   const calls: CallOptions[] = [];
   return {
     name,
@@ -36,6 +45,14 @@ function provider(name: string, script: Array<ProviderFailure | 'ok'>): Scripted
       calls.push(options);
       const next = script.shift() ?? 'ok';
       if (next === 'ok') return ok as never;
+      if (next === 'hang') {
+        clock += options.timeoutMs;
+        throw new Failure({ kind: 'timeout', message: `no response within ${options.timeoutMs} ms` });
+      }
+      if ('afterMs' in next) {
+        clock += next.afterMs;
+        throw new Failure(next.failure);
+      }
       throw new Failure(next);
     },
     classify: (error) => (error as Failure).failure,
@@ -51,19 +68,19 @@ const http = (status: number, extra: Partial<ProviderFailure> = {}): ProviderFai
 const input: TaskInputs['text_generation'] = { messages: [{ role: 'user', content: 'hi' }], parameters: {} };
 
 function setup(options: { policy?: Partial<RetryPolicy>; random?: number; secret?: (p: string) => string } = {}) {
-  let now = 1_000_000;
+  clock = 1_000_000;
   const sleeps: number[] = [];
-  const cooldowns = new Cooldowns({ cooldownMs: 5000, failureThreshold: 3, windowMs: 60_000, maxCooldownMs: 60_000, clock: () => now });
+  const cooldowns = new Cooldowns({ cooldownMs: 5000, failureThreshold: 3, windowMs: 60_000, maxCooldownMs: 60_000, clock: () => clock });
   const invalidated: string[] = [];
   const engine = new StrategyEngine({
     credentials: async (p) => ({ credential: { apiKey: 'k', baseUrl: 'https://x', fields: {} }, source: 'platform', secretName: options.secret?.(p.name) ?? `root/platform/${p.name}` }),
     invalidateCredential: (name) => invalidated.push(name),
     cooldowns,
     policy: { ...defaultRetryPolicy, ...options.policy },
-    clock: () => now,
+    clock: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
-      now += ms;
+      clock += ms;
     },
     random: () => options.random ?? 0,
   });
@@ -72,8 +89,9 @@ function setup(options: { policy?: Partial<RetryPolicy>; random?: number; secret
     sleeps,
     invalidated,
     cooldowns,
-    advance: (ms: number) => (now += ms),
-    run: (chain: ChainEntry[], deadlineIn = 20_000) => engine.execute('text_generation', input, chain, { workspaceId: 'ws', deadline: now + deadlineIn }),
+    now: () => clock,
+    advance: (ms: number) => (clock += ms),
+    run: (chain: ChainEntry[], deadlineIn = 20_000, workspaceId = 'ws') => engine.execute('text_generation', input, chain, { workspaceId, deadline: clock + deadlineIn }),
   };
 }
 
@@ -111,6 +129,37 @@ describe('retry policy', () => {
     expect(decideRetry(cls, http(503, { retryAfterMs: 7000 }), 0, 0, 60_000, policy)).toEqual({ retry: true, delayMs: 7000 });
     expect(decideRetry(cls, http(503, { retryAfterMs: 7000 }), 0, 0, 7500, policy)).toEqual({ retry: false, reason: 'wait_exceeds_deadline' });
     expect(decideRetry(cls, http(503), 2, 0, 60_000, policy)).toEqual({ retry: false, reason: 'retries_exhausted' });
+  });
+
+  it('while fallbacks remain, a wait is taken only if it and another attempt leave the time kept for them intact', () => {
+    const cls = classifyFailure(http(429));
+    const policy = { ...defaultRetryPolicy, minAttemptMs: 1000 };
+    const after = (ms: number) => http(429, { retryAfterMs: ms });
+    // delay + minAttempt + reserve ≤ what is left
+    expect(decideRetry(cls, after(7000), 0, 0, 13_000, policy, undefined, 5000)).toEqual({ retry: true, delayMs: 7000 });
+    expect(decideRetry(cls, after(7000), 0, 0, 12_999, policy, undefined, 5000)).toEqual({ retry: false, reason: 'fallback_reserve' });
+    expect(decideRetry(cls, after(20_000), 0, 120, 26_000, policy, undefined, 5000)).toEqual({ retry: false, reason: 'fallback_reserve' });
+    expect(decideRetry(cls, after(20_000), 0, 0, 20_500, policy, undefined, 5000)).toEqual({ retry: false, reason: 'wait_exceeds_deadline' });
+    // The last provider keeps nothing back.
+    expect(decideRetry(cls, after(20_000), 0, 0, 26_000, policy)).toEqual({ retry: true, delayMs: 20_000 });
+    expect(fallbackReserve(26_000, policy, true)).toBe(5000);
+    expect(fallbackReserve(10_000, policy, true)).toBe(3000);
+    expect(fallbackReserve(2000, policy, true)).toBe(1000);
+    expect(fallbackReserve(26_000, policy, false)).toBe(0);
+  });
+
+  it("only provider-side health signals count towards a key's cooldown; what a request may cause itself counts per workspace", () => {
+    const scope = (failure: ProviderFailure) => classifyFailure(failure).cooldown;
+    expect(scope(http(429))).toBe('count');
+    expect(scope(http(500))).toBe('count');
+    expect(scope(http(503))).toBe('count');
+    expect(scope(http(529))).toBe('count');
+    expect(scope({ kind: 'network', message: '' })).toBe('count');
+    expect(scope({ kind: 'timeout', message: '' })).toBe('workspace');
+    expect(scope(http(408))).toBe('workspace');
+    expect(scope({ kind: 'bad_response', message: '' })).toBe('workspace');
+    expect(scope({ kind: 'refused', message: '' })).toBe('none');
+    expect(classifyFailure({ kind: 'refused', message: '' })).toMatchObject({ code: 'unsafe_url', retryable: false });
   });
 
   it('reads retry-after-ms, retry-after in seconds and as an HTTP date; ignores garbage', () => {
@@ -178,6 +227,60 @@ describe('strategy engine', () => {
     const odd = provider('openai', [http(400)]);
     await t2.run([{ provider: odd, target: target('gpt-4o') }, { provider: provider('anthropic', ['ok']), target: target('claude-haiku-4-5') }], 12_345);
     expect(odd.calls[0]!.timeoutMs).toBe(Math.floor(12_345 - 12_345 * 0.3));
+  });
+
+  it('a rate limit whose retry-after would use the time kept for the fallbacks is not waited for: the fallback answers, the key cools down that long', async () => {
+    // The Lambda default (29 s, 3 s kept to publish): 26 s for the chain. The primary answers 429 with
+    // retry-after 20 s, then would hang; the fallback is healthy.
+    const t = setup({ policy: { attemptTimeoutMs: 25_000 } });
+    const primary = provider('openai', [{ afterMs: 120, failure: http(429, { retryAfterMs: 20_000 }) }, 'hang', 'hang']);
+    const fallback = provider('anthropic', ['ok']);
+    const started = t.now();
+    const out = await t.run(
+      [
+        { provider: primary, target: target('gpt-4o') },
+        { provider: fallback, target: target('claude-haiku-4-5') },
+      ],
+      26_000,
+    );
+    expect(t.sleeps).toEqual([]);
+    expect(primary.calls).toHaveLength(1);
+    expect(out.success?.entry.provider).toBe(fallback);
+    expect(t.now() - started).toBe(120);
+    expect(fallback.calls[0]!.timeoutMs).toBe(25_000);
+    expect(out.attempts.map((a) => a.attempt)).toMatchObject([
+      { provider: 'openai', outcome: 'error', status: 429, error_code: 'rate_limited', retryable: true, retry_after_ms: 20_000, not_retried: 'fallback_reserve' },
+      { provider: 'anthropic', outcome: 'success' },
+    ]);
+    expect(t.cooldowns.until('openai|root/platform/openai')).toBe(started + 120 + 20_000);
+  });
+
+  it('never gives the time kept for the fallbacks to an earlier provider: neither to a retry nor to a first attempt', async () => {
+    const chain = (primary: LlmProvider, fallback: LlmProvider): ChainEntry[] => [
+      { provider: primary, target: target('gpt-4o') },
+      { provider: fallback, target: target('claude-haiku-4-5') },
+    ];
+    // 8 s left: 2.4 s kept. The primary hangs through its 5.6 s; a retry would need 1.25 s of the 2.4 s.
+    const t = setup();
+    const slow = provider('openai', ['hang', 'ok']);
+    const fallback = provider('anthropic', ['ok']);
+    const out = await t.run(chain(slow, fallback), 8000);
+    expect(slow.calls.map((c) => c.timeoutMs)).toEqual([5600]);
+    expect(fallback.calls.map((c) => c.timeoutMs)).toEqual([2400]);
+    expect(out.success?.entry.provider).toBe(fallback);
+    expect(out.attempts[0]!.attempt).toMatchObject({ error_code: 'timeout', not_retried: 'fallback_reserve' });
+
+    // 1.5 s left: the fallback needs its minimal attempt (1 s), so the primary cannot have a useful one.
+    const t2 = setup();
+    const primary = provider('openai', ['ok']);
+    const last = provider('anthropic', ['ok']);
+    const short = await t2.run(chain(primary, last), 1500);
+    expect(primary.calls).toHaveLength(0);
+    expect(last.calls.map((c) => c.timeoutMs)).toEqual([1500]);
+    expect(short.attempts.map((a) => a.attempt)).toMatchObject([
+      { provider: 'openai', outcome: 'skipped', error_code: 'fallback_reserve', message: 'only 1500 ms left before the deadline, 1000 ms of them kept for the fallbacks' },
+      { provider: 'anthropic', outcome: 'success' },
+    ]);
   });
 
   it('does not start an attempt without time for it', async () => {
@@ -259,6 +362,42 @@ describe('cooldown', () => {
     await t.run([{ provider: provider('deepseek', [http(400)]), target: target('deepseek-v4-flash') }]);
     await t.run([{ provider: provider('deepseek', [http(400)]), target: target('deepseek-v4-flash') }]);
     expect(t.cooldowns.until('deepseek|root/deepseek')).toBeUndefined();
+  });
+
+  it('timeouts and unreadable answers for one workspace do not cool the shared key for the others; 503s do', async () => {
+    const t = setup({ policy: { baseDelayMs: 1, attemptTimeoutMs: 2000 } });
+    const key = 'openai|root/platform/openai';
+    const chain = (p: LlmProvider): ChainEntry[] => [
+      { provider: p, target: target('gpt-4o') },
+      { provider: provider('anthropic', ['ok']), target: target('claude-haiku-4-5') },
+    ];
+    // Workspace A's requests time out (huge prompts): three in a row on the platform key.
+    const platformKey = provider('openai', ['hang', 'hang', 'hang']);
+    await t.run(chain(platformKey), 20_000, 'ws_a');
+    expect(platformKey.calls).toHaveLength(3);
+    expect(t.cooldowns.until(key)).toBeUndefined();
+    // Workspace B still gets the platform key.
+    const b = await t.run(chain(platformKey), 20_000, 'ws_b');
+    expect(platformKey.calls).toHaveLength(4);
+    expect(b.success?.entry.provider).toBe(platformKey);
+    // Workspace A itself goes to its fallback for a while.
+    const a = await t.run(chain(platformKey), 20_000, 'ws_a');
+    expect(platformKey.calls).toHaveLength(4);
+    expect(a.attempts[0]!.attempt).toMatchObject({ outcome: 'skipped', error_code: 'cooldown', message: expect.stringContaining('for this workspace') });
+
+    // Unreadable answers likewise (not retried: three requests).
+    const garbled = provider('openai', [{ kind: 'bad_response', message: 'x' }, { kind: 'bad_response', message: 'x' }, { kind: 'bad_response', message: 'x' }]);
+    for (let i = 0; i < 3; i++) await t.run(chain(garbled), 20_000, 'ws_c');
+    expect(t.cooldowns.until(key)).toBeUndefined();
+    expect((await t.run(chain(garbled), 20_000, 'ws_b')).success?.entry.provider).toBe(garbled);
+
+    // The provider failing (503 three times) cools the key for everyone.
+    const overloaded = provider('openai', [http(503), http(503), http(503)]);
+    await t.run(chain(overloaded), 20_000, 'ws_a2');
+    expect(t.cooldowns.until(key)).toBeDefined();
+    const other = await t.run(chain(overloaded), 20_000, 'ws_b');
+    expect(overloaded.calls).toHaveLength(3);
+    expect(other.attempts[0]!.attempt).toMatchObject({ outcome: 'skipped', error_code: 'cooldown' });
   });
 
   it('a rate limit whose retry-after cannot be honoured cools the key for that long (at most 60 s)', async () => {

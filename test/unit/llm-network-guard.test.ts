@@ -1,13 +1,24 @@
 /**
  * The SSRF guard as it runs in Lambda (localMode false): https only, every resolved address public
  * (private, loopback, link-local/metadata, CGNAT, reserved, IPv4-mapped IPv6 — property-tested over
- * whole ranges), with DNS answers injected; and recognising media formats from their bytes.
+ * whole ranges), with DNS answers injected; the fetch the provider SDKs use for a workspace's base URL
+ * (addresses checked when each connection opens, no redirects, every body kind); and recognising media
+ * formats from their bytes.
  */
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { InputError } from '../../shared/llm/errors';
+import { modelCatalog } from '../../shared/llm/catalog';
+import type { LlmRequests } from '../../shared/llm/contract';
+import { Cooldowns } from '../../shared/llm/cooldown';
+import { InputError, type LlmCallFailedError } from '../../shared/llm/errors';
 import { mediaFetcher } from '../../shared/llm/inputs';
 import { recogniseAudio, recogniseImage } from '../../shared/llm/media-types';
-import { baseUrlGuard, isLoopbackAddress, isPublicAddress, type Lookup, vetUrl } from '../../shared/llm/network-guard';
+import { baseUrlGuard, guardedFetch, isLoopbackAddress, isPublicAddress, type Lookup, vetUrl } from '../../shared/llm/network-guard';
+import { openaiProvider } from '../../shared/llm/providers/openai';
+import { defaultRetryPolicy } from '../../shared/llm/retry-policy';
+import { type CredentialSource, LlmService } from '../../shared/llm/service';
 
 const lookupOf = (table: Record<string, string[]>): Lookup => async (host) => {
   const addresses = table[host];
@@ -149,6 +160,210 @@ describe('URLs (Lambda rules: localMode off)', () => {
     await guard('https://api.example.com/v1', 'base_url');
     expect(lookups).toBe(2);
     await expect(guard('https://metadata.example.com/v1', 'base_url of x')).rejects.toThrow('base_url of x is refused');
+  });
+});
+
+/** A TCP listener on 127.0.0.1 that counts connections (and drops them): did anything get through? */
+async function tcpCounter(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+interface Received {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** An HTTP server on 127.0.0.1 recording each request and answering as told. */
+async function httpServer(answer: (req: Received, res: http.ServerResponse) => void) {
+  const received: Received[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const r = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+    received.push(r);
+    answer(r, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    received,
+    url: (path: string, host = '127.0.0.1') => `http://${host}:${port}${path}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const refusedWith = async (promise: Promise<unknown>): Promise<InputError> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as InputError;
+  }
+  throw new Error('the request was not refused');
+};
+
+describe('guardedFetch: what the provider SDKs use for a workspace base_url', () => {
+  it('checks the addresses when the connection opens (injected resolver): a host that now resolves to a private address is not connected to', async () => {
+    const target = await tcpCounter();
+    try {
+      const lookup: Lookup = async () => [{ address: '127.0.0.1', family: 4 }];
+      const lambda = guardedFetch({ localMode: false, lookup, what: 'the workspace base_url' });
+      const refused = await refusedWith(lambda(`https://llm.example.com:${target.port}/v1/chat/completions`, { method: 'POST', body: '{}' }));
+      expect(refused).toBeInstanceOf(InputError);
+      expect(refused).toMatchObject({ code: 'unsafe_url', message: 'the workspace base_url is refused: its host resolves to a private or reserved address' });
+      // IP literals are never looked up: checked before connecting.
+      expect((await refusedWith(lambda(`https://127.0.0.1:${target.port}/v1`))).code).toBe('unsafe_url');
+      expect((await refusedWith(lambda(`https://[::ffff:127.0.0.1]:${target.port}/v1`))).code).toBe('unsafe_url');
+      // A mixed answer is refused as a whole.
+      const mixed = guardedFetch({ localMode: false, lookup: async () => [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }], what: 'u' });
+      expect((await refusedWith(mixed(`https://llm.example.com:${target.port}/v1`))).code).toBe('unsafe_url');
+      expect(target.connections()).toBe(0);
+
+      // The same resolver in local mode (loopback allowed): the connection is made — it was the check that stopped it.
+      const local = guardedFetch({ localMode: true, lookup, what: 'u' });
+      await expect(local(`https://llm.example.com:${target.port}/v1`)).rejects.toThrow();
+      expect(target.connections()).toBe(1);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a DNS answer that flips after the base_url was vetted does not reach the private address (real OpenAI SDK through the service)', async () => {
+    const target = await tcpCounter();
+    try {
+      // First answer (the early check) public, every later one private. "localhost" so that a client
+      // resolving by itself (the SDK's own fetch) would reach the listener.
+      let answers = 0;
+      const flipping: Lookup = async () => (answers++ === 0 ? [{ address: '93.184.216.34', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
+      const fields: Record<string, string> = { api_key: 'sk-ws-flip', base_url: `https://localhost:${target.port}/v1` };
+      const secrets: CredentialSource = {
+        resolve: async () => ({ source: 'workspace', secretName: 'root/workspaces/acme/openai', get: (f) => fields[f], require: (f) => fields[f]!, fields: () => fields }),
+        invalidate: () => undefined,
+      };
+      const service = new LlmService({
+        catalog: modelCatalog(),
+        providers: [openaiProvider],
+        secrets,
+        publisher: { publish: async () => undefined },
+        cooldowns: new Cooldowns(),
+        fetchMedia: mediaFetcher({ localMode: false, timeoutMs: 1000, lookup: flipping }),
+        vetBaseUrl: baseUrlGuard({ localMode: false, lookup: flipping }),
+        workspaceFetch: guardedFetch({ localMode: false, lookup: flipping, what: 'the workspace base_url' }),
+        policy: { ...defaultRetryPolicy, maxRetries: 0 },
+        source: 'test',
+      });
+      const request = { workspace_id: 'acme', model: 'gpt-4o', prompt: 'hi' } as LlmRequests['text_generation'];
+      const failed = (await refusedWith(service.run('text_generation', request, { requestId: 'r-flip', deadline: Date.now() + 10_000 }))) as unknown as LlmCallFailedError;
+      expect(target.connections()).toBe(0);
+      expect(failed.attempts).toMatchObject([
+        { provider: 'openai', outcome: 'error', error_code: 'unsafe_url', retryable: false, key_source: 'workspace', message: 'the workspace base_url is refused: its host resolves to a private or reserved address' },
+      ]);
+      expect(answers).toBe(2);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('never follows a redirect (even to an address it would allow)', async () => {
+    const inside = await httpServer((_r, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"secret":"from inside"}'));
+    const outside = await httpServer((_r, res) => res.writeHead(307, { location: inside.url('/latest/meta-data') }).end());
+    try {
+      const local = guardedFetch({ localMode: true, what: 'the workspace base_url' });
+      for (const method of ['GET', 'POST']) {
+        const refused = await refusedWith(local(outside.url('/v1/chat/completions'), { method, ...(method === 'POST' ? { body: '{"prompt":"x"}' } : {}) }));
+        expect(refused).toMatchObject({ code: 'unsafe_url', message: 'the workspace base_url is refused: its server answered 307 (a redirect); redirects are not followed' });
+      }
+      expect(outside.received).toHaveLength(2);
+      expect(inside.received).toHaveLength(0);
+    } finally {
+      await Promise.all([inside.close(), outside.close()]);
+    }
+  });
+
+  it('sends every body fetch accepts (JSON, multipart FormData, URLSearchParams, bytes, a stream) and answers a Web Response (gzip decoded, headers, empty bodies)', async () => {
+    const server = await httpServer((r, res) => {
+      if (r.path === '/gzip') return void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': 'req_1' }).end(zlib.gzipSync('{"ok":true}'));
+      if (r.path === '/empty') return void res.writeHead(204).end();
+      res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end(JSON.stringify({ got: r.body.toString('base64') }));
+    });
+    try {
+      const local = guardedFetch({ localMode: true, what: 'u' });
+      const sent = () => server.received.at(-1)!;
+
+      const json = await local(server.url('/json', 'localhost'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: '{"a":1}' });
+      expect(json.status).toBe(201);
+      expect(json.headers.get('set-cookie')).toBe('a=1, b=2');
+      expect(Buffer.from(((await json.json()) as { got: string }).got, 'base64').toString()).toBe('{"a":1}');
+      expect(sent().headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer k', 'content-length': '7' });
+
+      const form = new FormData();
+      const audio = Buffer.from('RIFF....WAVEfmt audio bytes');
+      form.append('model', 'whisper-1');
+      form.append('file', new File([audio], 'input.wav', { type: 'audio/wav' }));
+      await (await local(server.url('/multipart'), { method: 'POST', body: form })).arrayBuffer();
+      const parsed = await new Request('http://x/', { method: 'POST', headers: { 'content-type': String(sent().headers['content-type']) }, body: sent().body }).formData();
+      expect(parsed.get('model')).toBe('whisper-1');
+      expect(Buffer.from(await (parsed.get('file') as File).arrayBuffer()).equals(audio)).toBe(true);
+      expect(Number(sent().headers['content-length'])).toBe(sent().body.length);
+
+      await (await local(server.url('/form'), { method: 'POST', body: new URLSearchParams({ a: '1', b: 'x y' }) })).arrayBuffer();
+      expect(sent().body.toString()).toBe('a=1&b=x+y');
+      expect(sent().headers['content-type']).toContain('application/x-www-form-urlencoded');
+
+      await (await local(server.url('/bytes'), { method: 'PUT', body: new Uint8Array([1, 2, 3]) })).arrayBuffer();
+      expect(sent()).toMatchObject({ method: 'PUT', body: Buffer.from([1, 2, 3]) });
+
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('one,'));
+          controller.enqueue(new TextEncoder().encode('two'));
+          controller.close();
+        },
+      });
+      await (await local(server.url('/stream'), { method: 'POST', body: stream, duplex: 'half' } as RequestInit)).arrayBuffer();
+      expect(sent().body.toString()).toBe('one,two');
+
+      const gzip = await local(new URL(server.url('/gzip')));
+      expect(await gzip.json()).toEqual({ ok: true });
+      expect(gzip.headers.get('x-request-id')).toBe('req_1');
+      expect(gzip.headers.get('content-encoding')).toBeNull();
+
+      const empty = await local(server.url('/empty'), { method: 'DELETE' });
+      expect(empty.status).toBe(204);
+      expect(empty.body).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an aborted request rejects with an AbortError (what the SDKs read as their timeout), also while the body is read', async () => {
+    const server = await httpServer((r, res) => {
+      if (r.path === '/half') res.writeHead(200, { 'content-type': 'application/json' }).write('{"partial":');
+    });
+    try {
+      const local = guardedFetch({ localMode: true, what: 'u' });
+      const controller = new AbortController();
+      const pending = local(server.url('/slow'), { method: 'POST', body: '{}', signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(local(server.url('/slow'), { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+      const reading = new AbortController();
+      const half = await local(server.url('/half'), { signal: reading.signal });
+      setTimeout(() => reading.abort(), 50);
+      await expect(half.text()).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await server.close();
+    }
   });
 });
 

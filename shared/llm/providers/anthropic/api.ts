@@ -53,7 +53,15 @@ export const anthropicApi: ProviderApi<AnthropicMessagesClient> = {
   maxImageBytes: 5 * 1024 * 1024,
   createClient(credential: ProviderCredential) {
     // Every option named so nothing comes from ANTHROPIC_* environment variables or profile files.
-    return new AnthropicMessagesClient({ apiKey: credential.apiKey, authToken: null, baseURL: credential.baseUrl, maxRetries: 0, timeout: 60_000 });
+    // A workspace's base URL comes with a fetch that connects only to checked addresses, no redirects.
+    return new AnthropicMessagesClient({
+      apiKey: credential.apiKey,
+      authToken: null,
+      baseURL: credential.baseUrl,
+      maxRetries: 0,
+      timeout: 60_000,
+      ...(credential.fetch ? { fetch: credential.fetch } : {}),
+    });
   },
   classifyError: classifyAnthropicError,
 };

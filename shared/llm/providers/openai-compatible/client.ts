@@ -19,6 +19,8 @@ export function createOpenAiClient(credential: ProviderCredential): OpenAI {
     webhookSecret: null,
     maxRetries: 0,
     timeout: 60_000,
+    // A workspace's base URL: connections only to checked addresses, no redirects (network-guard.ts).
+    ...(credential.fetch ? { fetch: credential.fetch } : {}),
   });
 }
 
