@@ -24,16 +24,6 @@ export class ShopifyTokenError extends IonfluxError {
   }
 }
 
-/** The shop revoked our access (refresh refused, token rejected): a merchant must install again. */
-export class ShopifyAccessRevokedError extends IonfluxError {
-  constructor(shop: string, reason: string) {
-    super('shopify_access_revoked', `Shopify access to ${shop} was revoked (${reason}); the store must be connected again through /oauth/shopify/install`, {
-      status: 409,
-      details: { shop },
-    });
-  }
-}
-
 /** A refresh is cooling down after a failure, or another function holds the refresh lock too long. */
 export class ShopifyTokenUnavailableError extends IonfluxError {
   constructor(shop: string, reason: string, retryAfterS: number) {
@@ -49,6 +39,20 @@ export class ShopifyTokenUnavailableError extends IonfluxError {
 export class ShopNotConnectedError extends IonfluxError {
   constructor(message: string, options: { status?: number; details?: Record<string, unknown> } = {}) {
     super('shop_not_connected', message, { status: options.status ?? 404, ...(options.details ? { details: options.details } : {}) });
+  }
+}
+
+/**
+ * The shop revoked our access (refresh token dead, legacy token rejected): a merchant must install again.
+ * The same answer as every later call for a revoked store (`409 shop_not_connected`, `details.status:
+ * "revoked"`), so callers see one code whether this call discovered the revocation or a previous one did.
+ */
+export class ShopifyAccessRevokedError extends ShopNotConnectedError {
+  constructor(shop: string, reason: string, workspaceId?: string) {
+    super(`Shopify access to ${shop} was revoked (${reason}); the store must be connected again through /oauth/shopify/install`, {
+      status: 409,
+      details: { shop, ...(workspaceId ? { workspace_id: workspaceId } : {}), status: 'revoked', reason },
+    });
   }
 }
 

@@ -57,6 +57,11 @@ export interface QueryOptions {
   deadline: number;
   /** Expected cost when nothing is known yet about this query (default: its last requested cost, else 50). */
   estimatedCost?: number;
+  /**
+   * Called before the request is sent again after an attempt Shopify may have carried out (it answered 5xx,
+   * or the connection failed): a retried mutation can find its own earlier effect.
+   */
+  onResend?: (reason: string) => void;
 }
 
 /** `Retry-After` in milliseconds: delta-seconds (fractions allowed, e.g. `2.0`) or an HTTP date. */
@@ -134,6 +139,7 @@ export class ShopifyGraphqlClient {
         if (attempt >= maxAttempts) throw new ShopifyApiError(`Shopify ${shop} unreachable: ${errorMessage(error)}`, { status: 502, cause: error, details: { shop } });
         log.warn('shopify request failed; retrying', { shop, attempt, error: errorMessage(error) });
         await this.wait(this.backoff(attempt), options.deadline, `unreachable (${errorMessage(error)})`);
+        options.onResend?.(`unreachable (${errorMessage(error)})`);
         continue;
       }
 
@@ -154,6 +160,8 @@ export class ShopifyGraphqlClient {
         const waitMs = retryAfter ?? this.backoff(attempt);
         log.warn('shopify answered with a retryable status', { shop, status: response.status, attempt, wait_ms: waitMs });
         await this.wait(waitMs, options.deadline, why);
+        // A 5xx may come after the operation ran; a 429 is refused before it does.
+        if (response.status >= 500) options.onResend?.(why);
         continue;
       }
       if (response.status !== 200) {

@@ -56,6 +56,9 @@ export interface DeactivateRequest {
   deadline: number;
 }
 
+/** scriptTagDelete's userError for an id that does not exist (no code on this mutation: the message says it). */
+const isNotFound = (error: { message: string; code?: unknown }) => error.code === 'NOT_FOUND' || /does ?n[o']t exist|not (be )?found/i.test(error.message);
+
 const brief = (t: ScriptTag) => ({ id: t.id, src: t.src, display_scope: t.displayScope ?? null });
 
 export class ScriptTagDeactivation {
@@ -77,10 +80,17 @@ export class ScriptTagDeactivation {
     const failed: Array<{ id: string; src: string; message: string }> = [];
     for (const tag of matched) {
       try {
-        const data = await ctx.client.request<{ scriptTagDelete: { deletedScriptTagId: string | null; userErrors: unknown[] } }>(DELETE, { id: tag.id }, { deadline: request.deadline, estimatedCost: 10 });
+        let resent = false;
+        const data = await ctx.client.request<{ scriptTagDelete: { deletedScriptTagId: string | null; userErrors: unknown[] } }>(
+          DELETE,
+          { id: tag.id },
+          { deadline: request.deadline, estimatedCost: 10, onResend: () => (resent = true) },
+        );
         const errors = userErrorsOf(data.scriptTagDelete);
-        if (errors.length || !data.scriptTagDelete.deletedScriptTagId) failed.push({ id: tag.id, src: tag.src, message: errors.map((e) => e.message).join('; ') || 'not deleted' });
-        else deleted.push(tag);
+        if (!errors.length && data.scriptTagDelete.deletedScriptTagId) deleted.push(tag);
+        // Sent again after a 5xx: the first attempt deleted it, and the retry finds it gone.
+        else if (resent && errors.length && errors.every(isNotFound)) deleted.push(tag);
+        else failed.push({ id: tag.id, src: tag.src, message: errors.map((e) => e.message).join('; ') || 'not deleted' });
       } catch (error) {
         failed.push({ id: tag.id, src: tag.src, message: errorMessage(error) });
       }

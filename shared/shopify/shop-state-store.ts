@@ -6,7 +6,7 @@
  * | `workspace#<id>` | `shop#<shop>` | which shops a workspace installed (data routes find "the" shop) |
  * | `shop#<shop>` | `theme#<iso time>#<theme id>` | main-theme history (themes/publish webhooks, our own publishes) |
  * | `shop#<shop>` | `state#catalog-sync` | the running / last nightly catalog sync (bulk operation id, counts) |
- * | `shop#<shop>` | `state#orders` | order watermark: every update before it is published (webhooks or reconciliation) |
+ * | `shop#<shop>` | `state#orders` | order watermark: every update before it is published (webhooks or reconciliation), checkpointed page by page |
  * | `shop#<shop>` | `order#<id>` | latest `updated_at` of an order seen on Kafka (TTL 35 days) |
  */
 import { ConditionFailedError } from '../storage/errors';
@@ -34,6 +34,11 @@ export interface CatalogSyncState {
 export interface OrdersState {
   /** ISO time; every order update before it has been published to Kafka. */
   watermark?: string;
+  /**
+   * While a reconciliation spans several passes (a backlog larger than one pass): the start of the window of
+   * its first pass, so orders created in the backlog are still told apart from older ones.
+   */
+  pass_since?: string;
   last_webhook_at?: string;
   last_reconciled_at?: string;
   last_reconcile_published?: number;
@@ -89,18 +94,45 @@ export class ShopStateStore {
     const item = await this.table.get({ pk: shopKey(shop), sk: 'state#orders' });
     return {
       ...(typeof item?.watermark === 'string' ? { watermark: item.watermark } : {}),
+      ...(typeof item?.pass_since === 'string' ? { pass_since: item.pass_since } : {}),
       ...(typeof item?.last_webhook_at === 'string' ? { last_webhook_at: item.last_webhook_at } : {}),
       ...(typeof item?.last_reconciled_at === 'string' ? { last_reconciled_at: item.last_reconciled_at } : {}),
       ...(typeof item?.last_reconcile_published === 'number' ? { last_reconcile_published: item.last_reconcile_published } : {}),
     };
   }
 
-  /** Sets the watermark (and run stats) after a successful reconciliation, or at install. */
+  /** Sets the watermark (and run stats), at install or by an operator; it may move backwards. */
   async setWatermark(shop: string, watermark: string, stats: { reconciledAt?: string; published?: number } = {}): Promise<void> {
     await this.table.update(
       { pk: shopKey(shop), sk: 'state#orders' },
-      { set: { watermark, last_reconciled_at: stats.reconciledAt, last_reconcile_published: stats.published } },
+      { set: { watermark, watermark_ms: Date.parse(watermark), last_reconciled_at: stats.reconciledAt, last_reconcile_published: stats.published }, remove: ['pass_since'] },
     );
+  }
+
+  /**
+   * Moves the watermark forward, never back (a slower pass running alongside cannot undo a faster one's
+   * progress). A checkpoint inside a pass keeps `passSince`; the end of a complete pass clears it and
+   * records the run stats. Answers false when the stored watermark was already at or past `watermark`.
+   */
+  async advanceWatermark(shop: string, watermark: string, progress: { passSince: string } | { complete: { reconciledAt: string; published: number } }): Promise<boolean> {
+    const ms = Date.parse(watermark);
+    if (Number.isNaN(ms)) return false;
+    const done = 'complete' in progress;
+    try {
+      await this.table.update(
+        { pk: shopKey(shop), sk: 'state#orders' },
+        done
+          ? { set: { watermark, watermark_ms: ms, last_reconciled_at: progress.complete.reconciledAt, last_reconcile_published: progress.complete.published }, remove: ['pass_since'] }
+          : { set: { watermark, watermark_ms: ms, pass_since: progress.passSince } },
+        { condition: when.or(when.attrAbsent('watermark_ms'), when.lessThan('watermark_ms', ms)) },
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      // Already further along (a concurrent pass, or an install moments ago): still record that we ran.
+      if (done) await this.table.update({ pk: shopKey(shop), sk: 'state#orders' }, { set: { last_reconciled_at: progress.complete.reconciledAt, last_reconcile_published: progress.complete.published } });
+      return false;
+    }
   }
 
   /** A webhook for an order arrived (monitoring: when did webhooks last work for this shop). */

@@ -96,6 +96,9 @@ export async function runSyncJob(job: SyncJob, deps: SyncRunnerDeps, options: { 
       deadline: options.deadline,
       ...(typeof uri === 'string' ? { repairWebhooks: { uri, topics: deps.webhookTopics } } : {}),
     });
+    // A pass that ran out of time kept its progress (checkpoints): the next hourly pass resumes from there,
+    // so the message is done rather than redelivered alongside it (and dead-lettered after 5 receives).
+    if (!result.complete) log.info('shopify reconciliation pass partial; the next pass resumes from the checkpoint', { shop: job.shop, checkpoint: result.checkpoint });
     return { status: 'done', job, result };
   } catch (error) {
     if (error instanceof ShopifyAccessRevokedError || error instanceof ShopNotConnectedError) return { status: 'dropped', job, reason: error.message };

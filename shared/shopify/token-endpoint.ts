@@ -27,17 +27,40 @@ export interface AppCredentials {
   clientSecret: string;
 }
 
-/** The endpoint answered that the grant is no good (revoked, expired, already used). */
+/** HTTP statuses with which Shopify says the shop itself is unavailable (frozen for payment, not found, locked). */
+const SHOP_UNAVAILABLE = new Set([402, 404, 423]);
+
+/**
+ * The endpoint answered the token request with a 4xx (other than 429). Only `invalid_grant` means the
+ * grant itself is dead (revoked, expired, already used); a frozen or locked shop (402/423), an edge 403/404
+ * or an `invalid_request` says nothing about the refresh token and must never cost the merchant a reinstall.
+ */
 export class TokenGrantRejectedError extends ShopifyTokenError {
   constructor(
     readonly shop: string,
     readonly httpStatus: number,
     readonly oauthError: string,
   ) {
-    super(`Shopify refused the token request for ${shop} (HTTP ${httpStatus}${oauthError ? `, ${oauthError}` : ''})`, {
-      status: httpStatus === 401 || httpStatus === 403 || oauthError === 'invalid_client' ? 502 : 400,
-      details: { shop, http_status: httpStatus, oauth_error: oauthError || null },
-    });
+    super(
+      SHOP_UNAVAILABLE.has(httpStatus)
+        ? `Shopify reports ${shop} unavailable (HTTP ${httpStatus}${httpStatus === 402 ? ', shop frozen' : httpStatus === 423 ? ', shop locked' : ''}); try again later`
+        : `Shopify refused the token request for ${shop} (HTTP ${httpStatus}${oauthError ? `, ${oauthError}` : ''})`,
+      {
+        // Shop unavailable reads like the GraphQL client's 402/404/423; anything else is Shopify failing us.
+        status: SHOP_UNAVAILABLE.has(httpStatus) ? 409 : 502,
+        details: { shop, http_status: httpStatus, oauth_error: oauthError || null, ...(SHOP_UNAVAILABLE.has(httpStatus) ? { reason: 'shop_unavailable' } : {}) },
+      },
+    );
+  }
+
+  /** The grant is dead (OAuth `invalid_grant`): for a refresh, the shop's access is gone. */
+  get isGrantDead(): boolean {
+    return this.oauthError === 'invalid_grant';
+  }
+
+  /** Shopify says the shop is frozen (402), not found (404) or locked (423): transient from our side. */
+  get isShopUnavailable(): boolean {
+    return SHOP_UNAVAILABLE.has(this.httpStatus);
   }
 
   /** Our app credentials are wrong: an operator problem, not the shop's. */
@@ -48,7 +71,8 @@ export class TokenGrantRejectedError extends ShopifyTokenError {
 
 /** When Shopify leaves `expires_in` out of a refresh response, assume its documented 1 h. */
 const DEFAULT_ACCESS_TTL_S = 3600;
-const REQUEST_TIMEOUT_MS = 15_000;
+/** Longest token request; the refresh lock's lease must comfortably outlast it (token-manager.ts). */
+export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
 
 export class ShopifyTokenEndpoint {
   constructor(
@@ -79,7 +103,7 @@ export class ShopifyTokenEndpoint {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
         redirect: 'error',
-        signal: AbortSignal.timeout(Math.max(1, Math.min(deadline - Date.now(), REQUEST_TIMEOUT_MS))),
+        signal: AbortSignal.timeout(Math.max(1, Math.min(deadline - Date.now(), TOKEN_REQUEST_TIMEOUT_MS))),
       });
     } catch (error) {
       throw new ShopifyTokenError(`Shopify token endpoint for ${shop} unreachable: ${errorMessage(error)}`, { status: 502, cause: error, details: { shop } });

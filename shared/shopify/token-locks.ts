@@ -1,8 +1,15 @@
 /**
  * Per-shop coordination of token refreshes across Lambda instances (DynamoDB in AWS): a lease-based lock
- * so one function spends the rotating refresh token while the others wait and re-read, and a cooldown
- * after a failed refresh so a broken endpoint is not hammered. Times are compared on attributes written
- * with the injected clock; `expires_at` only lets DynamoDB clean up.
+ * so one function spends the rotating refresh token while the others wait and re-read, spend marks so a
+ * refresh token is never spent twice, and a cooldown after a failed refresh so a broken endpoint is not
+ * hammered. Times are compared on attributes written with the injected clock; `expires_at` only lets
+ * DynamoDB clean up.
+ *
+ * | pk | what |
+ * |---|---|
+ * | `lock#<shop>` | the lease: `owner`, `lease_until_ms` |
+ * | `cooldown#<shop>` | no refresh before `until_ms` |
+ * | `spent#<shop>#<fingerprint>` | a refresh token (sha-256) being spent (`spending`, until `until_ms`) or spent |
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../storage/errors';
@@ -13,14 +20,34 @@ export interface Cooldown {
   reason: string;
 }
 
+/** A lock we hold: our owner id and when the lease runs out (by the injected clock). */
+export interface Lease {
+  owner: string;
+  untilMs: number;
+}
+
+/**
+ * What is known about spending a refresh token:
+ * - `spending`: a holder is spending it right now (its lease still runs): wait and re-read;
+ * - `spent`: spent, and its successor stored: whoever still reads it is looking at a stale copy;
+ * - `abandoned`: a holder started spending it and never finished (crashed, or lost the successor);
+ *   it may still be good, and only trying it tells.
+ */
+export type SpendState = 'spending' | 'spent' | 'abandoned';
+
+/** How long spend marks stay (well beyond any read lag of the secret store). */
+const SPENT_MARK_TTL_S = 86_400;
+
+const spentKey = (shop: string, fingerprint: string) => ({ pk: `spent#${shop}#${fingerprint}` });
+
 export class TokenLocks {
   constructor(
     private readonly table: Table,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The lock's owner id when taken; undefined when another holder's lease is still running. */
-  async acquire(shop: string, leaseMs: number): Promise<string | undefined> {
+  /** The lease when taken; undefined when another holder's lease is still running. */
+  async acquire(shop: string, leaseMs: number): Promise<Lease | undefined> {
     const owner = randomUUID();
     const now = this.clock();
     try {
@@ -28,7 +55,7 @@ export class TokenLocks {
         { pk: `lock#${shop}`, owner, lease_until_ms: now + leaseMs, expires_at: nowSeconds(now + leaseMs) + 3600 },
         { condition: when.or(when.absent(), when.lessThan('lease_until_ms', now)) },
       );
-      return owner;
+      return { owner, untilMs: now + leaseMs };
     } catch (error) {
       if (error instanceof ConditionFailedError) return undefined;
       throw error;
@@ -60,17 +87,71 @@ export class TokenLocks {
     await this.table.delete({ pk: `cooldown#${shop}` });
   }
 
-  /**
-   * The fingerprint of the refresh token spent last. A later holder that reads this same refresh token
-   * from the secret store is looking at a stale copy (the new one is being written or propagated) and
-   * must re-read rather than spend it again.
-   */
-  async recordSpent(shop: string, fingerprint: string): Promise<void> {
-    await this.table.put({ pk: `spent#${shop}`, fingerprint, at_ms: this.clock(), expires_at: nowSeconds(this.clock()) + 86400 });
+  /** What is known about spending the refresh token with this fingerprint (undefined: nothing). */
+  async spendState(shop: string, fingerprint: string): Promise<{ state: SpendState; owner: string } | undefined> {
+    const item = await this.table.get(spentKey(shop, fingerprint));
+    if (!item) return undefined;
+    const owner = String(item.owner ?? '');
+    if (item.state === 'spending') return { state: Number(item.until_ms) > this.clock() ? 'spending' : 'abandoned', owner };
+    return { state: 'spent', owner };
   }
 
-  async wasSpent(shop: string, fingerprint: string): Promise<boolean> {
-    const item = await this.table.get({ pk: `spent#${shop}` });
-    return item?.fingerprint === fingerprint;
+  /**
+   * Claims the refresh token for spending, before it is sent to Shopify: in one transaction, renews our
+   * lease (only if the lock is still ours) and marks the fingerprint `spending` until the renewed lease
+   * ends (only if nobody marked it before, or that holder abandoned it). The lease returned is the renewed
+   * one; undefined means the lock is no longer ours or the token was claimed by someone else: do not spend.
+   */
+  async beginSpend(shop: string, owner: string, fingerprint: string, leaseMs: number): Promise<Lease | undefined> {
+    const now = this.clock();
+    const until = now + leaseMs;
+    try {
+      await this.table.transactWrite([
+        {
+          update: { pk: `lock#${shop}` },
+          spec: { set: { lease_until_ms: until, expires_at: nowSeconds(until) + 3600 } },
+          condition: when.equals('owner', owner),
+        },
+        {
+          put: { ...spentKey(shop, fingerprint), state: 'spending', owner, at_ms: now, until_ms: until, expires_at: nowSeconds(until) + SPENT_MARK_TTL_S },
+          condition: when.or(when.absent(), when.and(when.equals('state', 'spending'), when.lessThan('until_ms', now))),
+        },
+      ]);
+      return { owner, untilMs: until };
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Renews our lease and our `spending` mark (while the successor is still being stored). */
+  async extendSpend(shop: string, owner: string, fingerprint: string, leaseMs: number): Promise<boolean> {
+    const now = this.clock();
+    const until = now + leaseMs;
+    try {
+      await this.table.transactWrite([
+        { update: { pk: `lock#${shop}` }, spec: { set: { lease_until_ms: until, expires_at: nowSeconds(until) + 3600 } }, condition: when.equals('owner', owner) },
+        { update: spentKey(shop, fingerprint), spec: { set: { until_ms: until } }, condition: when.and(when.equals('owner', owner), when.equals('state', 'spending')) },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** The token is spent for good (its successor is stored, or Shopify said it is dead). */
+  async finishSpend(shop: string, owner: string, fingerprint: string): Promise<void> {
+    const now = this.clock();
+    await this.table.put({ ...spentKey(shop, fingerprint), state: 'spent', owner, at_ms: now, until_ms: now, expires_at: nowSeconds(now) + SPENT_MARK_TTL_S });
+  }
+
+  /** Shopify answered without rotating (an error status, or nothing): the token was not spent after all. */
+  async abortSpend(shop: string, owner: string, fingerprint: string): Promise<void> {
+    try {
+      await this.table.delete(spentKey(shop, fingerprint), { condition: when.and(when.equals('owner', owner), when.equals('state', 'spending')) });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
   }
 }

@@ -4,20 +4,28 @@
  *
  * - refresh 15 minutes before expiry, and when Shopify answers 401;
  * - in process: one refresh in flight per shop (single flight);
- * - across processes: a lease lock in DynamoDB; whoever takes it re-reads the secret first (someone may
- *   just have refreshed), the others wait and re-read until the new token appears;
+ * - across processes: a lease lock in DynamoDB (60 s, four times the 15 s token request timeout); whoever
+ *   takes it re-reads the secret first (someone may just have refreshed), the others wait and re-read
+ *   until the new token appears;
+ * - a refresh token is claimed before it is sent to Shopify: one transaction renews the holder's lease
+ *   (only if the lock is still its own — a holder that stalled past its lease gives up there) and marks
+ *   the token `spending`. Nobody spends a token marked spending or spent; they wait and re-read;
+ * - the rotated tokens are written with retries (the successor exists nowhere else);
  * - after a failed refresh, a cooldown: callers keep using the current token while it is still valid,
- *   and get 503 with Retry-After when it is not;
- * - a refresh Shopify refuses (revoked, expired, uninstalled) marks the connection `revoked` and
- *   publishes `shopify.connection.revoked`.
+ *   and get 503 with Retry-After when it is not. A frozen or locked shop (402/423), an edge 403/404 or an
+ *   `invalid_request` is such a failure, never a revocation;
+ * - only `invalid_grant` (the refresh token is dead) revokes, and only after re-reading: if the stored
+ *   refresh token changed, another function rotated it and its tokens are used. The connection becomes
+ *   `revoked` (and `shopify.connection.revoked` is published) only if it is still the install whose
+ *   token failed: a reinstall in between is left alone.
  */
 import { createHash } from 'node:crypto';
-import type { ConnectionRegistry } from '../connections/connection-registry';
+import type { Connection, ConnectionRegistry } from '../connections/connection-registry';
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { ShopifyAccessRevokedError, ShopifyTokenError, ShopifyTokenUnavailableError, ShopNotConnectedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
-import { type AppCredentials, type ShopifyTokenEndpoint, TokenGrantRejectedError } from './token-endpoint';
+import { type AppCredentials, type ShopifyTokenEndpoint, type ShopTokens, TOKEN_REQUEST_TIMEOUT_MS, TokenGrantRejectedError } from './token-endpoint';
 import type { TokenLocks } from './token-locks';
 import type { ShopTokenStore, StoredShopTokens } from './token-store';
 
@@ -35,14 +43,17 @@ export interface TokenManagerOptions {
   endpoint: Pick<ShopifyTokenEndpoint, 'refresh'>;
   locks: TokenLocks;
   app: () => Promise<AppCredentials>;
-  connections: Pick<ConnectionRegistry, 'setStatus'>;
+  connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   publisher: Publisher;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Refresh this long before expiry (default 15 min). */
   refreshMarginMs?: number;
-  /** Lease of the refresh lock (default 20 s; a crashed holder blocks no longer). */
+  /** Lease of the refresh lock (default 60 s: the 15 s token request and the secret write fit in it many times over; a crashed holder blocks no longer). */
   lockLeaseMs?: number;
+  /** Attempts to store rotated tokens (default 4), backing off from `writeRetryBaseMs` (default 250 ms). */
+  writeAttempts?: number;
+  writeRetryBaseMs?: number;
   /** No refresh attempt for this long after a failed one (default 30 s). */
   cooldownMs?: number;
   /** Re-read interval while another function refreshes (default 200 ms). */
@@ -55,6 +66,10 @@ export interface TokenManagerOptions {
 /** A token with less than this left is not handed out even during a cooldown. */
 const MIN_USABLE_MS = 5_000;
 
+export const DEFAULT_LOCK_LEASE_MS = 4 * TOKEN_REQUEST_TIMEOUT_MS;
+
+const fingerprintOf = (refreshToken: string) => createHash('sha256').update(refreshToken).digest('hex');
+
 export class TokenManager {
   private readonly cache = new Map<string, StoredShopTokens>();
   private readonly inflight = new Map<string, Promise<StoredShopTokens>>();
@@ -63,6 +78,14 @@ export class TokenManager {
 
   private now(): number {
     return (this.options.clock ?? Date.now)();
+  }
+
+  private get leaseMs(): number {
+    return this.options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return (this.options.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t))))(ms);
   }
 
   private get margin(): number {
@@ -123,7 +146,6 @@ export class TokenManager {
 
   private async refreshWithLock(access: ShopAccess, stale: string, force: boolean, deadline: number): Promise<StoredShopTokens> {
     const { locks } = this.options;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const step = this.options.waitStepMs ?? 200;
     const waitUntil = Math.min(deadline, this.now() + (this.options.maxWaitMs ?? 10_000));
     for (;;) {
@@ -138,28 +160,38 @@ export class TokenManager {
         throw new ShopifyTokenUnavailableError(access.shop, `token refresh cooling down after a failure (${cooldown.reason})`, (cooldown.untilMs - this.now()) / 1000);
       }
 
-      const owner = await locks.acquire(access.shop, this.options.lockLeaseMs ?? 20_000);
+      const lease = await locks.acquire(access.shop, this.leaseMs);
       let outcome: StoredShopTokens | 'stale' | undefined;
-      if (owner) {
+      if (lease) {
         try {
-          outcome = await this.refreshHoldingLock(access, stale, force, deadline);
+          outcome = await this.refreshHoldingLock(access, stale, force, deadline, lease.owner);
         } finally {
-          await locks.release(access.shop, owner).catch((error: unknown) => log.warn('could not release the token lock', { shop: access.shop, error: errorMessage(error) }));
+          await locks.release(access.shop, lease.owner).catch((error: unknown) => log.warn('could not release the token lock', { shop: access.shop, error: errorMessage(error) }));
         }
         if (outcome !== 'stale') return outcome;
       }
 
       // Another function is refreshing (or has just written a token we cannot read yet): wait for it.
       if (this.now() + step > waitUntil) {
-        if (!force && this.usable(current)) return current;
+        // Out of waiting time: one last look, in case the other function has finished meanwhile.
+        const latest = await this.read(access);
+        if (latest.access_token !== stale && !this.needsRefresh(latest)) return latest;
+        if (!force && this.usable(latest)) return latest;
         throw new ShopifyTokenUnavailableError(access.shop, outcome === 'stale' ? 'the refreshed token is not readable yet' : 'another function is refreshing the token', 2);
       }
-      await sleep(step);
+      await this.sleep(step);
     }
   }
 
-  /** Refreshes, or answers `stale` when the secret we read still holds a refresh token already spent. */
-  private async refreshHoldingLock(access: ShopAccess, stale: string, force: boolean, deadline: number): Promise<StoredShopTokens | 'stale'> {
+  /**
+   * Refreshes while holding the lock. Answers `stale` when this holder must not spend the refresh token it
+   * read (spent or being spent by someone else, the lock taken over) or when another function's tokens
+   * should be re-read: the caller waits a step and re-reads.
+   */
+  private async refreshHoldingLock(access: ShopAccess, stale: string, force: boolean, deadline: number, owner: string): Promise<StoredShopTokens | 'stale'> {
+    const { locks } = this.options;
+    // The install this refresh is for, read before its tokens: a revocation decided below applies to it only.
+    const install = await this.options.connections.get('shopify', access.shop);
     // Re-read after taking the lock: the previous holder may have finished just now.
     const current = await this.read(access);
     if (current.access_token !== stale && !this.needsRefresh(current)) return current;
@@ -167,47 +199,148 @@ export class TokenManager {
 
     if (!current.refresh_token) {
       // A legacy non-expiring token that Shopify rejects will never work again.
-      await this.revoke(access, 'access token rejected and no refresh token to renew it', current, deadline);
-      throw new ShopifyAccessRevokedError(access.shop, 'access token rejected');
+      return this.revoke(access, install, 'access token rejected and no refresh token to renew it', current, deadline);
     }
     if (current.refresh_token_expires_at !== undefined && current.refresh_token_expires_at <= this.now()) {
-      await this.revoke(access, 'refresh token expired', current, deadline);
-      throw new ShopifyAccessRevokedError(access.shop, 'refresh token expired');
+      return this.revoke(access, install, 'refresh token expired', current, deadline);
     }
 
-    const fingerprint = createHash('sha256').update(current.refresh_token).digest('hex');
-    if (await this.options.locks.wasSpent(access.shop, fingerprint)) return 'stale';
+    const fingerprint = fingerprintOf(current.refresh_token);
+    const known = await locks.spendState(access.shop, fingerprint);
+    // Spent: our read is stale (the successor is written or propagating). Spending: a live holder is at it.
+    if (known?.state === 'spent' || known?.state === 'spending') return 'stale';
+    if (known?.state === 'abandoned') log.warn('a previous refresh of this shop never finished; trying its refresh token again', { shop: access.shop });
     const app: AppCredentials = await this.options.app();
-    let next;
+    // Claim the token right before spending it. This renews our lease only if the lock is still ours (a
+    // holder that stalled past its lease gives up here and re-reads) and marks the token as being spent.
+    const claim = await locks.beginSpend(access.shop, owner, fingerprint, this.leaseMs);
+    if (!claim) {
+      log.info('shopify refresh lock or refresh token taken over by another function; re-reading', { shop: access.shop });
+      return 'stale';
+    }
+    let next: ShopTokens;
     try {
       next = await this.options.endpoint.refresh(access.shop, current.refresh_token, app, deadline);
     } catch (error) {
-      if (error instanceof TokenGrantRejectedError && !error.isClientProblem) {
-        await this.revoke(access, `refresh refused by Shopify (HTTP ${error.httpStatus}${error.oauthError ? ` ${error.oauthError}` : ''})`, current, deadline);
-        throw new ShopifyAccessRevokedError(access.shop, 'refresh refused');
-      }
+      if (error instanceof TokenGrantRejectedError && error.isGrantDead) return this.grantDead(access, install, current, owner, fingerprint, error, deadline);
+      // Shopify answered without rotating (or not at all): the token was not spent.
+      await locks.abortSpend(access.shop, owner, fingerprint).catch((e: unknown) => log.warn('could not clear the spending mark', { shop: access.shop, error: errorMessage(e) }));
       const reason = errorMessage(error);
-      await this.options.locks.startCooldown(access.shop, this.options.cooldownMs ?? 30_000, reason);
-      log.warn('shopify token refresh failed; cooling down', { shop: access.shop, error: reason });
+      const cooldownMs = this.options.cooldownMs ?? 30_000;
+      await locks.startCooldown(access.shop, cooldownMs, reason);
+      log.warn('shopify token refresh failed; cooling down', {
+        shop: access.shop,
+        error: reason,
+        ...(error instanceof TokenGrantRejectedError ? { http_status: error.httpStatus, oauth_error: error.oauthError || null, shop_unavailable: error.isShopUnavailable } : {}),
+      });
       if (!force && this.usable(current)) return current;
       if (error instanceof ShopifyTokenError) throw error;
-      throw new ShopifyTokenUnavailableError(access.shop, reason, (this.options.cooldownMs ?? 30_000) / 1000);
+      throw new ShopifyTokenUnavailableError(access.shop, reason, cooldownMs / 1000);
     }
-    // Shopify keeps the previous refresh token valid until the new one is first used, so a failed write
-    // here is recoverable: the next refresh spends the old one again.
-    const stored = await this.options.tokens.write(access.secretName, next, { shop: access.shop, workspaceId: access.workspaceId });
-    this.cache.set(access.secretName, stored);
-    await this.options.locks
-      .recordSpent(access.shop, fingerprint)
-      .catch((error: unknown) => log.warn('could not record the spent refresh token', { shop: access.shop, error: errorMessage(error) }));
-    log.info('shopify access token refreshed', { shop: access.shop, workspace_id: access.workspaceId, expires_at: stored.expires_at ? new Date(stored.expires_at).toISOString() : null });
-    return stored;
+    return this.storeRotated(access, next, owner, fingerprint);
   }
 
-  private async revoke(access: ShopAccess, reason: string, tokens: StoredShopTokens, deadline: number): Promise<void> {
-    log.warn('shopify access revoked', { shop: access.shop, workspace_id: access.workspaceId, reason });
+  /**
+   * Shopify rotated the refresh token: the successor exists only in `next` until it is stored, so the write
+   * is retried (renewing the lease and the spending mark in between). If it still fails, the tokens serve
+   * this process from memory and the failure is logged loudly (never a token value).
+   */
+  private async storeRotated(access: ShopAccess, next: ShopTokens, owner: string, fingerprint: string): Promise<StoredShopTokens> {
+    const { locks } = this.options;
+    const attempts = Math.max(1, this.options.writeAttempts ?? 4);
+    const base = this.options.writeRetryBaseMs ?? 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stored = await this.options.tokens.write(access.secretName, next, { shop: access.shop, workspaceId: access.workspaceId });
+        this.cache.set(access.secretName, stored);
+        await locks.finishSpend(access.shop, owner, fingerprint).catch((error: unknown) => log.warn('could not mark the spent refresh token', { shop: access.shop, error: errorMessage(error) }));
+        log.info('shopify access token refreshed', {
+          shop: access.shop,
+          workspace_id: access.workspaceId,
+          expires_at: stored.expires_at ? new Date(stored.expires_at).toISOString() : null,
+          ...(attempt > 1 ? { write_attempts: attempt } : {}),
+        });
+        return stored;
+      } catch (error) {
+        if (attempt >= attempts) {
+          log.error('SHOPIFY REFRESH TOKEN LOST: Shopify rotated the refresh token but the new tokens could not be stored; the shop will be revoked at its next refresh unless they are', {
+            shop: access.shop,
+            workspace_id: access.workspaceId,
+            secret: access.secretName,
+            attempts,
+            error: errorMessage(error),
+          });
+          const inMemory: StoredShopTokens = { ...next, shop: access.shop, workspace_id: access.workspaceId, updated_at: new Date(this.now()).toISOString() };
+          this.cache.set(access.secretName, inMemory);
+          return inMemory;
+        }
+        log.warn('could not store the rotated shopify tokens; retrying', { shop: access.shop, attempt, error: errorMessage(error) });
+        await locks.extendSpend(access.shop, owner, fingerprint, this.leaseMs).catch(() => false);
+        await this.sleep(base * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  /**
+   * Shopify says the refresh token we spent is dead. Before revoking, make sure it is not simply an old copy:
+   * if the stored refresh token changed, another function rotated it (a lease that ran out, a lagging read, an
+   * older deployment) and its tokens are the ones to use.
+   */
+  private async grantDead(
+    access: ShopAccess,
+    install: Connection | undefined,
+    current: StoredShopTokens,
+    owner: string,
+    fingerprint: string,
+    error: TokenGrantRejectedError,
+    deadline: number,
+  ): Promise<StoredShopTokens | 'stale'> {
+    const { locks } = this.options;
+    const latest = await this.options.tokens.read(access.secretName);
+    if (latest && latest.refresh_token !== current.refresh_token) {
+      log.warn('shopify refused a refresh token another function had already rotated; using its tokens', { shop: access.shop });
+      this.cache.set(access.secretName, latest);
+      return this.needsRefresh(latest) ? 'stale' : latest;
+    }
+    const mark = await locks.spendState(access.shop, fingerprint);
+    if (mark && mark.owner !== owner) {
+      // Someone else claimed this token after us: their successor is on its way.
+      log.warn('shopify refused a refresh token another function is spending; waiting for its tokens', { shop: access.shop });
+      return 'stale';
+    }
+    await locks.finishSpend(access.shop, owner, fingerprint).catch((e: unknown) => log.warn('could not mark the dead refresh token', { shop: access.shop, error: errorMessage(e) }));
+    return this.revoke(access, install, `refresh refused by Shopify (HTTP ${error.httpStatus} ${error.oauthError})`, current, deadline);
+  }
+
+  /**
+   * Marks the connection revoked and publishes `shopify.connection.revoked`, but only if the connection is
+   * still the install `install` we read before its tokens. Answers `stale` (re-read the tokens) when the
+   * store was installed again meanwhile; throws otherwise.
+   */
+  private async revoke(access: ShopAccess, install: Connection | undefined, reason: string, tokens: StoredShopTokens, deadline: number): Promise<'stale'> {
     this.cache.delete(access.secretName);
-    await this.options.connections.setStatus('shopify', access.shop, 'revoked', reason);
+    const details = { shop: access.shop, workspace_id: access.workspaceId };
+    if (!install || install.workspace_id !== access.workspaceId) {
+      throw new ShopNotConnectedError(`${access.shop} is not connected to workspace ${access.workspaceId}`, { status: 409, details });
+    }
+    if (install.status === 'revoked') throw new ShopifyAccessRevokedError(access.shop, install.status_reason ?? reason, access.workspaceId);
+    if (install.status !== 'active') {
+      throw new ShopNotConnectedError(`${access.shop} is ${install.status} for workspace ${access.workspaceId}; connect it again through /oauth/shopify/install`, {
+        status: 409,
+        details: { ...details, status: install.status },
+      });
+    }
+    const expected = { workspaceId: access.workspaceId, connectId: install.connect_id ?? null, status: 'active' as const };
+    const revoked = await this.options.connections.setStatusIf('shopify', access.shop, 'revoked', reason, expected);
+    if (!revoked) {
+      const now = await this.options.connections.get('shopify', access.shop);
+      if (now && now.workspace_id === access.workspaceId && (now.connect_id ?? null) === expected.connectId && now.status === 'revoked') {
+        throw new ShopifyAccessRevokedError(access.shop, now.status_reason ?? reason, access.workspaceId); // another function got there first
+      }
+      log.warn('shopify access looked revoked, but the connection changed meanwhile (installed again?); not revoking it', { ...details, reason });
+      return 'stale';
+    }
+    log.warn('shopify access revoked', { ...details, reason });
     await publishShopifyEvents(
       this.options.publisher,
       [
@@ -222,5 +355,6 @@ export class TokenManager {
       ],
       deadline,
     );
+    throw new ShopifyAccessRevokedError(access.shop, reason, access.workspaceId);
   }
 }

@@ -262,4 +262,51 @@ describe('Sales Sentinel: script tag deactivation', () => {
     expect(none.status).toBe(400);
     expect(none.json.error.code).toBe('no_selection');
   });
+
+  it('a delete Shopify applied but answered with a 5xx is retried, and the retry\'s "does not exist" counts as deleted', async () => {
+    const shop = newShopDomain('tags5xx');
+    const ws = newWorkspaceId('tags5xx');
+    await seedInstalledShop(fake, shop, ws, { data: { scriptTags: [{ id: 21, src: 'https://cdn.bad.example/a.js' }, { id: 22, src: 'https://cdn.bad.example/b.js' }] } });
+    fake.failGraphql(502, { shop, afterApplying: true, rootField: 'scriptTagDelete', retryAfter: '0' });
+    const real = await deactivate(ws, { ids: [21, 22], reason: 'edge hiccup' });
+    expect(real.status).toBe(200);
+    expect(real.json).toMatchObject({ deleted: [{ id: 'gid://shopify/ScriptTag/21' }, { id: 'gid://shopify/ScriptTag/22' }], failed: [] });
+    expect(fake.shop(shop).scriptTags).toHaveLength(0);
+    expect(fake.count('graphql', (r) => r.shop === shop && Boolean(r.rootFields?.includes('scriptTagDelete')))).toBe(3); // 21 twice, 22 once
+    const [audit] = await eventsOf(topics.shopify(ws, 'script_tags/deleted'));
+    expect(audit!.event.payload_json).toMatchObject({ deleted: [{ id: 'gid://shopify/ScriptTag/21' }, { id: 'gid://shopify/ScriptTag/22' }], failed: [] });
+  });
+
+  it('a delete that finds the tag already gone without any retry still reports it as failed', async () => {
+    const shop = newShopDomain('tagsgone');
+    const ws = newWorkspaceId('tagsgone');
+    await seedInstalledShop(fake, shop, ws, { data: { scriptTags: [{ id: 31, src: 'https://cdn.bad.example/c.js' }] } });
+    // Someone else deletes the tag between our listing and our delete.
+    const realFetch = globalThis.fetch;
+    const spy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('scriptTagDelete')) fake.shop(shop).scriptTags.length = 0;
+      return realFetch(input, init);
+    });
+    try {
+      const real = await deactivate(ws, { ids: [31] });
+      expect(real.json).toMatchObject({ deleted: [], failed: [{ id: 'gid://shopify/ScriptTag/31', message: expect.stringContaining('does not exist') }] });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('revocation discovered by a data call', () => {
+  it('answers 409 shop_not_connected on the first call, like every call after it', async () => {
+    const shop = newShopDomain('revoked');
+    const ws = newWorkspaceId('revoked');
+    await seedInstalledShop(fake, shop, ws, { expiresInS: 600 }); // within the refresh margin
+    fake.revokeShop(shop);
+    const first = await getData(ws, 'shop');
+    expect(first.status).toBe(409);
+    expect(first.json.error).toMatchObject({ code: 'shop_not_connected', details: { shop, status: 'revoked' } });
+    const later = await getData(ws, 'shop');
+    expect(later.status).toBe(409);
+    expect(later.json.error).toMatchObject({ code: 'shop_not_connected', details: { shop, status: 'revoked' } });
+  });
 });

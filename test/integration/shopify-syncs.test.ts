@@ -15,9 +15,12 @@ import { lambdaContext } from '../../local/lambda-context';
 import { topics } from '../../shared/events/topics';
 import type { QueueMessage } from '../../shared/queues/queue';
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { eventPublisher } from '../../shared/runtime/events';
 import { queue } from '../../shared/runtime/queues';
 import { table } from '../../shared/runtime/storage';
-import { shopStateStore } from '../../shared/runtime/shopify';
+import { shopClients, shopStateStore } from '../../shared/runtime/shopify';
+import { ShopifyApiError } from '../../shared/shopify/errors';
+import { OrderReconciliation } from '../../shared/shopify/reconciliation';
 import { shopifyWebhookTopics } from '../../shared/webhooks/providers/shopify/topics';
 import { newWorkspaceId } from '../support/environment';
 import { sendShopifyWebhook } from '../support/shopify';
@@ -160,5 +163,55 @@ describe('Shopify syncs', () => {
     const again = [...(await eventsOf(topics.shopify(ws, 'orders/create'))), ...(await eventsOf(topics.shopify(ws, 'orders/updated')))].filter((r) => r.event.payload_json.source === 'reconciliation');
     expect(again).toHaveLength(3);
     expect(fake.shop(shop).webhookSubscriptions).toHaveLength(shopifyWebhookTopics.length);
+  });
+  it('reconciliation checkpoints page by page: a backlog bigger than one pass drains over successive passes, each order once', async () => {
+    const shop = newShopDomain('backlog');
+    const ws = newWorkspaceId('backlog');
+    const base = Date.now();
+    const at = (minutesAgo: number) => new Date(base - minutesAgo * 60_000).toISOString();
+    // Two days of orders no webhook delivered (e.g. the subscriptions were gone), one every 45 minutes…
+    const orders: FakeOrder[] = Array.from({ length: 60 }, (_, i) => ({ id: 8000 + i, name: `#${8000 + i}`, createdAt: at(2 * 1440 - i * 45), updatedAt: at(2 * 1440 - i * 45), total: '1.00' }));
+    // …and one created early in the backlog but last updated recently: its creation was never published either.
+    orders.push({ id: 8999, name: '#8999', createdAt: at(2 * 1440 - 5), updatedAt: at(30), total: '2.00' });
+    await seedInstalledShop(fake, shop, ws, { data: { orders } });
+    await shopStateStore().setWatermark(shop, at(3 * 1440));
+
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const reconciliation = new OrderReconciliation({ shopState: shopStateStore(), publisher: eventPublisher(), clock, pageSize: 5 });
+    const { client } = await shopClients().forWorkspace(ws);
+    // A throttled shop: every page costs 2 minutes, and like the real client this one fails at once when the
+    // next wait would pass the caller's deadline.
+    const throttled = {
+      shop,
+      workspaceId: ws,
+      client: {
+        request: async <T,>(query: string, variables: Record<string, unknown>, options: { deadline: number }): Promise<T> => {
+          if (clock() + 120_000 > options.deadline) throw new ShopifyApiError(`Shopify ${shop}: throttled; waiting 120 s would pass the deadline`, { status: 503, retryAfterS: 120 });
+          offset += 120_000;
+          return client.request<T>(query, variables, { deadline: Date.now() + 20_000 });
+        },
+      },
+    };
+
+    const watermarks: number[] = [];
+    for (let pass = 0; pass < 5; pass++) {
+      // A worker has 15 minutes: room for about six of the thirteen pages.
+      await reconciliation.run(throttled, { deadline: clock() + 15 * 60_000 }).catch(() => undefined);
+      watermarks.push(Date.parse((await shopStateStore().ordersState(shop)).watermark!));
+      offset += 45 * 60_000; // the next hourly pass
+    }
+    // Every pass moved the watermark until the backlog was drained.
+    expect(watermarks[1]!).toBeGreaterThan(watermarks[0]!);
+    expect(watermarks[0]!).toBeGreaterThan(Date.parse(at(3 * 1440)));
+    expect(watermarks[2]!).toBeGreaterThan(base);
+
+    const reconciled = [...(await eventsOf(topics.shopify(ws, 'orders/create'))), ...(await eventsOf(topics.shopify(ws, 'orders/updated')))]
+      .map((r) => r.event)
+      .filter((e) => e.payload_json.source === 'reconciliation');
+    const ids = reconciled.map((e) => Number(e.payload_json.data.id)).sort((a, b) => a - b);
+    expect(ids).toEqual(orders.map((o) => o.id).sort((a, b) => a - b)); // every order, each exactly once
+    expect(reconciled.find((e) => e.payload_json.data.id === '8999')!.event_type).toBe('shopify.orders.created');
+    expect(reconciled.every((e) => e.event_type === 'shopify.orders.created')).toBe(true);
   });
 });

@@ -27,19 +27,26 @@ beforeAll(async () => {
 });
 afterAll(() => stopShopifyEnvironment(fake));
 
+type Options = ConstructorParameters<typeof TokenManager>[0];
+
 /** One token manager = one Lambda execution environment (own cache), sharing DynamoDB and Secrets Manager. */
-function lambdaInstance(options: { clock?: () => number; tokens?: ShopTokenStore } = {}): TokenManager {
+function lambdaInstance(
+  options: { clock?: () => number; tokens?: ShopTokenStore; endpoint?: Options['endpoint']; app?: Options['app']; connections?: Options['connections'] } = {},
+): TokenManager {
   return new TokenManager({
     tokens: options.tokens ?? shopTokenStore(),
-    endpoint: new ShopifyTokenEndpoint({ config: shopifyConfig(), fetch }),
+    endpoint: options.endpoint ?? new ShopifyTokenEndpoint({ config: shopifyConfig(), fetch }),
     locks: new TokenLocks(table('shopify-token-locks'), options.clock),
-    app: shopifyApp,
-    connections: connectionRegistry(),
+    app: options.app ?? shopifyApp,
+    connections: options.connections ?? connectionRegistry(),
     publisher: eventPublisher(),
     waitStepMs: 50,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }
+
+const realEndpoint = () => new ShopifyTokenEndpoint({ config: shopifyConfig(), fetch });
+const statusOf = async (shop: string) => (await connectionRegistry().get('shopify', shop))!.status;
 
 async function installed(options: { expiresInS?: number; expiring?: boolean } = {}): Promise<{ shop: string; ws: string; access: ShopAccess }> {
   const shop = newShopDomain('tok');
@@ -160,6 +167,181 @@ describe('Shopify token refresh (fake Shopify + moto + Kafka)', () => {
     expect(fresh).not.toBe(current);
     expect(refreshes(shop)).toBe(2);
     expect((await connectionRegistry().get('shopify', shop))!.status).toBe('active');
+  });
+
+  describe('only a dead refresh token (invalid_grant) revokes', () => {
+    it.each([
+      [402, { errors: 'Unavailable Shop' }, 409],
+      [423, { errors: 'Locked' }, 409],
+      [404, { errors: 'Not Found' }, 409],
+      [403, '<html><body><h1>403 Forbidden</h1></body></html>', 502],
+      [400, { error: 'invalid_request', error_description: 'The request is missing a required parameter' }, 502],
+    ])('HTTP %s from the token endpoint cools down and keeps the connection', async (status, body, expectedStatus) => {
+      const { shop, ws, access } = await installed({ expiresInS: 600 });
+      let offset = 0;
+      const clock = () => Date.now() + offset;
+      // A token that is about to expire: the caller needs the refresh and gets the failure itself.
+      const stored = (await shopTokenStore().read(access.secretName))!;
+      await shopTokenStore().write(access.secretName, { ...stored, expires_at: Date.now() + 2_000 }, { shop, workspaceId: ws });
+      fake.failTokenEndpoint(status, { body });
+      const refused = await lambdaInstance({ clock })
+        .accessToken(access, { deadline: clock() + 20_000 })
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'shopify_token_error', status: expectedStatus });
+      expect(refreshes(shop)).toBe(1);
+      expect(await statusOf(shop)).toBe('active');
+      expect(await eventsOf(topics.shopify(ws, 'connection/revoked'))).toHaveLength(0);
+      // Cooling down: no second call to Shopify.
+      await expect(lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 20_000 })).rejects.toBeInstanceOf(ShopifyTokenUnavailableError);
+      expect(refreshes(shop)).toBe(1);
+      // Once Shopify answers again the same refresh token still works: the shop was never lost.
+      offset = 40_000;
+      const fresh = await lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 20_000 });
+      expect(fresh).not.toBe(stored.access_token);
+      expect(refreshes(shop)).toBe(2);
+      expect(await statusOf(shop)).toBe('active');
+    });
+
+    it('invalid_grant from the token endpoint still revokes', async () => {
+      const { shop, ws, access } = await installed({ expiresInS: 600 });
+      fake.failTokenEndpoint(400, { body: { error: 'invalid_grant', error_description: 'refresh token revoked' } });
+      await expect(lambdaInstance().accessToken(access, { deadline: deadline() })).rejects.toBeInstanceOf(ShopifyAccessRevokedError);
+      expect(await statusOf(shop)).toBe('revoked');
+      expect(await eventsOf(topics.shopify(ws, 'connection/revoked'))).toHaveLength(1);
+    });
+  });
+
+  describe('a rotating refresh token is spent once and its successor is never lost', () => {
+    it('a lease that runs out while the holder waits on Shopify does not let a second Lambda spend the token', async () => {
+      const { shop, access } = await installed({ expiresInS: 600 });
+      let offset = 0;
+      const clock = () => Date.now() + offset;
+      let other: Promise<string> | undefined;
+      const real = realEndpoint();
+      // The holder's token request is slow (25 s, more than the old 20 s lease); meanwhile another Lambda needs a token.
+      const slow: Options['endpoint'] = {
+        refresh: async (...args) => {
+          if (!other) {
+            offset += 25_000;
+            other = lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 20_000 });
+            await new Promise((r) => setTimeout(r, 400));
+          }
+          return real.refresh(...args);
+        },
+      };
+      const first = await lambdaInstance({ clock, endpoint: slow }).accessToken(access, { deadline: clock() + 60_000 });
+      const second = await other!;
+      expect(refreshes(shop)).toBe(1);
+      expect(second).toBe(first);
+      expect(await statusOf(shop)).toBe('active');
+    });
+
+    it('a holder whose lease ran out before it spends gives up and uses the token the next holder stored', async () => {
+      const { shop, access } = await installed({ expiresInS: 600 });
+      let offset = 0;
+      const clock = () => Date.now() + offset;
+      let otherToken: string | undefined;
+      // Between reading the refresh token and spending it, the holder stalls past its lease; another Lambda
+      // takes the lock and refreshes.
+      const stalling: Options['app'] = async () => {
+        if (!otherToken) {
+          offset += 70_000;
+          otherToken = await lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 20_000 });
+        }
+        return shopifyApp();
+      };
+      const token = await lambdaInstance({ clock, app: stalling }).accessToken(access, { deadline: clock() + 60_000 });
+      expect(token).toBe(otherToken);
+      expect(refreshes(shop)).toBe(1);
+      expect(await statusOf(shop)).toBe('active');
+    });
+
+    it('retries the secret write after Shopify rotated the token, so the new refresh token survives', async () => {
+      const { shop, access } = await installed({ expiresInS: 600 });
+      const before = (await shopTokenStore().read(access.secretName))!;
+      let failures = 2;
+      const flaky = new ShopTokenStore({
+        get: (name: string) => secretStore().get(name),
+        put: async (name: string, value: string) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error('ThrottlingException: Rate exceeded');
+          }
+          return secretStore().put(name, value);
+        },
+      });
+      const token = await lambdaInstance({ tokens: flaky }).accessToken(access, { deadline: deadline() });
+      expect(failures).toBe(0);
+      const after = (await shopTokenStore().read(access.secretName))!;
+      expect(after.access_token).toBe(token);
+      expect(after.refresh_token).not.toBe(before.refresh_token);
+      // The stored successor is the live one: the next refresh (forced by a 401) succeeds.
+      const next = await lambdaInstance().rejected(access, token, { deadline: deadline() });
+      expect(next).not.toBe(token);
+      expect(refreshes(shop)).toBe(2);
+      expect(await statusOf(shop)).toBe('active');
+    });
+
+    it('invalid_grant after another Lambda already rotated the token uses that Lambda\u2019s token instead of revoking', async () => {
+      const { shop, ws, access } = await installed({ expiresInS: 600 });
+      const before = (await secretStore().get(access.secretName))!;
+      // Another Lambda (no spent mark left behind, e.g. an older deployment) rotated and stored the tokens.
+      const oldTokens = JSON.parse(before) as { refresh_token: string };
+      const rotated = await realEndpoint().refresh(shop, oldTokens.refresh_token, await shopifyApp(), Date.now() + 10_000);
+      await shopTokenStore().write(access.secretName, rotated, { shop, workspaceId: ws });
+      // This Lambda's reads lag behind until it has tried the old refresh token.
+      let attempted = false;
+      const lagging = new ShopTokenStore({
+        get: async (name: string) => (name === access.secretName && !attempted ? before : secretStore().get(name)),
+        put: (name: string, value: string) => secretStore().put(name, value),
+      });
+      const real = realEndpoint();
+      const endpoint: Options['endpoint'] = {
+        refresh: async (...args) => {
+          try {
+            return await real.refresh(...args);
+          } finally {
+            attempted = true;
+          }
+        },
+      };
+      const token = await lambdaInstance({ tokens: lagging, endpoint }).accessToken(access, { deadline: deadline() });
+      expect(attempted).toBe(true);
+      expect(token).toBe(rotated.access_token);
+      expect(refreshes(shop)).toBe(2); // the other Lambda's, and this one's refused attempt
+      expect(await statusOf(shop)).toBe('active');
+      expect(await eventsOf(topics.shopify(ws, 'connection/revoked'))).toHaveLength(0);
+    });
+
+    it('a revoke racing a reinstall does not flip the new install to revoked', async () => {
+      const { shop, ws, access } = await installed({ expiresInS: 600 });
+      fake.revokeShop(shop); // the old install's tokens are dead
+      const registry = connectionRegistry();
+      let reinstalled: string | undefined;
+      // The merchant reinstalls right after this Lambda decided the old install is revoked.
+      const racing = new Proxy(registry, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          if (prop !== 'setStatus' && prop !== 'setStatusIf') return value.bind(target);
+          return async (...args: unknown[]) => {
+            if (!reinstalled) {
+              await seedInstalledShop(fake, shop, ws, { expiresInS: 3600 });
+              reinstalled = (await shopTokenStore().read(access.secretName))!.access_token;
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const result = await lambdaInstance({ connections: racing })
+        .accessToken(access, { deadline: deadline() })
+        .catch((e: unknown) => e);
+      expect(reinstalled).toBeDefined();
+      expect(await statusOf(shop)).toBe('active');
+      expect(await eventsOf(topics.shopify(ws, 'connection/revoked'))).toHaveLength(0);
+      // The caller ends up with the new install's token.
+      expect(result).toBe(reinstalled);
+    });
   });
 
   it('never stores a token in the connection record', async () => {

@@ -14,7 +14,8 @@
  *   node(id:) for bulk operations;
  * - `GET /bulk/<id>.jsonl` → the bulk operation's JSONL result.
  *
- * Faults can be injected (HTTP status with Retry-After for the next GraphQL calls, token endpoint
+ * Faults can be injected (HTTP status with Retry-After for the next GraphQL calls, or for a call carried out
+ * before its answer is lost; token endpoint
  * failures, revoked refresh tokens). Every request is recorded for assertions.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -172,7 +173,7 @@ export class FakeShopify {
   private readonly codes = new Map<string, { shop: string; used: boolean; scope: string }>();
   private readonly accessTokens = new Map<string, { shop: string; expiresAt?: number; revoked?: boolean }>();
   private readonly refreshTokens = new Map<string, { shop: string; state: 'active' | 'spent' | 'revoked'; expiresAt: number; predecessor?: string }>();
-  private readonly graphqlFaults: Array<{ status: number; retryAfter?: string; shop?: string }> = [];
+  private readonly graphqlFaults: Array<{ status: number; retryAfter?: string; shop?: string; afterApplying?: boolean; rootField?: string }> = [];
   private readonly tokenFaults: Array<{ status: number; body?: unknown }> = [];
   private nextId = 1000;
 
@@ -240,9 +241,21 @@ export class FakeShopify {
     for (const shop of this.shops.values()) shop.bucket = { available: this.options.maximumAvailable ?? 1000, at: this.now() };
   }
 
-  /** The next `count` GraphQL calls (optionally of one shop) answer `status` (with Retry-After). */
-  failGraphql(status: number, options: { count?: number; retryAfter?: string; shop?: string } = {}): void {
-    for (let i = 0; i < (options.count ?? 1); i++) this.graphqlFaults.push({ status, ...(options.retryAfter ? { retryAfter: options.retryAfter } : {}), ...(options.shop ? { shop: options.shop } : {}) });
+  /**
+   * The next `count` GraphQL calls (optionally of one shop) answer `status` (with Retry-After). With
+   * `afterApplying`, the call (optionally only one with `rootField`) is carried out first and only its answer
+   * is lost — a 5xx from Shopify's edge after the mutation happened.
+   */
+  failGraphql(status: number, options: { count?: number; retryAfter?: string; shop?: string; afterApplying?: boolean; rootField?: string } = {}): void {
+    for (let i = 0; i < (options.count ?? 1); i++) {
+      this.graphqlFaults.push({
+        status,
+        ...(options.retryAfter !== undefined ? { retryAfter: options.retryAfter } : {}),
+        ...(options.shop ? { shop: options.shop } : {}),
+        ...(options.afterApplying ? { afterApplying: true } : {}),
+        ...(options.rootField ? { rootField: options.rootField } : {}),
+      });
+    }
   }
 
   /** The next `count` token endpoint calls answer `status`. */
@@ -412,11 +425,11 @@ export class FakeShopify {
   private graphql(shop: string, req: http.IncomingMessage, body: string, send: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
     const token = String(req.headers['x-shopify-access-token'] ?? '');
     const record = (r: Partial<RecordedRequest> & { status: number }) => this.requests.push({ kind: 'graphql', shop, at: this.now(), token, ...r });
-    const faultIndex = this.graphqlFaults.findIndex((f) => !f.shop || f.shop === shop);
+    const faultIndex = this.graphqlFaults.findIndex((f) => !f.afterApplying && (!f.shop || f.shop === shop));
     if (faultIndex >= 0) {
       const [fault] = this.graphqlFaults.splice(faultIndex, 1);
       record({ status: fault!.status });
-      return send(fault!.status, { errors: 'Fault injected' }, fault!.retryAfter ? { 'retry-after': fault!.retryAfter } : {});
+      return send(fault!.status, { errors: 'Fault injected' }, fault!.retryAfter !== undefined ? { 'retry-after': fault!.retryAfter } : {});
     }
     const access = this.accessTokens.get(token);
     if (!access || access.shop !== shop || access.revoked || (access.expiresAt !== undefined && access.expiresAt <= this.now())) {
@@ -481,6 +494,12 @@ export class FakeShopify {
     }
     const actual = operation.type === 'mutation' ? requested : Math.min(requested, Math.max(1, resultCost(out)));
     data.bucket.available = Math.min(max, data.bucket.available + (requested - actual));
+    const lostIndex = this.graphqlFaults.findIndex((f) => f.afterApplying && (!f.shop || f.shop === shop) && (!f.rootField || rootFields.includes(f.rootField)));
+    if (lostIndex >= 0) {
+      const [fault] = this.graphqlFaults.splice(lostIndex, 1);
+      record({ ...base, status: fault!.status });
+      return send(fault!.status, { errors: 'Fault injected after the operation was applied' }, fault!.retryAfter !== undefined ? { 'retry-after': fault!.retryAfter } : {});
+    }
     record(base);
     send(200, { data: out, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: status() } } });
   }
