@@ -26,6 +26,8 @@ export interface Connection {
    * "the same account connected again since". Absent on records written before it existed.
    */
   connect_id?: string;
+  /** When the account was last connected (install, reinstall, reconnect). */
+  connected_at?: string;
   created_at: string;
   updated_at: string;
 }
@@ -66,6 +68,7 @@ export class ConnectionRegistry {
       status: 'active',
       details: { ...(existing?.workspace_id === workspaceId ? existing.details : {}), ...details },
       connect_id: randomUUID(),
+      connected_at: this.now(),
       created_at: existing?.workspace_id === workspaceId ? existing.created_at : this.now(),
       updated_at: this.now(),
     };

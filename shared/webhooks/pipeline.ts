@@ -20,7 +20,7 @@ const log = moduleLogger('webhooks');
 
 export interface WebhookDeps {
   secrets: Pick<SecretResolver, 'platform'>;
-  connections: Pick<ConnectionRegistry, 'get' | 'setStatus'>;
+  connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   dedup: DedupStore;
   parked: ParkedWebhookStore;
   publisher: Pick<EventPublisher, 'publish'>;

@@ -29,7 +29,7 @@ export interface Delivery {
 }
 
 export interface AfterPublishDeps {
-  connections: Pick<ConnectionRegistry, 'setStatus'>;
+  connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
 }
 
 export interface WebhookProvider<D extends Delivery = Delivery> {

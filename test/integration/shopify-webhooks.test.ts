@@ -42,7 +42,7 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
   it('publishes exactly one PlatformEvent to the workspace topic, keyed by the entity id', async () => {
     const { shop, ws } = await connectedShop();
     const order = { id: 820982911946154500, total_price: '59.80', currency: 'USD', created_at: '2026-11-25T09:59:00-05:00' };
-    const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order, eventId: 'evt-1' });
+    const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order, eventId: 'evt-1', headers: { 'x-shopify-triggered-at': '2026-11-25T10:00:00.000Z' } });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ status: 'accepted', deliveries: [{ status: 'accepted', via: 'kafka', kind: 'orders/create' }] });
 
@@ -149,6 +149,17 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     expect(redact.json.status).toBe('accepted');
     const [record] = await eventsIn(topics.shopify(ws, 'shop/redact'));
     expect(record?.key).toBe('954889');
+  });
+
+  it('ignores an app/uninstalled that predates the current install (a late retry of an old one)', async () => {
+    const { shop, ws } = await connectedShop();
+    const before = new Date(Date.now() - 60_000).toISOString();
+    const late = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': before } });
+    expect(late.json.status).toBe('accepted'); // still published: consumers see it happened
+    expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'active' });
+    const now = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': new Date(Date.now() + 1000).toISOString() } });
+    expect(now.json.status).toBe('accepted');
+    expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'inactive' });
   });
 
   it('accepts the Events product headers (shopify-* without the X- prefix)', async () => {

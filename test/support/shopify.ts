@@ -38,7 +38,7 @@ export function shopifyDelivery(options: ShopifyDeliveryOptions): { headers: Rec
       'x-shopify-webhook-id': options.webhookId ?? randomUUID(),
       'x-shopify-event-id': options.eventId ?? randomUUID(),
       'x-shopify-api-version': '2026-10',
-      'x-shopify-triggered-at': '2026-11-25T10:00:00.000Z',
+      'x-shopify-triggered-at': new Date().toISOString(),
       ...options.headers,
     },
   };

@@ -10,8 +10,11 @@ import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
+import { moduleLogger } from '../../../observability/logger';
 import { verifyShopifyWebhook } from './shopify-hmac';
 import { SHOPIFY_TOPIC } from './topics';
+
+const log = moduleLogger('shopify-webhooks');
 
 export interface ShopifyDelivery extends Delivery {
   shop: string;
@@ -133,8 +136,17 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
   },
 
   async afterPublish(delivery, workspaceId, deps) {
-    if (delivery.topic === 'app/uninstalled') {
-      await deps.connections.setStatus('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`);
+    if (delivery.topic !== 'app/uninstalled') return;
+    const connection = await deps.connections.get('shopify', delivery.shop);
+    if (!connection || connection.workspace_id !== workspaceId) return;
+    // A late (retried) uninstall of an earlier install must not disconnect the store installed since.
+    if (delivery.triggeredAt && connection.connected_at && Date.parse(delivery.triggeredAt) < Date.parse(connection.connected_at)) {
+      log.info('app/uninstalled predates the current connection; ignored', { shop: delivery.shop, triggered_at: delivery.triggeredAt, connected_at: connection.connected_at });
+      return;
     }
+    await deps.connections.setStatusIf('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`, {
+      workspaceId,
+      connectId: connection.connect_id ?? null,
+    });
   },
 };
