@@ -60,13 +60,13 @@ export async function registerWebhooks(
   const existing = await listWebhookSubscriptions(client, options.deadline);
   const have = new Set(existing.filter((s) => s.uri === options.uri).map((s) => s.topic));
   const report: RegistrationReport = { uri: options.uri, created: [], existing: [], failed: [] };
-  const todo: string[] = [];
-  for (const topic of options.topics) (have.has(webhookTopicEnum(topic)) ? report.existing : todo).push(topic);
+  const missing: string[] = [];
+  for (const topic of options.topics) (have.has(webhookTopicEnum(topic)) ? report.existing : missing).push(topic);
 
   let next = 0;
   const worker = async () => {
-    while (next < todo.length) {
-      const topic = todo[next++]!;
+    while (next < missing.length) {
+      const topic = missing[next++]!;
       try {
         const data = await client.request<{ webhookSubscriptionCreate: { webhookSubscription: WebhookSubscription | null; userErrors: unknown[] } }>(
           CREATE,
@@ -84,7 +84,7 @@ export async function registerWebhooks(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, todo.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, missing.length)) }, worker));
   if (report.failed.length) log.warn('some Shopify webhook subscriptions could not be created', { failed: report.failed });
   return report;
 }
