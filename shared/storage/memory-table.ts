@@ -17,7 +17,8 @@ import {
 } from './table';
 
 const id = (key: TableKey) => `${key.pk}\u0000${key.sk ?? ''}`;
-const copy = <T>(value: T): T => structuredClone(value);
+// Items are JSON data (as in DynamoDB): a JSON round trip is the cheapest faithful copy.
+const copy = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
 
 export class MemoryTable implements Table {
   private readonly items = new Map<string, TableItem>();
