@@ -6,6 +6,8 @@
  * 2. throughput: one handler instance (sequential requests, as one Lambda environment serves them)
  *    publishing to the real broker, against the raw kafkajs producer sending the same two messages per
  *    webhook with the same acks — ratio goal ≥ 0.8.
+ * `--overhead-only` stops after 1; `--kafka-profile` only times the handler against the broker (for a
+ * CPU profile of that path).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -107,6 +109,17 @@ export async function run(args: string[]): Promise<void> {
   if (published.length !== 2 * (requests + 500)) throw new Error('the handler did not publish what it should');
   if (args.includes('--overhead-only')) {
     console.log(`overhead p50 ${median(overhead).toFixed(3)} ms, p99 ${percentile(overhead, 99).toFixed(3)} ms`);
+    return;
+  }
+
+  if (args.includes('--kafka-profile')) {
+    const kafkaBus = new KafkaEventBus(createKafka({ mode: 'brokers', brokers: ['127.0.0.1:9092'], auth: 'none' }, { clientId: 'bench-profile', region: 'us-east-1' }), { partitions: 3 });
+    const deps = await inProcessDeps(kafkaBus);
+    const h = createShopifyWebhookHandler(() => deps) as unknown as Handler;
+    await invokeAll(h, 300, 9_000_000);
+    const times = await invokeAll(h, requests, 9_100_000);
+    console.log(`handler with Kafka p50 ${median(times).toFixed(3)} ms`);
+    await kafkaBus.close();
     return;
   }
 
