@@ -13,7 +13,7 @@ import { topics } from '../shared/events/topics';
 import { connectionRegistry } from '../shared/runtime/connections';
 import { secretStore } from '../shared/runtime/secrets';
 import { platformSecretName } from '../shared/secrets/names';
-import { signShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
+import { signedShopifyHeaders } from '../shared/webhooks/providers/shopify/shopify-hmac';
 import { FakeOpenAi } from '../test/fakes/openai/fake-openai';
 
 export interface Samples {
@@ -53,14 +53,7 @@ export async function sampleEvents(): Promise<Samples> {
       method: 'POST',
       rawPath: '/webhooks/shopify',
       routeKey: 'POST /webhooks/shopify',
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': 'orders/create',
-        'x-shopify-shop-domain': shop,
-        'x-shopify-hmac-sha256': signShopifyWebhook(body, secret),
-        'x-shopify-webhook-id': randomUUID(),
-        'x-shopify-event-id': randomUUID(),
-      },
+      headers: signedShopifyHeaders(body, secret, { topic: 'orders/create', shop }),
       body,
     }),
     'sentinel-order-counter': buildMskEvent(

@@ -28,7 +28,7 @@ import { DedupStore } from '../shared/webhooks/dedup-store';
 import { ParkedWebhookStore } from '../shared/webhooks/parked-store';
 import type { WebhookDeps } from '../shared/webhooks/pipeline';
 import { shopifyWebhooks } from '../shared/webhooks/providers/shopify/webhook';
-import { signShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
+import { signedShopifyHeaders } from '../shared/webhooks/providers/shopify/shopify-hmac';
 import { WorkspaceDirectory } from '../shared/workspaces/workspace-directory';
 import { sharedKafka } from '../scripts/services/kafka';
 import { median, percentile, printTable, writeResults } from './report';
@@ -53,15 +53,7 @@ function webhookEvent(i: number) {
     method: 'POST',
     rawPath: '/webhooks/shopify',
     routeKey: 'POST /webhooks/shopify',
-    headers: {
-      'content-type': 'application/json',
-      'x-shopify-topic': 'orders/create',
-      'x-shopify-shop-domain': SHOP,
-      'x-shopify-hmac-sha256': signShopifyWebhook(body, SECRET),
-      'x-shopify-webhook-id': randomUUID(),
-      'x-shopify-event-id': randomUUID(),
-      'x-shopify-triggered-at': '2026-11-25T15:00:00Z',
-    },
+    headers: signedShopifyHeaders(body, SECRET, { topic: 'orders/create', shop: SHOP, triggeredAt: '2026-11-25T15:00:00Z' }),
     body,
   });
 }

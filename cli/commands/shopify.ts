@@ -32,6 +32,13 @@ export const shopifyInstallUrl: Command = {
   },
 };
 
+/** The shop's canonical domain and its connection, if any (resources created first against an emulator). */
+async function connectedShop(shop: string) {
+  const domain = normaliseAccountId('shopify', shop);
+  await ensureResources();
+  return { domain, connection: await connectionRegistry().get('shopify', domain) };
+}
+
 export const shopifyStatus: Command = {
   path: ['shopify', 'status'],
   usage: 'ionflux shopify status <shop>',
@@ -39,9 +46,7 @@ export const shopifyStatus: Command = {
   async run(args, io) {
     const [shop, ...rest] = args;
     if (!shop || rest.length) throw new UsageError(this.usage);
-    const domain = normaliseAccountId('shopify', shop);
-    await ensureResources();
-    const connection = await connectionRegistry().get('shopify', domain);
+    const { domain, connection } = await connectedShop(shop);
     if (!connection) {
       io.err(`no workspace is connected to ${domain}`);
       return 1;
@@ -80,9 +85,7 @@ export const shopifySync: Command = {
     const [kind, shop, ...rest] = args;
     if (!kind || !shop || rest.length) throw new UsageError(this.usage);
     if (!(SYNC_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown sync "${kind}" (${SYNC_KINDS.join(', ')})`);
-    const domain = normaliseAccountId('shopify', shop);
-    await ensureResources();
-    const connection = await connectionRegistry().get('shopify', domain);
+    const { domain, connection } = await connectedShop(shop);
     if (!connection) {
       io.err(`no workspace is connected to ${domain}`);
       return 1;

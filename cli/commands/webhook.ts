@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { normaliseAccountId } from '../../shared/connections/account-ids';
 import { secretResolver } from '../../shared/runtime/secrets';
-import { signShopifyWebhook } from '../../shared/webhooks/providers/shopify/shopify-hmac';
+import { signedShopifyHeaders } from '../../shared/webhooks/providers/shopify/shopify-hmac';
 import { SHOPIFY_TOPIC } from '../../shared/webhooks/providers/shopify/topics';
 import { type Command, UsageError } from '../command';
 import { sampleShopifyPayload } from '../shopify-samples';
@@ -25,21 +24,12 @@ export const webhookSend: Command = {
     const body = values.file ? fs.readFileSync(values.file) : Buffer.from(JSON.stringify(sampleShopifyPayload(topic, shop)));
     const secret = (await secretResolver().platform('shopify')).require('client_secret');
     const base = values.url ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
-    const eventId = values['event-id'] ?? randomUUID();
+    const eventId = values['event-id'];
     let response: Response;
     try {
       response = await fetch(`${base.replace(/\/$/, '')}/webhooks/shopify`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-shopify-topic': topic,
-          'x-shopify-shop-domain': shop,
-          'x-shopify-hmac-sha256': signShopifyWebhook(body, secret),
-          'x-shopify-webhook-id': randomUUID(),
-          'x-shopify-event-id': eventId,
-          'x-shopify-api-version': '2026-10',
-          'x-shopify-triggered-at': new Date().toISOString(),
-        },
+        headers: signedShopifyHeaders(body, secret, { topic, shop, ...(eventId ? { eventId } : {}) }),
         body,
       });
     } catch (error) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler as shopifyWebhookHandler } from '../../functions/webhooks/shopify';
 import { platformSecretName } from '../../shared/secrets/names';
-import { signShopifyWebhook } from '../../shared/webhooks/providers/shopify/shopify-hmac';
+import { signedShopifyHeaders } from '../../shared/webhooks/providers/shopify/shopify-hmac';
 import { secretRoot } from './environment';
 import { invokeHttp, type InvokeResult } from './http';
 import { storeSecret } from './secrets';
@@ -31,14 +31,13 @@ export function shopifyDelivery(options: ShopifyDeliveryOptions): { headers: Rec
   return {
     body,
     headers: {
-      'content-type': 'application/json',
-      'x-shopify-topic': options.topic,
-      'x-shopify-shop-domain': options.shop,
-      'x-shopify-hmac-sha256': options.signature ?? signShopifyWebhook(body, options.secret ?? SHOPIFY_SECRET),
-      'x-shopify-webhook-id': options.webhookId ?? randomUUID(),
-      'x-shopify-event-id': options.eventId ?? randomUUID(),
-      'x-shopify-api-version': '2026-10',
-      'x-shopify-triggered-at': new Date().toISOString(),
+      ...signedShopifyHeaders(body, options.secret ?? SHOPIFY_SECRET, {
+        topic: options.topic,
+        shop: options.shop,
+        ...(options.webhookId ? { webhookId: options.webhookId } : {}),
+        ...(options.eventId ? { eventId: options.eventId } : {}),
+      }),
+      ...(options.signature !== undefined ? { 'x-shopify-hmac-sha256': options.signature } : {}),
       ...options.headers,
     },
   };

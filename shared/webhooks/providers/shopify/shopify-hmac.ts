@@ -2,7 +2,7 @@
  * Shopify webhook signatures: `X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(app client secret, raw body)).
  * Compared in constant time over the raw bytes, before anything parses the body.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** 32 bytes in canonical base64. */
 const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
@@ -19,4 +19,25 @@ export function verifyShopifyWebhook(rawBody: Buffer, signature: string, secrets
     ok = timingSafeEqual(expected, given) || ok;
   }
   return ok;
+}
+
+/**
+ * The headers Shopify sends with a webhook, signed over `rawBody`: for the operator CLI's demo sender,
+ * the benchmarks and the tests (one place that knows what a delivery looks like).
+ */
+export function signedShopifyHeaders(
+  rawBody: Buffer,
+  secret: string,
+  delivery: { topic: string; shop: string; webhookId?: string; eventId?: string; triggeredAt?: string },
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'x-shopify-topic': delivery.topic,
+    'x-shopify-shop-domain': delivery.shop,
+    'x-shopify-hmac-sha256': signShopifyWebhook(rawBody, secret),
+    'x-shopify-webhook-id': delivery.webhookId ?? randomUUID(),
+    'x-shopify-event-id': delivery.eventId ?? randomUUID(),
+    'x-shopify-api-version': '2026-10',
+    'x-shopify-triggered-at': delivery.triggeredAt ?? new Date().toISOString(),
+  };
 }
