@@ -1,24 +1,25 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+/** The Queue contract on SQS (AWS, and moto in tests and `npm run dev`), over the lean JSON client. */
+import type { AwsJsonClient } from '../aws/json-client';
 import type { Queue, QueueMessage } from './queue';
+
+interface SqsMessage {
+  MessageId?: string;
+  ReceiptHandle?: string;
+  Body?: string;
+  Attributes?: Record<string, string>;
+  MessageAttributes?: Record<string, { StringValue?: string }>;
+}
 
 export class SqsQueue implements Queue {
   private url?: Promise<string>;
 
   constructor(
     readonly name: string,
-    private readonly client: SQSClient,
+    private readonly client: AwsJsonClient,
   ) {}
 
   queueUrl(): Promise<string> {
-    this.url ??= this.client.send(new GetQueueUrlCommand({ QueueName: this.name })).then((out) => {
+    this.url ??= this.client.call<{ QueueUrl?: string }>('GetQueueUrl', { QueueName: this.name }).then((out) => {
       if (!out.QueueUrl) throw new Error(`SQS queue ${this.name} has no URL`);
       return out.QueueUrl;
     });
@@ -27,27 +28,26 @@ export class SqsQueue implements Queue {
   }
 
   async send(body: string, attributes: Record<string, string> = {}): Promise<string> {
-    const out = await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: await this.queueUrl(),
-        MessageBody: body,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-        ),
-      }),
-    );
+    const out = await this.client.call<{ MessageId?: string }>('SendMessage', {
+      QueueUrl: await this.queueUrl(),
+      MessageBody: body,
+      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+    });
     return out.MessageId ?? '';
   }
 
   async receive(max: number, waitMs = 0): Promise<QueueMessage[]> {
-    const out = await this.client.send(
-      new ReceiveMessageCommand({
+    const waitSeconds = Math.min(20, Math.floor(waitMs / 1000));
+    const out = await this.client.call<{ Messages?: SqsMessage[] }>(
+      'ReceiveMessage',
+      {
         QueueUrl: await this.queueUrl(),
         MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
-        WaitTimeSeconds: Math.min(20, Math.floor(waitMs / 1000)),
+        WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
-      }),
+      },
+      { timeoutMs: waitSeconds * 1000 + 10_000 },
     );
     return (out.Messages ?? []).map((m) => ({
       messageId: m.MessageId ?? '',
@@ -60,19 +60,22 @@ export class SqsQueue implements Queue {
   }
 
   async delete(receiptHandle: string): Promise<void> {
-    await this.client.send(new DeleteMessageCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle }));
+    await this.client.call('DeleteMessage', { QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle });
   }
 
   async release(receiptHandle: string, delayMs = 0): Promise<void> {
-    await this.client.send(
-      new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle, VisibilityTimeout: Math.ceil(delayMs / 1000) }),
-    );
+    await this.client.call('ChangeMessageVisibility', {
+      QueueUrl: await this.queueUrl(),
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: Math.ceil(delayMs / 1000),
+    });
   }
 
   async depth(): Promise<number> {
-    const out = await this.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: await this.queueUrl(), AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
+    const out = await this.client.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
+      QueueUrl: await this.queueUrl(),
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    });
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
   }
 }

@@ -1,7 +1,6 @@
 /** Queues for this execution environment: SQS when AWS is enabled, else folders under IONFLUX_HOME/queues. */
 import path from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientOptions } from '../aws/client-config';
+import { awsJsonClient, awsServices } from '../aws/json-client';
 import { config } from '../config/env';
 import { physicalName, type QueueName, queues } from '../config/resources';
 import { EmbeddedQueue } from '../queues/embedded-queue';
@@ -10,7 +9,7 @@ import { SqsQueue } from '../queues/sqs-queue';
 import { perEnvironment } from './per-environment';
 
 export const sqsClient = perEnvironment(
-  () => new SQSClient(awsClientOptions(config())),
+  () => awsJsonClient(awsServices.sqs, config().aws),
   (client) => client.destroy(),
 );
 

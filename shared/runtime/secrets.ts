@@ -1,7 +1,6 @@
 /** Secrets for this execution environment: Secrets Manager when AWS is enabled, else IONFLUX_HOME/secrets.json. */
 import path from 'node:path';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClientOptions } from '../aws/client-config';
+import { awsJsonClient, awsServices } from '../aws/json-client';
 import { config } from '../config/env';
 import { LocalFileSecretStore } from '../secrets/local-file-store';
 import { SecretResolver } from '../secrets/secret-resolver';
@@ -11,7 +10,7 @@ import { perEnvironment } from './per-environment';
 import { workspaceDirectory } from './workspaces';
 
 export const secretsManagerClient = perEnvironment(
-  () => new SecretsManagerClient(awsClientOptions(config())),
+  () => awsJsonClient(awsServices.secretsManager, config().aws),
   (client) => client.destroy(),
 );
 

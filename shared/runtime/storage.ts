@@ -1,7 +1,6 @@
 /** Tables for this execution environment: DynamoDB when AWS is enabled, else SQLite under IONFLUX_HOME. */
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientOptions } from '../aws/client-config';
+import { awsJsonClient, awsServices } from '../aws/json-client';
 import { config } from '../config/env';
 import { physicalName, type TableName, tables } from '../config/resources';
 import { DynamoDbTable } from '../storage/dynamodb-table';
@@ -10,7 +9,7 @@ import type { Table } from '../storage/table';
 import { perEnvironment } from './per-environment';
 
 export const dynamoDbClient = perEnvironment(
-  () => new DynamoDBClient(awsClientOptions(config())),
+  () => awsJsonClient(awsServices.dynamodb, config().aws),
   (client) => client.destroy(),
 );
 

@@ -1,25 +1,20 @@
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+/** The SecretStore on AWS Secrets Manager (moto in tests), over the lean JSON client. */
+import { randomUUID } from 'node:crypto';
+import { isAwsError } from '../aws/errors';
+import type { AwsJsonClient } from '../aws/json-client';
 import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
-const isNotFound = (error: unknown) =>
-  error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException';
+const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundException');
 
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: SecretsManagerClient) {}
+  constructor(private readonly client: AwsJsonClient) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+      const out = await this.client.call<{ SecretString?: string; SecretBinary?: string }>('GetSecretValue', { SecretId: name });
       if (out.SecretString !== undefined) return out.SecretString;
-      return out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined;
+      return out.SecretBinary ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
@@ -27,12 +22,13 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async put(name: string, value: string): Promise<void> {
+    // Raw API calls must bring their own idempotency token (the SDK generates one the same way).
     try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+      await this.client.call('PutSecretValue', { SecretId: name, SecretString: value, ClientRequestToken: randomUUID() });
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+        await this.client.call('CreateSecret', { Name: name, SecretString: value, ClientRequestToken: randomUUID() });
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
@@ -44,13 +40,11 @@ export class SecretsManagerStore implements SecretStore {
     let token: string | undefined;
     try {
       do {
-        const out = await this.client.send(
-          new ListSecretsCommand({
-            NextToken: token,
-            MaxResults: 100,
-            ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
-          }),
-        );
+        const out = await this.client.call<{ SecretList?: Array<{ Name?: string }>; NextToken?: string }>('ListSecrets', {
+          ...(token ? { NextToken: token } : {}),
+          MaxResults: 100,
+          ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
+        });
         for (const secret of out.SecretList ?? []) if (secret.Name && (!prefix || secret.Name.startsWith(prefix))) names.push(secret.Name);
         token = out.NextToken;
       } while (token);

@@ -1,15 +1,10 @@
-/** The Table contract on DynamoDB (AWS, and moto in tests and `npm run dev` with AWS_ENDPOINT_URL). */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+/**
+ * The Table contract on DynamoDB (AWS, and moto in tests and `npm run dev` with AWS_ENDPOINT_URL), over
+ * the lean JSON client: items and expression values are converted to attribute values here.
+ */
+import { type AttributeValue, fromItem, toAttribute, toItem } from '../aws/dynamodb-json';
+import { isAwsError } from '../aws/errors';
+import type { AwsJsonClient } from '../aws/json-client';
 import { ConditionFailedError, StorageError } from './errors';
 import {
   type Condition,
@@ -43,16 +38,12 @@ const value = (expr: Expression, v: unknown): string => {
 };
 
 export class DynamoDbTable implements Table {
-  private readonly doc: DynamoDBDocumentClient;
-
   constructor(
     readonly name: string,
-    client: DynamoDBClient,
+    private readonly client: AwsJsonClient,
     private readonly ttl: boolean,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
+  ) {}
 
   /** Compiles a condition; on TTL tables an expired item counts as absent, as reads see it. */
   private compile(condition: Condition, expr: Expression): string {
@@ -88,39 +79,37 @@ export class DynamoDbTable implements Table {
   private static withExpression(expr: Expression) {
     return {
       ...(Object.keys(expr.names).length ? { ExpressionAttributeNames: expr.names } : {}),
-      ...(Object.keys(expr.values).length ? { ExpressionAttributeValues: expr.values } : {}),
+      ...(Object.keys(expr.values).length ? { ExpressionAttributeValues: toItem(expr.values) } : {}),
     };
   }
 
-  private key(key: TableKey): Record<string, string> {
-    return key.sk === undefined ? { pk: key.pk } : { pk: key.pk, sk: key.sk };
+  private key(key: TableKey): Record<string, AttributeValue> {
+    return key.sk === undefined ? { pk: { S: key.pk } } : { pk: { S: key.pk }, sk: { S: key.sk } };
   }
 
-  private async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  private static item(attributes: unknown): TableItem | undefined {
+    return attributes ? (fromItem(attributes as Record<string, AttributeValue>) as TableItem) : undefined;
+  }
+
+  private async run<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
     try {
-      return await call();
+      return await this.client.call<T>(operation, input);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new ConditionFailedError(this.name, error);
-      }
+      if (isAwsError(error, 'ConditionalCheckFailedException')) throw new ConditionFailedError(this.name, error);
       throw new StorageError(this.name, operation, error);
     }
   }
 
   async get(key: TableKey): Promise<TableItem | undefined> {
-    const out = await this.run('get', () =>
-      this.doc.send(new GetCommand({ TableName: this.name, Key: this.key(key), ConsistentRead: true })),
-    );
-    const item = out.Item as TableItem | undefined;
+    const out = await this.run<{ Item?: unknown }>('GetItem', { TableName: this.name, Key: this.key(key), ConsistentRead: true });
+    const item = DynamoDbTable.item(out.Item);
     return item && !isExpired(item, this.clock()) ? item : undefined;
   }
 
   async put(item: TableItem, options: { condition?: Condition } = {}): Promise<void> {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const condition = this.conditionParams(options.condition, expr);
-    await this.run('put', () =>
-      this.doc.send(new PutCommand({ TableName: this.name, Item: item, ...condition, ...DynamoDbTable.withExpression(expr) })),
-    );
+    await this.run('PutItem', { TableName: this.name, Item: toItem(item), ...condition, ...DynamoDbTable.withExpression(expr) });
   }
 
   private updateExpression(update: UpdateSpec, expr: Expression): string {
@@ -138,19 +127,15 @@ export class DynamoDbTable implements Table {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const UpdateExpression = this.updateExpression(update, expr);
     const condition = this.conditionParams(options.condition, expr);
-    const out = await this.run('update', () =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.name,
-          Key: this.key(key),
-          UpdateExpression,
-          ReturnValues: 'ALL_NEW',
-          ...condition,
-          ...DynamoDbTable.withExpression(expr),
-        }),
-      ),
-    );
-    return out.Attributes as TableItem;
+    const out = await this.run<{ Attributes?: unknown }>('UpdateItem', {
+      TableName: this.name,
+      Key: this.key(key),
+      UpdateExpression,
+      ReturnValues: 'ALL_NEW',
+      ...condition,
+      ...DynamoDbTable.withExpression(expr),
+    });
+    return DynamoDbTable.item(out.Attributes)!;
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
@@ -159,7 +144,7 @@ export class DynamoDbTable implements Table {
       const expr: Expression = { names: {}, values: {}, next: 0 };
       if ('put' in op) {
         const condition = this.conditionParams(op.condition, expr);
-        return { Put: { TableName: this.name, Item: op.put, ...condition, ...DynamoDbTable.withExpression(expr) } };
+        return { Put: { TableName: this.name, Item: toItem(op.put), ...condition, ...DynamoDbTable.withExpression(expr) } };
       }
       if ('update' in op) {
         const UpdateExpression = this.updateExpression(op.spec, expr);
@@ -176,11 +161,11 @@ export class DynamoDbTable implements Table {
     // A concurrent transaction on the same item cancels ours with TransactionConflict: try again shortly.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        await this.client.call('TransactWriteItems', { TransactItems: items });
         return;
       } catch (error) {
-        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-        const cancelled = (error as { name?: string }).name === 'TransactionCanceledException';
+        const cancelled = isAwsError(error, 'TransactionCanceledException');
+        const reasons = cancelled ? (error.body.CancellationReasons as Array<{ Code?: string }> | undefined) : undefined;
         if (cancelled && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConditionFailedError(this.name, error);
         if (cancelled && reasons?.some((r) => r.Code === 'TransactionConflict') && attempt < 4) {
           await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
@@ -194,9 +179,7 @@ export class DynamoDbTable implements Table {
   async delete(key: TableKey, options: { condition?: Condition } = {}): Promise<void> {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const condition = this.conditionParams(options.condition, expr);
-    await this.run('delete', () =>
-      this.doc.send(new DeleteCommand({ TableName: this.name, Key: this.key(key), ...condition, ...DynamoDbTable.withExpression(expr) })),
-    );
+    await this.run('DeleteItem', { TableName: this.name, Key: this.key(key), ...condition, ...DynamoDbTable.withExpression(expr) });
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<TableItem[]> {
@@ -206,20 +189,19 @@ export class DynamoDbTable implements Table {
       const expr: Expression = { names: {}, values: {}, next: 0 };
       let keyCondition = `${name(expr, 'pk')} = ${value(expr, pk)}`;
       if (options.skBeginsWith !== undefined) keyCondition += ` AND begins_with(${name(expr, 'sk')}, ${value(expr, options.skBeginsWith)})`;
-      const out = await this.run('query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.name,
-            KeyConditionExpression: keyCondition,
-            ScanIndexForward: !options.descending,
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-            ...(options.limit ? { Limit: options.limit - items.length } : {}),
-            ...DynamoDbTable.withExpression(expr),
-          }),
-        ),
-      );
-      for (const item of (out.Items ?? []) as TableItem[]) if (!isExpired(item, this.clock())) items.push(item);
+      const out = await this.run<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>('Query', {
+        TableName: this.name,
+        KeyConditionExpression: keyCondition,
+        ScanIndexForward: !options.descending,
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        ...(options.limit ? { Limit: options.limit - items.length } : {}),
+        ...DynamoDbTable.withExpression(expr),
+      });
+      for (const raw of out.Items ?? []) {
+        const item = DynamoDbTable.item(raw)!;
+        if (!isExpired(item, this.clock())) items.push(item);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey && (!options.limit || items.length < options.limit));
     return items;
@@ -229,10 +211,15 @@ export class DynamoDbTable implements Table {
     const items: TableItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const out = await this.run('scan', () =>
-        this.doc.send(new ScanCommand({ TableName: this.name, ExclusiveStartKey: startKey, ConsistentRead: true })),
-      );
-      for (const item of (out.Items ?? []) as TableItem[]) if (!isExpired(item, this.clock())) items.push(item);
+      const out = await this.run<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>('Scan', {
+        TableName: this.name,
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      for (const raw of out.Items ?? []) {
+        const item = DynamoDbTable.item(raw)!;
+        if (!isExpired(item, this.clock())) items.push(item);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey && (!options.limit || items.length < options.limit));
     return options.limit ? items.slice(0, options.limit) : items;

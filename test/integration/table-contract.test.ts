@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
+import { adminDynamoDb } from '../../local/provision';
 import { dynamoDbClient } from '../../shared/runtime/storage';
 import { ConditionFailedError } from '../../shared/storage/errors';
 import { DynamoDbTable } from '../../shared/storage/dynamodb-table';
@@ -18,7 +19,7 @@ let clock = Date.now();
 const now = () => clock;
 
 async function dynamoTable(name: string, sortKey: boolean): Promise<Table> {
-  await dynamoDbClient().send(
+  await adminDynamoDb().send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
@@ -26,7 +27,7 @@ async function dynamoTable(name: string, sortKey: boolean): Promise<Table> {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, ...(sortKey ? [{ AttributeName: 'sk', KeyType: 'RANGE' as const }] : [])],
     }),
   );
-  await dynamoDbClient().send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } }));
+  await adminDynamoDb().send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } }));
   return new DynamoDbTable(name, dynamoDbClient(), true, now);
 }
 

@@ -1,0 +1,122 @@
+/**
+ * A fake AWS JSON-protocol endpoint for client tests: it checks every request's SigV4 signature with the
+ * AWS SDK's signer (so a request it accepts would be accepted by AWS), then answers from a script of
+ * responses: status, headers (e.g. x-amzn-errortype, x-amz-crc32) and a JSON body, or a dropped socket.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export interface ScriptedResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Destroy the connection without answering. */
+  drop?: boolean;
+  /** Answer after this many ms. */
+  delayMs?: number;
+}
+
+export interface ReceivedRequest {
+  target: string;
+  contentType: string;
+  body: unknown;
+  signatureValid: boolean;
+  securityToken?: string;
+}
+
+class Sha256 {
+  private readonly hash;
+  constructor(secret?: Uint8Array | string) {
+    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+  }
+  update(data: Uint8Array | string) {
+    this.hash.update(data);
+  }
+  async digest() {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+export class FakeAwsJsonServer {
+  readonly received: ReceivedRequest[] = [];
+  private script: ScriptedResponse[] = [];
+  private server?: http.Server;
+  /** Secret keys by access key id, for checking signatures. */
+  constructor(
+    private readonly keys: Record<string, string>,
+    private readonly scope: { region: string; service: string },
+  ) {}
+
+  respond(...responses: ScriptedResponse[]): void {
+    this.script.push(...responses);
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void this.answer(req, res, Buffer.concat(chunks).toString('utf8')));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private async verify(req: http.IncomingMessage, body: string): Promise<boolean> {
+    const authorization = req.headers.authorization ?? '';
+    const match = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})/.exec(authorization);
+    if (!match) return false;
+    const [, accessKeyId, , region, service, signedHeaders] = match;
+    const secretAccessKey = this.keys[accessKeyId!];
+    if (!secretAccessKey || region !== this.scope.region || service !== this.scope.service) return false;
+    const headers = Object.fromEntries(signedHeaders!.split(';').map((h) => [h, String(req.headers[h] ?? '')]));
+    const amzDate = String(req.headers['x-amz-date']);
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const token = req.headers['x-amz-security-token'];
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: accessKeyId!, secretAccessKey, ...(typeof token === 'string' ? { sessionToken: token } : {}) },
+      region: region!,
+      service: service!,
+      sha256: Sha256 as never,
+      uriEscapePath: true,
+      applyChecksum: false,
+    });
+    const [hostname, port] = String(req.headers.host).split(':');
+    const signed = (await signer.sign(
+      { method: req.method!, protocol: 'http:', hostname: hostname!, ...(port ? { port: Number(port) } : {}), path: req.url!, query: {}, headers, body },
+      { signingDate },
+    )) as { headers: Record<string, string> };
+    return signed.headers.authorization === authorization;
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = body;
+    }
+    this.received.push({
+      target: String(req.headers['x-amz-target']),
+      contentType: String(req.headers['content-type']),
+      body: parsed,
+      signatureValid: await this.verify(req, body),
+      ...(typeof req.headers['x-amz-security-token'] === 'string' ? { securityToken: req.headers['x-amz-security-token'] } : {}),
+    });
+    const next = this.script.shift() ?? { status: 200, body: {} };
+    if (next.delayMs) await new Promise((r) => setTimeout(r, next.delayMs));
+    if (next.drop) {
+      req.socket.destroy();
+      return;
+    }
+    const payload = next.body === undefined ? '' : typeof next.body === 'string' ? next.body : JSON.stringify(next.body);
+    res.writeHead(next.status ?? 200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `req-${this.received.length}`, ...next.headers });
+    res.end(payload);
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
