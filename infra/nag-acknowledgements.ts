@@ -3,7 +3,7 @@
  * and the infra tests; test/infra/cdk-nag.test.ts also checks that every reason says something.
  */
 import { Validations } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { IonfluxApp } from './build-app';
 
 export interface NagAcknowledgement {
@@ -26,6 +26,14 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');
   const bus = platform.resources.bus;
+  const lookupRole = bus.bootstrapLookup.grantPrincipal;
+  if (lookupRole instanceof Construct) {
+    acks.push({
+      scope: lookupRole,
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK’s AwsCustomResource provider (deploy-time kafka:GetBootstrapBrokers) writes its own logs with the AWS-maintained basic execution policy; its only other permission is that one call on this cluster.',
+    });
+  }
   iam5(
     `Resource::arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:topic/${bus.clusterName}/*/ionflux.*`,
     'Topics are per workspace (ionflux.shopify.ws_<id>.*) and created at run time; publishers are limited to the ionflux.* namespace of this one cluster (the * in the middle is the cluster UUID).',

@@ -1,9 +1,12 @@
 /**
  * The central event bus: an MSK Serverless cluster (IAM authentication only, TLS on 9098) in the private
  * subnets. Publishing functions reach it from the functions security group; MSK event-source pollers
- * use the cluster's own security group (self-referencing rule, as Lambda requires).
+ * use the cluster's own security group (self-referencing rule, as Lambda requires). The bootstrap
+ * string (not a CloudFormation attribute of MSK Serverless) is looked up once at deploy time, so no
+ * function spends its cold start on kafka:GetBootstrapBrokers and the MSK SDK client.
  */
 import { Aws } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as msk from 'aws-cdk-lib/aws-msk';
@@ -20,6 +23,10 @@ export interface EventBusProps {
 export class EventBus extends Construct {
   readonly clusterArn: string;
   readonly clusterName: string;
+  /** `host:9098,…` of the IAM listener, resolved at deploy time. */
+  readonly bootstrapBrokers: string;
+  /** The deploy-time lookup (a CDK-managed singleton function runs it). */
+  readonly bootstrapLookup: cr.AwsCustomResource;
   readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: EventBusProps) {
@@ -44,6 +51,21 @@ export class EventBus extends Construct {
       ],
     });
     this.clusterArn = cluster.attrArn;
+
+    const lookup = {
+      service: 'Kafka',
+      action: 'GetBootstrapBrokers',
+      parameters: { ClusterArn: this.clusterArn },
+      physicalResourceId: cr.PhysicalResourceId.of(`${props.clusterName}-bootstrap-brokers`),
+      outputPaths: ['BootstrapBrokerStringSaslIam'],
+    };
+    const bootstrap = (this.bootstrapLookup = new cr.AwsCustomResource(this, 'BootstrapBrokers', {
+      onCreate: lookup,
+      onUpdate: lookup,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [this.clusterArn] }),
+      installLatestAwsSdk: false,
+    }));
+    this.bootstrapBrokers = bootstrap.getResponseField('BootstrapBrokerStringSaslIam');
   }
 
   /** ARN pattern of topics (or consumer groups) of this cluster, e.g. `ionflux.*`. */
@@ -61,9 +83,6 @@ export class EventBus extends Construct {
         actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic', 'kafka-cluster:WriteData'],
         resources: [this.resourceArn('topic', 'ionflux.*')],
       }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kafka:GetBootstrapBrokers', 'kafka:DescribeClusterV2'], resources: [this.clusterArn] }),
     );
   }
 

@@ -83,7 +83,12 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
-    if (this.needsVpc) environment.KAFKA_CLUSTER_ARN = platform.bus.clusterArn;
+    if (this.needsVpc) {
+      // Brokers resolved at deploy time (see EventBus); the cluster ARN is informational for operators.
+      environment.KAFKA_BROKERS = platform.bus.bootstrapBrokers;
+      environment.KAFKA_AUTH = 'iam';
+      environment.KAFKA_CLUSTER_ARN = platform.bus.clusterArn;
+    }
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       functionName: props.functionName,

@@ -3,7 +3,7 @@
  * MSK cluster in KAFKA_CLUSTER_ARN with IAM) or the embedded JSON-lines bus under IONFLUX_HOME/topics.
  */
 import path from 'node:path';
-import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
+import type { KafkaClient } from '@aws-sdk/client-kafka';
 import { awsClientOptions } from '../aws/client-config';
 import { config } from '../config/env';
 import { EmbeddedEventBus } from '../events/embedded-bus';
@@ -16,9 +16,15 @@ import { EventPublisher } from '../events/publisher';
 import { perEnvironment } from './per-environment';
 import { queue } from './queues';
 
-export const mskControlClient = perEnvironment(
-  () => new KafkaClient(awsClientOptions(config())),
-  (client) => client.destroy(),
+/**
+ * The MSK control-plane client, loaded only when a function must look the brokers up itself: deployed
+ * functions get KAFKA_BROKERS resolved at deploy time, and the SDK client costs ~80 ms to load.
+ */
+let mskSdk: Promise<typeof import('@aws-sdk/client-kafka')> | undefined;
+const loadMskSdk = () => (mskSdk ??= import('@aws-sdk/client-kafka'));
+const mskControl = perEnvironment(
+  () => loadMskSdk().then(({ KafkaClient: Client }) => new Client(awsClientOptions(config())) as KafkaClient),
+  (client) => client.then((c) => c.destroy(), () => undefined),
 );
 
 /** Bootstrap brokers of an MSK cluster's IAM listener (port 9098), looked up once per environment. */
@@ -26,8 +32,8 @@ const bootstrapCache = new Map<string, Promise<string[]>>();
 async function mskBootstrapBrokers(clusterArn: string): Promise<string[]> {
   let lookup = bootstrapCache.get(clusterArn);
   if (!lookup) {
-    lookup = mskControlClient()
-      .send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }))
+    lookup = Promise.all([mskControl(), loadMskSdk()])
+      .then(([client, { GetBootstrapBrokersCommand }]) => client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn })))
       .then((out) => {
         const brokers = out.BootstrapBrokerStringSaslIam ?? out.BootstrapBrokerStringPublicSaslIam;
         if (!brokers) throw new KafkaUnavailableError(`MSK cluster ${clusterArn} has no IAM bootstrap brokers`);

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ConditionFailedError } from './errors';
 import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec, type WriteOp, assertDistinctItems } from './table';
 
@@ -17,7 +17,9 @@ export function openDatabase(file: string): DatabaseSync {
   let db = databases.get(file);
   if (!db) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    db = new DatabaseSync(file);
+    // Loaded on first use: Lambdas bundle this module (through the runtime) but never open a database.
+    const { DatabaseSync: Database } = require('node:sqlite') as typeof import('node:sqlite');
+    db = new Database(file);
     db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     databases.set(file, db);
   }

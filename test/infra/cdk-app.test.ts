@@ -97,7 +97,21 @@ describe('CDK app', () => {
       const spec = functions.find((f) => f.id === lambda.Properties.Environment.Variables.IONFLUX_FUNCTION_ID)!;
       expect(Boolean(lambda.Properties.VpcConfig)).toBe(spec.needs.includes('kafka'));
       expect(Boolean(lambda.Properties.Environment.Variables.KAFKA_CLUSTER_ARN)).toBe(spec.needs.includes('kafka'));
+      if (spec.needs.includes('kafka')) {
+        // The IAM listener's bootstrap string, resolved once at deploy time (a cross-stack import).
+        expect(lambda.Properties.Environment.Variables.KAFKA_AUTH).toBe('iam');
+        expect(JSON.stringify(lambda.Properties.Environment.Variables.KAFKA_BROKERS)).toMatch(/Fn::ImportValue.*BootstrapBrokers/);
+      } else expect(lambda.Properties.Environment.Variables.KAFKA_BROKERS).toBeUndefined();
     }
     platform.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 9098, ToPort: 9098, IpProtocol: 'tcp' });
+  });
+
+  it('looks the bootstrap brokers up at deploy time, allowed on this cluster only', () => {
+    const lookups = Object.values(platform.findResources('Custom::AWS')).map((r) => JSON.stringify(r.Properties));
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]).toContain('GetBootstrapBrokers');
+    const policies = Object.values(platform.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument.Statement).flat();
+    const grant = policies.find((s: { Action: string }) => s.Action === 'kafka:GetBootstrapBrokers');
+    expect(grant.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EventBusCluster/), 'Arn'] });
   });
 });
