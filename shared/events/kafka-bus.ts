@@ -1,7 +1,8 @@
 /**
  * The event bus on Kafka (kafkajs). One producer per execution environment, `acks: -1`, no implicit topic
- * creation: topics are provisioned on first use (MSK Serverless has no auto-create) and remembered for the
- * life of the environment. Sends are retried with backoff until the caller's deadline, never beyond it.
+ * creation. A send goes straight to the producer; only when the broker answers that a topic does not
+ * exist are the missing topics created (MSK Serverless has no auto-create) and the send repeated. So a
+ * cold start costs one connection (TLS + IAM on MSK), not a second one for the admin client. Sends are retried with backoff until the caller's deadline, never beyond it.
  */
 import { randomUUID } from 'node:crypto';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
@@ -26,13 +27,15 @@ const FATAL = new Set([
   'INVALID_REQUIRED_ACKS',
 ]);
 
-function isFatal(error: unknown): boolean {
+function hasErrorType(error: unknown, matches: (type: string) => boolean): boolean {
   for (let e = error as { type?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.type && FATAL.has(e.type)) return true;
+    if (e.type && matches(e.type)) return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;
 }
+const isFatal = (error: unknown) => hasErrorType(error, (type) => FATAL.has(type));
+const isUnknownTopic = (error: unknown) => hasErrorType(error, (type) => type === 'UNKNOWN_TOPIC_OR_PARTITION');
 
 export interface KafkaBusOptions {
   /** Partitions of topics this bus creates. */
@@ -81,13 +84,18 @@ export class KafkaEventBus implements EventBus, EventLog {
     return this.admin;
   }
 
-  /** Creates the topics that do not exist yet; one metadata listing per environment, then a set lookup. */
-  async ensureTopics(topics: string[]): Promise<void> {
-    let missing = topics.filter((t) => !this.knownTopics.has(t));
+  /**
+   * Creates the topics that do not exist yet; one metadata listing per environment, then a set lookup
+   * (`refresh` lists again: a broker just said one of them is missing).
+   */
+  async ensureTopics(topics: string[], options: { refresh?: boolean } = {}): Promise<void> {
+    let missing = topics.filter((t) => options.refresh || !this.knownTopics.has(t));
     if (!missing.length) return;
     const admin = await this.connectedAdmin();
-    if (!this.listedTopics) {
-      for (const t of await admin.listTopics()) this.knownTopics.add(t);
+    if (!this.listedTopics || options.refresh) {
+      const listed = await admin.listTopics();
+      if (options.refresh) this.knownTopics.clear();
+      for (const t of listed) this.knownTopics.add(t);
       this.listedTopics = true;
       missing = missing.filter((t) => !this.knownTopics.has(t));
       if (!missing.length) return;
@@ -108,16 +116,23 @@ export class KafkaEventBus implements EventBus, EventLog {
   private async sendOnce(messages: BusMessage[]): Promise<void> {
     const byTopic = new Map<string, BusMessage[]>();
     for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    await this.ensureTopics([...byTopic.keys()]);
     const producer = await this.connectedProducer();
-    await producer.sendBatch({
+    const batch = {
       acks: -1,
       timeout: this.options.ackTimeoutMs ?? 5000,
       topicMessages: [...byTopic].map(([topic, list]) => ({
         topic,
         messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
-    });
+    };
+    try {
+      await producer.sendBatch(batch);
+    } catch (error) {
+      if (!isUnknownTopic(error)) throw error;
+      // Nothing was written: the producer refuses a batch before sending when a topic is unknown.
+      await this.ensureTopics([...byTopic.keys()], { refresh: true });
+      await producer.sendBatch(batch);
+    }
   }
 
   async publish(messages: BusMessage[], options: { deadline: number }): Promise<void> {

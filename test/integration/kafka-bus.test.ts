@@ -38,6 +38,27 @@ describe('Kafka event bus (real broker)', () => {
     expect(Number(byValue['{"n":2}']?.offset)).toBeGreaterThan(Number(byValue['{"n":1}']?.offset));
   });
 
+  it('publishes to an existing topic over the producer connection alone, and creates a missing one only when the broker says so', async () => {
+    const existing = topic();
+    const fresh = topic();
+    await bus.ensureTopics([existing]);
+    const kafka = createKafka({ mode: 'brokers', brokers: ['127.0.0.1:9092'], auth: 'none' }, { clientId: 'test-cold', region: 'us-east-1' });
+    const adminClients = jest.spyOn(kafka, 'admin');
+    const cold = new KafkaEventBus(kafka, { partitions: 2 });
+    try {
+      // A cold start publishing to a topic that exists: no admin client, no topic listing.
+      await cold.publish([{ topic: existing, key: 'k', value: '{"n":1}', headers: {} }], { deadline: Date.now() + 15_000 });
+      expect(adminClients).not.toHaveBeenCalled();
+      // A topic the broker does not know: created, then the same batch is sent (once).
+      await cold.publish([{ topic: fresh, key: 'k', value: '{"n":2}', headers: {} }, { topic: existing, key: 'k', value: '{"n":3}', headers: {} }], { deadline: Date.now() + 15_000 });
+      expect(adminClients).toHaveBeenCalledTimes(1);
+    } finally {
+      await cold.close();
+    }
+    expect((await bus.readAll(fresh)).map((r) => r.value)).toEqual(['{"n":2}']);
+    expect((await bus.readAll(existing)).map((r) => r.value).sort()).toEqual(['{"n":1}', '{"n":3}']);
+  });
+
   it('reads an empty or missing topic as empty', async () => {
     expect(await bus.readAll(topic())).toEqual([]);
   });
