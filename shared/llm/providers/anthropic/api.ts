@@ -1,22 +1,22 @@
 /**
  * Anthropic's Messages API: `POST /v1/messages` with `anthropic-version: 2026-10-21` and the key as
  * `Authorization: Bearer` (what SDK 1.x sends; the API also takes `x-api-key`). Only the Messages
- * resource of the official SDK is loaded (the full client pulls every beta resource: ~3× the bundle).
+ * resource of the official SDK is loaded (sdk.ts), and only when a request first goes to Anthropic: a
+ * function whose traffic goes elsewhere never pays the SDK's ~50 ms of load time on its cold start.
  */
-import { BaseAnthropic } from '@anthropic-ai/sdk/client';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk/core/error';
-import { Messages } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { ProviderApi, ProviderCredential, ProviderFailure } from '../../provider';
 import { retryAfterMs, shouldRetryHeader } from '../wire';
+import type * as Sdk from './sdk';
 
-export class AnthropicMessagesClient extends BaseAnthropic {
-  messages: Messages = new Messages(this);
-}
+export type AnthropicMessagesClient = Sdk.AnthropicMessagesClient;
+let sdk: typeof Sdk | undefined;
+const anthropicSdk = () => (sdk ??= require('./sdk') as typeof Sdk);
 
 /** 429s and 400s that mean the account cannot pay: never retried. */
 const QUOTA_CODES = new Set(['enforced_spend_limit_reached', 'spend_limit_reached', 'credit_balance_too_low', 'billing_error']);
 
 export function classifyAnthropicError(error: unknown): ProviderFailure {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = anthropicSdk();
   if (error instanceof APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
   if (error instanceof APIConnectionError) {
@@ -54,7 +54,7 @@ export const anthropicApi: ProviderApi<AnthropicMessagesClient> = {
   createClient(credential: ProviderCredential) {
     // Every option named so nothing comes from ANTHROPIC_* environment variables or profile files.
     // A workspace's base URL comes with a fetch that connects only to checked addresses, no redirects.
-    return new AnthropicMessagesClient({
+    return new (anthropicSdk().AnthropicMessagesClient)({
       apiKey: credential.apiKey,
       authToken: null,
       baseURL: credential.baseUrl,

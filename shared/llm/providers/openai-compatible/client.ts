@@ -1,16 +1,21 @@
 /**
  * The OpenAI wire, shared by every provider that speaks it (OpenAI, DeepSeek, sentence-transformers
  * servers such as Hugging Face TEI) — like Portkey's open-ai-base. The official SDK with its retries
- * off: the engine owns the one retry loop.
+ * off: the engine owns the one retry loop. The SDK is loaded when a request first needs it, not on the
+ * cold start (~80 ms here): a function whose traffic goes to another provider never loads it.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type * as Sdk from './sdk';
 import type { ProviderCredential, ProviderFailure } from '../../provider';
 import { retryAfterMs, shouldRetryHeader } from '../wire';
+
+let sdk: typeof Sdk | undefined;
+const openAiSdk = () => (sdk ??= require('./sdk') as typeof Sdk);
 
 export function createOpenAiClient(credential: ProviderCredential): OpenAI {
   const field = (name: string) => (typeof credential.fields[name] === 'string' && credential.fields[name] !== '' ? (credential.fields[name] as string) : null);
   // Every option named explicitly so nothing comes from OPENAI_* environment variables.
-  return new OpenAI({
+  return new (openAiSdk().OpenAI)({
     apiKey: credential.apiKey,
     baseURL: credential.baseUrl,
     organization: field('organization'),
@@ -46,6 +51,7 @@ interface OpenAiErrorBody {
 }
 
 export function classifyOpenAiError(error: unknown): ProviderFailure {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = openAiSdk();
   if (error instanceof APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
   if (error instanceof APIConnectionError) {
