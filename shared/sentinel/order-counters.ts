@@ -1,15 +1,17 @@
 /**
  * The Sales Sentinel feed (seed Agents 004 and 010): per-workspace order counters built from
  * `shopify.orders.created` events — orders and gross sales in total and per day (the shop's own date,
- * from the order's created_at). Each event counts once: a marker of its event_id is written in the
- * same transaction as the counters.
+ * from the order's created_at). Each order counts once: a marker of its order id (else, for a payload
+ * without one, of the event_id) is written in the same transaction as the counters. Keying on the order
+ * and not the event matters: an order the nightly reconciliation published, whose webhook arrives late
+ * after all, comes as a second event with its own event_id.
  */
 import { ConditionFailedError } from '../storage/errors';
 import { nowSeconds, type Table, when } from '../storage/table';
 import type { PlatformEvent } from '../events/platform-event';
 import { assertWorkspaceId } from '../workspaces/workspace-id';
 
-/** Markers outlive any redelivery of the same event. */
+/** Markers outlive any redelivery, late webhook or reconciliation of the same order. */
 const MARKER_TTL_SECONDS = 30 * 86400;
 
 export interface CounterBucket {
@@ -47,14 +49,16 @@ export class OrderCounters {
     const amount = toHundredths(order.total_price ?? order.current_total_price);
     const currency = typeof order.currency === 'string' ? order.currency : undefined;
     const ws = event.workspace_id;
+    const orderId = typeof order.id === 'number' || (typeof order.id === 'string' && order.id !== '') ? String(order.id) : undefined;
+    const marker = orderId ? `order#${orderId}` : `event#${event.event_id}`;
     try {
       await this.table.transactWrite([
-        { put: { pk: ws, sk: `event#${event.event_id}`, expires_at: nowSeconds(this.clock()) + MARKER_TTL_SECONDS }, condition: when.absent() },
+        { put: { pk: ws, sk: marker, expires_at: nowSeconds(this.clock()) + MARKER_TTL_SECONDS }, condition: when.absent() },
         {
           update: { pk: ws, sk: 'totals' },
           spec: {
             add: { orders: 1, gross_sales_hundredths: amount },
-            set: { currency, last_order_at: createdAt, last_order_id: order.id === undefined ? undefined : String(order.id) },
+            set: { currency, last_order_at: createdAt, last_order_id: orderId },
           },
         },
         { update: { pk: ws, sk: `day#${date}` }, spec: { add: { orders: 1, gross_sales_hundredths: amount }, set: { currency, date } } },
