@@ -134,3 +134,33 @@ export function signRequest(request: SignableRequest, credentials: AwsCredential
   headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }
+
+/**
+ * A presigned URL (SigV4 in the query string, only `host` signed, empty payload), as the SDK's
+ * `SignatureV4.presign` makes it. `unsignedQuery` is appended after signing (e.g. a User-Agent).
+ */
+export function presignUrl(
+  request: { host: string; path: string; query: Record<string, string>; unsignedQuery?: Record<string, string> },
+  credentials: AwsCredentials,
+  scope: SigningScope,
+  options: { date?: Date; expiresSeconds: number },
+): string {
+  const date = options.date ?? new Date();
+  const { dateTime, day } = amzDate(date);
+  const query: Record<string, string> = {
+    ...request.query,
+    'X-Amz-Algorithm': ALGORITHM,
+    'X-Amz-Credential': `${credentials.accessKeyId}/${day}/${scope.region}/${scope.service}/aws4_request`,
+    'X-Amz-Date': dateTime,
+    'X-Amz-Expires': String(Math.floor(options.expiresSeconds)),
+    ...(credentials.sessionToken ? { 'X-Amz-Security-Token': credentials.sessionToken } : {}),
+    'X-Amz-SignedHeaders': 'host',
+  };
+  const { signature } = computeSignature({ method: 'GET', host: request.host, path: request.path, query, headers: {}, body: '' }, credentials, scope, date);
+  const all: Record<string, string> = { ...query, 'X-Amz-Signature': signature, ...request.unsignedQuery };
+  const queryString = Object.keys(all)
+    .sort()
+    .map((k) => `${uriEscape(k)}=${uriEscape(all[k]!)}`)
+    .join('&');
+  return `https://${request.host}${request.path}?${queryString}`;
+}

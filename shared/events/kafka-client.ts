@@ -1,12 +1,15 @@
 /**
  * Builds the kafkajs client for this execution environment: plaintext brokers (tests, `npm run dev`),
- * or MSK with IAM (SASL OAUTHBEARER over TLS on 9098), the bootstrap string looked up with
- * kafka:GetBootstrapBrokers (MSK Serverless has no CloudFormation attribute for it).
+ * or MSK with IAM (SASL OAUTHBEARER over TLS on 9098, token from msk-iam-token.ts). Deployed functions
+ * get the bootstrap string in KAFKA_BROKERS (resolved at deploy time); with only KAFKA_CLUSTER_ARN it is
+ * looked up with kafka:GetBootstrapBrokers.
  */
 import { Kafka, type KafkaConfig as KafkaJsConfig, logLevel, type logCreator } from 'kafkajs';
+import { credentialsFromEnvironment } from '../aws/credentials';
 import type { KafkaConfig } from '../config/env';
 import { moduleLogger } from '../observability/logger';
 import { KafkaUnavailableError } from './errors';
+import { mskOauthBearerProvider } from './msk-iam-token';
 
 const log = moduleLogger('kafkajs');
 
@@ -34,17 +37,10 @@ export interface KafkaClientOptions {
   retries?: number;
 }
 
-export function iamAuth(region: string): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
+export function iamAuth(region: string, env: NodeJS.ProcessEnv = process.env): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
   return {
     ssl: true,
-    sasl: {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => {
-        const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-        const { token } = await generateAuthToken({ region });
-        return { value: token };
-      },
-    },
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: mskOauthBearerProvider(region, credentialsFromEnvironment(env, { emulator: false })) },
   };
 }
 
