@@ -52,16 +52,25 @@ export function toItem(item: Record<string, unknown>, path = ''): Record<string,
   return out;
 }
 
+/** A stored number as a JS number; an integer a double cannot hold exactly is refused, not rounded. */
+function toNumber(text: string): number {
+  const n = Number(text);
+  if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^-?\d+$/.test(text)) {
+    throw new RangeError(`DynamoDB number ${text} is outside the range a JavaScript number holds exactly`);
+  }
+  return n;
+}
+
 export function fromAttribute(attribute: AttributeValue): unknown {
   if ('S' in attribute) return attribute.S;
-  if ('N' in attribute) return Number(attribute.N);
+  if ('N' in attribute) return toNumber(attribute.N);
   if ('BOOL' in attribute) return attribute.BOOL;
   if ('NULL' in attribute) return null;
   if ('M' in attribute) return fromItem(attribute.M);
   if ('L' in attribute) return attribute.L.map(fromAttribute);
   if ('B' in attribute) return Buffer.from(attribute.B, 'base64');
   if ('SS' in attribute) return new Set(attribute.SS);
-  if ('NS' in attribute) return new Set(attribute.NS.map(Number));
+  if ('NS' in attribute) return new Set(attribute.NS.map(toNumber));
   if ('BS' in attribute) return new Set(attribute.BS.map((b) => Buffer.from(b, 'base64')));
   throw new TypeError(`unknown DynamoDB attribute type ${Object.keys(attribute).join(',')}`);
 }

@@ -21,6 +21,12 @@ describe('DynamoDB attribute values', () => {
     expect(fromItem(attributes)).toEqual(rest);
   });
 
+  it('reads a stored integer too large for a JS number as an error, not a rounded value', () => {
+    expect(fromItem({ n: { N: '9007199254740991' } })).toEqual({ n: 9007199254740991 });
+    expect(() => fromItem({ n: { N: '9007199254740993' } })).toThrow('outside the range');
+    expect(fromItem({ f: { N: '12345678901234567890.5' } }).f).toBeCloseTo(12345678901234567890.5);
+  });
+
   it('refuses values DynamoDB cannot hold faithfully, naming where they are', () => {
     expect(() => toItem({ a: { b: Number.NaN } })).toThrow('cannot store NaN at a.b');
     expect(() => toItem({ when: new Date() })).toThrow('cannot store a Date object at when');
