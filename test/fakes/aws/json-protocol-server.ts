@@ -3,10 +3,10 @@
  * AWS SDK's signer (so a request it accepts would be accepted by AWS), then answers from a script of
  * responses: status, headers (e.g. x-amzn-errortype, x-amz-crc32) and a JSON body, or a dropped socket.
  */
-import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../support/sha256';
 
 export interface ScriptedResponse {
   status?: number;
@@ -26,18 +26,6 @@ export interface ReceivedRequest {
   securityToken?: string;
 }
 
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: Uint8Array | string) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: Uint8Array | string) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-}
 
 export class FakeAwsJsonServer {
   readonly received: ReceivedRequest[] = [];
@@ -78,7 +66,7 @@ export class FakeAwsJsonServer {
       credentials: { accessKeyId: accessKeyId!, secretAccessKey, ...(typeof token === 'string' ? { sessionToken: token } : {}) },
       region: region!,
       service: service!,
-      sha256: Sha256 as never,
+      sha256: NodeSha256 as never,
       uriEscapePath: true,
       applyChecksum: false,
     });
