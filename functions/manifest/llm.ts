@@ -1,7 +1,8 @@
 /** LLM orchestration: one function per task type (issue 4). */
 import type { FunctionSpec } from '../manifest-types';
 
-// Every call publishes an llm.usage.recorded event (kafka) and may use the workspace's own key
+// Every call publishes an llm.usage.recorded event through the outbox (sqs:outbox; outbox-drain takes it
+// to Kafka, so these functions need neither kafkajs nor the VPC) and may use the workspace's own key
 // (workspace-secrets); timeouts stay under API Gateway's 30 s integration limit.
 export const llmFunctions: FunctionSpec[] = [
   {
@@ -11,7 +12,7 @@ export const llmFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/v1/llm/text-generation', auth: 'iam' } },
     memoryMb: 512,
     timeoutS: 29,
-    needs: ['kafka', 'workspace-secrets', 'secret:openai', 'secret:anthropic', 'secret:deepseek'],
+    needs: ['sqs:outbox', 'workspace-secrets', 'secret:openai', 'secret:anthropic', 'secret:deepseek'],
   },
   {
     id: 'llm-embedding',
@@ -20,7 +21,7 @@ export const llmFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/v1/llm/embedding', auth: 'iam' } },
     memoryMb: 1024,
     timeoutS: 29,
-    needs: ['kafka', 'workspace-secrets', 'secret:openai', 'secret:sentence-transformers'],
+    needs: ['sqs:outbox', 'workspace-secrets', 'secret:openai', 'secret:sentence-transformers'],
   },
   {
     id: 'llm-speech-to-text',
@@ -29,7 +30,7 @@ export const llmFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/v1/llm/speech-to-text', auth: 'iam' } },
     memoryMb: 1024,
     timeoutS: 29,
-    needs: ['kafka', 'workspace-secrets', 'secret:openai'],
+    needs: ['sqs:outbox', 'workspace-secrets', 'secret:openai'],
   },
   {
     id: 'llm-image-understanding',
@@ -38,7 +39,7 @@ export const llmFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/v1/llm/image-understanding', auth: 'iam' } },
     memoryMb: 1024,
     timeoutS: 29,
-    needs: ['kafka', 'workspace-secrets', 'secret:openai', 'secret:anthropic'],
+    needs: ['sqs:outbox', 'workspace-secrets', 'secret:openai', 'secret:anthropic'],
   },
   {
     id: 'llm-image-generation',
@@ -47,6 +48,6 @@ export const llmFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/v1/llm/image-generation', auth: 'iam' } },
     memoryMb: 1024,
     timeoutS: 29,
-    needs: ['kafka', 'workspace-secrets', 'secret:openai'],
+    needs: ['sqs:outbox', 'workspace-secrets', 'secret:openai'],
   },
 ];

@@ -2,7 +2,8 @@
  * EventPublisher: PlatformEvents onto the bus. Kafka gets a bounded share of the caller's time; if it
  * cannot take the events, they go to the durable outbox and the call still succeeds. Only when both
  * fail does the caller get PublishFailedError — and then it must not acknowledge upstream, so the
- * provider retries and nothing accepted is ever lost.
+ * provider retries and nothing accepted is ever lost. Without a bus, events go straight to the outbox
+ * (functions outside the VPC; `outbox-drain` takes them to Kafka).
  */
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
@@ -44,14 +45,16 @@ export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
   };
 }
 
-export interface PublisherOptions {
-  bus: EventBus;
-  outbox?: Outbox;
+export type PublisherOptions = (
+  | { bus: EventBus; outbox?: Outbox }
+  /** Outbox only: the events reach Kafka through `outbox-drain`. */
+  | { bus?: undefined; outbox: Outbox }
+) & {
   /** Most of the caller's time Kafka may use before the outbox takes over (default 2500 ms). */
   kafkaBudgetMs?: number;
   /** Time kept for the outbox write after Kafka gives up (default 1500 ms). */
   outboxReserveMs?: number;
-}
+};
 
 export type Delivery = 'kafka' | 'outbox';
 
@@ -63,8 +66,14 @@ export class EventPublisher {
   }
 
   async publishMessages(messages: BusMessage[], options: { deadline: number }): Promise<Delivery> {
-    if (!messages.length) return 'kafka';
     const { bus, outbox } = this.options;
+    if (!messages.length) return bus ? 'kafka' : 'outbox';
+    if (!bus) {
+      await outbox.put(messages, 'published through the outbox').catch((error: unknown) => {
+        throw new PublishFailedError(`events could not be written to the outbox: ${errorMessage(error)}`, error);
+      });
+      return 'outbox';
+    }
     const reserve = outbox ? (this.options.outboxReserveMs ?? 1500) : 0;
     const kafkaDeadline = Math.min(options.deadline - reserve, Date.now() + (this.options.kafkaBudgetMs ?? 2500));
     let kafkaError: unknown;

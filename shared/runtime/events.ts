@@ -11,10 +11,9 @@ import { KafkaUnavailableError } from '../events/errors';
 import type { EventBus, EventLog } from '../events/event-bus';
 import { KafkaEventBus } from '../events/kafka-bus';
 import { createKafka } from '../events/kafka-client';
-import { Outbox } from '../events/outbox';
 import { EventPublisher } from '../events/publisher';
 import { perEnvironment } from './per-environment';
-import { queue } from './queues';
+import { outbox } from './outbox';
 
 /**
  * The MSK control-plane client, loaded only when a function must look the brokers up itself: deployed
@@ -58,6 +57,6 @@ export const eventBus = perEnvironment(
   (bus) => bus.close(),
 );
 
-export const outbox = perEnvironment(() => new Outbox(queue('outbox')));
+export { outbox } from './outbox';
 
 export const eventPublisher = perEnvironment(() => new EventPublisher({ bus: eventBus(), outbox: outbox() }));

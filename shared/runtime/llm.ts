@@ -1,6 +1,7 @@
 /**
- * The LLM service of this execution environment: the SecretResolver, the event publisher, the cooldowns
- * (shared by every LLM function of the process) and the settings below. Each function passes the
+ * The LLM service of this execution environment: the SecretResolver, the outbox publisher (usage events
+ * reach Kafka through outbox-drain: the LLM functions stay out of the VPC and never load kafkajs), the
+ * cooldowns (shared by every LLM function of the process) and the settings below. Each function passes the
  * providers of its task, so a function bundles only the SDKs it calls.
  *
  * Settings (environment, all optional):
@@ -19,7 +20,7 @@ import { baseUrlGuard, guardedFetch } from '../llm/network-guard';
 import type { LlmProvider } from '../llm/provider';
 import { defaultRetryPolicy, type RetryPolicy } from '../llm/retry-policy';
 import { LlmService } from '../llm/service';
-import { eventPublisher } from './events';
+import { outboxPublisher } from './outbox';
 import { perEnvironment } from './per-environment';
 import { secretResolver } from './secrets';
 
@@ -65,7 +66,7 @@ export function llmService(providers: readonly LlmProvider[]): () => LlmService 
         catalog: modelCatalog(),
         providers,
         secrets: secretResolver(),
-        publisher: eventPublisher(),
+        publisher: outboxPublisher(),
         cooldowns: llmCooldowns(),
         ...llmInputs(),
         policy: llmSettings().policy,

@@ -5,11 +5,7 @@
  * the shared one keeps serving the other suites.
  */
 import { randomUUID } from 'node:crypto';
-import { functionById } from '../../functions/manifest';
-import type { FunctionSpec, SqsTrigger } from '../../functions/manifest-types';
-import { loadHandler } from '../../local/handlers';
 import { provisionAll } from '../../local/provision';
-import { deliverSqsBatch } from '../../local/triggers/sqs';
 import { topics } from '../../shared/events/topics';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { eventBus } from '../../shared/runtime/events';
@@ -17,10 +13,10 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { queue } from '../../shared/runtime/queues';
 import { KafkaBroker } from '../../scripts/services/kafka';
 import { newWorkspaceId } from '../support/environment';
+import { drainOutbox } from '../support/outbox';
 import { configureShopifySecret, sendShopifyWebhook } from '../support/shopify';
 
 const broker = new KafkaBroker({ name: 'outage-test', port: 19092, controllerPort: 19093, heapMb: 384 });
-const drainSpec = functionById('outbox-drain') as FunctionSpec & { trigger: SqsTrigger };
 
 beforeAll(async () => {
   await broker.destroy();
@@ -61,9 +57,7 @@ describe('broker stopped mid-run', () => {
     expect(await queue('outbox').depth()).toBe(5);
 
     await broker.start();
-    for (let i = 0; i < 30 && (await queue('outbox').depth()) > 0; i++) {
-      await deliverSqsBatch(drainSpec, queue('outbox'), { loadHandler, log: () => undefined }, 1000);
-    }
+    await drainOutbox(30);
     expect(await queue('outbox').depth()).toBe(0);
 
     const records = await eventBus().readAll(topics.shopify(ws, 'orders/create'));

@@ -2,7 +2,8 @@
  * Keys and usage: the workspace's own key when its generic_secrets_config_json maps the provider, the
  * platform key otherwise (the fakes see which one arrives); keys never in responses or logs; unsafe or
  * missing configuration named clearly; and one llm.usage.recorded PlatformEvent per call on the real
- * Kafka topic ionflux.platform.llm_usage, with every billed attempt priced.
+ * Kafka topic ionflux.platform.llm_usage (through the outbox and outbox-drain), with every billed attempt
+ * priced.
  */
 import fs from 'node:fs';
 import { config } from '../../shared/config/env';
@@ -13,6 +14,7 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { FakeAnthropic } from '../fakes/anthropic/fake-anthropic';
 import { FakeOpenAi, openAiErrors } from '../fakes/openai/fake-openai';
 import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
+import { drainOutbox } from '../support/outbox';
 import { callLlm, MediaServer, newKey, platformKey, pngLike, wav, workspaceKeys } from '../support/llm';
 
 let openai: FakeOpenAi;
@@ -193,7 +195,11 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
     const failed = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o', prompt: 'hi' });
     expect(failed.status).toBe(502);
 
-    const records = (await eventBus().readAll(topics.platform('llm_usage'))).filter((r) => JSON.parse(r.value).workspace_id === own.ws);
+    // The LLM functions write usage events to the outbox (they never talk to Kafka); outbox-drain delivers.
+    const usageRecords = async () => (await eventBus().readAll(topics.platform('llm_usage'))).filter((r) => JSON.parse(r.value).workspace_id === own.ws);
+    expect(await usageRecords()).toEqual([]);
+    await drainOutbox();
+    const records = await usageRecords();
     expect(records).toHaveLength(3);
     const [first, second, third] = records.map((r) => ({ record: r, event: JSON.parse(r.value) }));
     for (const { record, event } of [first!, second!, third!]) {

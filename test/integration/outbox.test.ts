@@ -3,10 +3,7 @@
  * function (fed real SQS batches, as its Lambda trigger does) republishes them to the real broker.
  */
 import { randomUUID } from 'node:crypto';
-import { functionById } from '../../functions/manifest';
-import type { FunctionSpec, SqsTrigger } from '../../functions/manifest-types';
 import { loadHandler } from '../../local/handlers';
-import { deliverSqsBatch } from '../../local/triggers/sqs';
 import { PublishFailedError } from '../../shared/events/errors';
 import { KafkaEventBus } from '../../shared/events/kafka-bus';
 import { createKafka } from '../../shared/events/kafka-client';
@@ -18,11 +15,10 @@ import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { queue, sqsClient } from '../../shared/runtime/queues';
 import { useLocalServices } from '../support/environment';
+import { drainOutbox as drainAll, outboxDrainSpec as drainSpec } from '../support/outbox';
 
 const deadBus = () =>
   new KafkaEventBus(createKafka({ mode: 'brokers', brokers: ['127.0.0.1:1'], auth: 'none' }, { clientId: 'test-dead', region: 'us-east-1' }), { partitions: 1 });
-const drainSpec = functionById('outbox-drain') as FunctionSpec & { trigger: SqsTrigger };
-const deps = { loadHandler, log: () => undefined };
 
 function outgoing(topic: string, n: number, payload: Record<string, unknown> = {}): OutgoingEvent[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -30,10 +26,6 @@ function outgoing(topic: string, n: number, payload: Record<string, unknown> = {
     key: `order-${i}`,
     event: createPlatformEvent({ idParts: [topic, String(i)], eventType: 'test.order.created', workspaceId: 'acme', source: 'test', payload: { i, ...payload } }),
   }));
-}
-
-async function drainAll(): Promise<void> {
-  for (let i = 0; i < 20 && (await queue('outbox').depth()) > 0; i++) await deliverSqsBatch(drainSpec, queue('outbox'), deps, 1000);
 }
 
 beforeAll(() => useLocalServices());
@@ -76,6 +68,19 @@ describe('durable outbox', () => {
     )) as { batchItemFailures: Array<{ itemIdentifier: string }> };
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: sent }]);
     await queue('outbox').delete(message!.receiptHandle);
+  });
+
+  it('an outbox-only publisher (functions outside the VPC) writes straight to the outbox; the drainer delivers', async () => {
+    const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.via-outbox.${randomUUID().slice(0, 6)}`;
+    const publisher = new EventPublisher({ outbox: new Outbox(queue('outbox')) });
+    const events = outgoing(topic, 2);
+    await expect(publisher.publish(events, { deadline: Date.now() + 3000 })).resolves.toBe('outbox');
+    expect(await eventBus().readAll(topic)).toEqual([]);
+    await drainAll();
+    expect((await eventBus().readAll(topic)).map((r) => JSON.parse(r.value).event_id).sort()).toEqual(events.map((e) => e.event.event_id).sort());
+
+    const missingQueue = new SqsQueue(`${process.env.IONFLUX_RESOURCE_PREFIX}-no-such-queue`, sqsClient());
+    await expect(new EventPublisher({ outbox: new Outbox(missingQueue) }).publish(events, { deadline: Date.now() + 3000 })).rejects.toMatchObject({ status: 503 });
   });
 
   it('refuses to acknowledge when Kafka and the outbox both fail', async () => {

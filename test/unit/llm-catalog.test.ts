@@ -99,7 +99,9 @@ describe('model catalog', () => {
         expect({ task, name, bundled: provider !== undefined, implements: provider?.supports(task) }).toEqual({ task, name, bundled: true, implements: true });
         expect(spec.needs).toContain(`secret:${name}`);
       }
-      expect(spec.needs).toEqual(expect.arrayContaining(['kafka', 'workspace-secrets']));
+      // Usage events go through the outbox: no Kafka, hence no VPC, for the LLM functions.
+      expect(spec.needs).toEqual(expect.arrayContaining(['sqs:outbox', 'workspace-secrets']));
+      expect(spec.needs).not.toContain('kafka');
       expect(spec.trigger).toEqual({ http: { method: 'POST', path: `/v1/llm/${task.replace(/_/g, '-')}`, auth: 'iam' } });
     }
   });
