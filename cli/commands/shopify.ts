@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { normaliseAccountId } from '../../shared/connections/account-ids';
 import { connectionRegistry } from '../../shared/runtime/connections';
-import { catalogSync, orderReconciliation, shopClients, shopifyConfig, shopifyFetch, shopStateStore, shopTokenStore } from '../../shared/runtime/shopify';
+import { shopClients, shopifyConfig, shopifyFetch, shopStateStore, shopTokenStore } from '../../shared/runtime/shopify';
+import { catalogSync, orderReconciliation } from '../../shared/runtime/shopify-syncs';
 import { shopifyApp } from '../../shared/runtime/shopify-core';
 import { installLinkQuery } from '../../shared/shopify/install-link';
 import { SYNC_KINDS, type SyncKind, runSyncJob } from '../../shared/shopify/sync-jobs';

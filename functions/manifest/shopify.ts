@@ -2,8 +2,9 @@
 import type { FunctionSpec, Need } from '../manifest-types';
 
 /** What every function calling the Admin API for a shop may touch: tokens (read, refresh, rotate), the
- * refresh locks, the connection (marked revoked when Shopify refuses a refresh) and Kafka (that event). */
-const adminApi: Need[] = ['kafka', 'secret:shopify', 'workspace-secrets:write', 'dynamodb:connections', 'dynamodb:shopify-token-locks'];
+ * refresh locks, the connection (marked revoked when Shopify refuses a refresh) and the outbox (that
+ * event, and the few others these functions publish: none of them talks to Kafka or needs the VPC). */
+const adminApi: Need[] = ['sqs:outbox', 'secret:shopify', 'workspace-secrets:write', 'dynamodb:connections', 'dynamodb:shopify-token-locks'];
 
 export const shopifyFunctions: FunctionSpec[] = [
   {
@@ -85,7 +86,8 @@ export const shopifyFunctions: FunctionSpec[] = [
     trigger: { sqs: { queue: 'shopify-sync', batchSize: 1 } },
     memoryMb: 1024,
     timeoutS: 900,
-    needs: [...adminApi, 'dynamodb:shopify-shop-state'],
+    // Kafka for the syncs' events (batches, per-order ordering); the outbox stays its fallback.
+    needs: [...adminApi, 'kafka', 'dynamodb:shopify-shop-state'],
   },
   {
     id: 'shopify-webhook-state',

@@ -4,7 +4,8 @@
  */
 import { moduleLogger } from '../../shared/observability/logger';
 import { sqsHandler } from '../../shared/queues/sqs-handler';
-import { catalogSync, orderReconciliation, shopClients, shopifyFetch } from '../../shared/runtime/shopify';
+import { shopClients, shopifyFetch } from '../../shared/runtime/shopify';
+import { catalogSync, orderReconciliation } from '../../shared/runtime/shopify-syncs';
 import { parseSyncJob, runSyncJob } from '../../shared/shopify/sync-jobs';
 import { shopifyWebhookTopics } from '../../shared/webhooks/providers/shopify/topics';
 

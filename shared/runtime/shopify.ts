@@ -1,12 +1,13 @@
 /**
  * The Shopify integration of this execution environment: configuration (read from the environment here
  * and nowhere else), the token manager with its DynamoDB locks, per-shop cost budgets, clients, OAuth,
- * Sentinel actions and syncs. Built once per environment and reused by every invocation.
+ * Sentinel actions. Built once per environment and reused by every invocation. Their events (app
+ * installed, a token revoked, a theme rolled back, script tags deleted) are few and small: they go
+ * through the outbox, so these functions need no Kafka connection, no VPC and no NAT gateway for their
+ * Admin API traffic. The syncs, which publish in volume and in order, are in shopify-syncs.ts.
  */
 import { config } from '../config/env';
-import { CatalogSync } from '../shopify/catalog-sync';
 import { ShopifyOAuth } from '../shopify/oauth';
-import { OrderReconciliation } from '../shopify/reconciliation';
 import { ScriptTagDeactivation } from '../shopify/script-tags';
 import { ShopClients } from '../shopify/shop-clients';
 import { ThemeRollback } from '../shopify/themes';
@@ -17,7 +18,7 @@ import { TokenManager } from '../shopify/token-manager';
 import { ShopTokenStore } from '../shopify/token-store';
 import { shopifyWebhookTopics } from '../webhooks/providers/shopify/topics';
 import { connectionRegistry } from './connections';
-import { eventPublisher } from './events';
+import { outboxPublisher } from './outbox';
 import { perEnvironment } from './per-environment';
 import { secretStore } from './secrets';
 import { oauthStates, shopifyApp, shopifyConfig, shopStateStore } from './shopify-core';
@@ -38,7 +39,7 @@ export const shopifyTokenManager = perEnvironment(
       locks: new TokenLocks(table('shopify-token-locks')),
       app: shopifyApp,
       connections: connectionRegistry(),
-      publisher: eventPublisher(),
+      publisher: outboxPublisher(),
       source: config().serviceName,
     }),
 );
@@ -69,18 +70,14 @@ export const shopifyOAuth = perEnvironment(
       connections: connectionRegistry(),
       shopState: shopStateStore(),
       clients: shopClients(),
-      publisher: eventPublisher(),
+      publisher: outboxPublisher(),
       secretRoot: config().secretRoot,
       webhookTopics: shopifyWebhookTopics,
     }),
 );
 
-export const themeRollback = perEnvironment(() => new ThemeRollback({ shopState: shopStateStore(), publisher: eventPublisher() }));
+export const themeRollback = perEnvironment(() => new ThemeRollback({ shopState: shopStateStore(), publisher: outboxPublisher() }));
 
-export const scriptTagDeactivation = perEnvironment(() => new ScriptTagDeactivation({ publisher: eventPublisher() }));
-
-export const catalogSync = perEnvironment(() => new CatalogSync({ shopState: shopStateStore(), publisher: eventPublisher() }));
-
-export const orderReconciliation = perEnvironment(() => new OrderReconciliation({ shopState: shopStateStore(), publisher: eventPublisher() }));
+export const scriptTagDeactivation = perEnvironment(() => new ScriptTagDeactivation({ publisher: outboxPublisher() }));
 
 export { fetchFn as shopifyFetch, shopifyApp, shopifyConfig, shopStateStore };

@@ -8,6 +8,8 @@
 import { handler as installLinkHandler } from '../../functions/shopify/install-link';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { table } from '../../shared/runtime/storage';
+import { eventBus } from '../../shared/runtime/events';
+import { queue } from '../../shared/runtime/queues';
 import { invokeHttp } from '../support/http';
 import { secretResolver, secretStore } from '../../shared/runtime/secrets';
 import { platformSecretName } from '../../shared/secrets/names';
@@ -106,6 +108,9 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     // The current main theme is the first entry of the theme history.
     expect(await shopStateStore().themeHistory(shop)).toEqual([expect.objectContaining({ theme_id: 'gid://shopify/OnlineStoreTheme/7', source: 'install' })]);
 
+    // Published through the outbox (the OAuth callback never talks to Kafka); eventsOf drains it.
+    expect((await eventBus().readAll(topics.shopify(ws, 'app/installed'))).length).toBe(0);
+    expect(await queue('outbox').depth()).toBeGreaterThan(0);
     const [installed] = await eventsOf(topics.shopify(ws, 'app/installed'));
     expect(installed!.key).toBe(shop);
     expect(installed!.event).toMatchObject({

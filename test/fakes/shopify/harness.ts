@@ -17,6 +17,7 @@ import { resetEnvironment } from '../../../shared/runtime/per-environment';
 import { platformSecretName } from '../../../shared/secrets/names';
 import { installLinkQuery } from '../../../shared/shopify/install-link';
 import { secretRoot, useLocalServices } from '../../support/environment';
+import { drainOutbox } from '../../support/outbox';
 import { invokeHttp, type InvokeResult } from '../../support/http';
 import { recordSecretValue, storeSecret } from '../../support/secrets';
 import { SHOPIFY_SECRET } from '../../support/shopify';
@@ -84,10 +85,18 @@ export async function installShop(shop: string, workspaceId: string, headers: Re
   return { response: await callbackRequest(callbackQuery, headers), callbackQuery };
 }
 
-export const eventsOf = async (topic: string) => (await eventBus().readAll(topic)).map((r) => ({ ...r, event: JSON.parse(r.value) }));
+/**
+ * The events on a topic, once the outbox is drained: the Admin API functions publish through the outbox
+ * (outbox-drain takes the events to Kafka), as deployed.
+ */
+export async function eventsOf(topic: string) {
+  await drainOutbox();
+  return (await eventBus().readAll(topic)).map((r) => ({ ...r, event: JSON.parse(r.value) }));
+}
 
 /** Records of the all-workspaces topic for one workspace, delivered to an MSK consumer handler. */
 export async function deliverFanIn(handler: unknown, workspaceId: string, functionId: string): Promise<unknown> {
+  await drainOutbox();
   const records = (await eventBus().readAll('ionflux.shopify.all_workspaces')).filter((r) => (JSON.parse(r.value) as { workspace_id: string }).workspace_id === workspaceId);
   const event = buildMskEvent(
     records.map((r) => ({ ...r, offset: Number(r.offset) })),
