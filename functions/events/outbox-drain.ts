@@ -1,7 +1,7 @@
 /** SQS trigger on the outbox: republishes the events Kafka could not take when they were accepted. */
 import { drainOutbox } from '../../shared/events/outbox-drain';
 import { sqsHandler } from '../../shared/queues/sqs-handler';
-import { eventBus } from '../../shared/runtime/events';
+import { eventBus } from '../../shared/runtime/event-bus';
 
 export const handler = sqsHandler((records, deadline) =>
   drainOutbox(
