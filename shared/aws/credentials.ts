@@ -23,24 +23,25 @@ export function staticCredentials(credentials: AwsCredentials): CredentialSource
 /** Credentials from a provider function, cached until shortly before they expire; one lookup at a time. */
 export function cachedCredentials(provide: () => Promise<AwsCredentials>, clock: () => number = Date.now): CredentialSource {
   let current: Promise<AwsCredentials> | undefined;
-  return {
-    get() {
-      if (current) {
-        // A settled, still-fresh value is reused; an expiring one is looked up again.
-        const pending = current;
-        return pending.then((c) => {
-          if (!c.expiration || c.expiration.getTime() - REFRESH_BEFORE_MS > clock()) return c;
-          if (current === pending) current = undefined;
-          return this.get();
-        });
-      }
-      const lookup = provide();
-      current = lookup;
-      lookup.catch(() => {
-        if (current === lookup) current = undefined;
+  const get = (): Promise<AwsCredentials> => {
+    if (current) {
+      // A settled, still-fresh value is reused; an expiring one is looked up again.
+      const pending = current;
+      return pending.then((c) => {
+        if (!c.expiration || c.expiration.getTime() - REFRESH_BEFORE_MS > clock()) return c;
+        if (current === pending) current = undefined;
+        return get();
       });
-      return lookup;
-    },
+    }
+    const lookup = provide();
+    current = lookup;
+    lookup.catch(() => {
+      if (current === lookup) current = undefined;
+    });
+    return lookup;
+  };
+  return {
+    get,
     invalidate() {
       current = undefined;
     },
