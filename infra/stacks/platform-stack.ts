@@ -1,12 +1,13 @@
 /**
- * The long-lived platform: network, event bus (MSK Serverless), data (DynamoDB tables, SQS queues, KMS)
- * and platform secrets. Functions live in their own stack so they deploy independently.
+ * The long-lived platform: network, event bus (MSK Serverless), data (DynamoDB tables, SQS queues, KMS),
+ * platform secrets, and the alarms on the queues (dead letters, a stalled outbox). Functions live in their own stack so they deploy independently.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DataStores } from '../constructs/data-stores';
 import { EventBus } from '../constructs/event-bus';
 import { Network } from '../constructs/network';
+import { OperationsAlarms } from '../constructs/operations-alarms';
 import { PlatformSecrets } from '../constructs/platform-secrets';
 import type { DeploymentSettings } from '../settings';
 
@@ -16,6 +17,7 @@ export interface PlatformResources {
   data: DataStores;
   secrets: PlatformSecrets;
   secretRoot: string;
+  alarms: OperationsAlarms;
 }
 
 export class PlatformStack extends Stack {
@@ -32,6 +34,7 @@ export class PlatformStack extends Stack {
     });
     const data = new DataStores(this, 'Data', { resourcePrefix: settings.resourcePrefix });
     const secrets = new PlatformSecrets(this, 'Secrets', { secretRoot: settings.secretRoot });
-    this.resources = { network, bus, data, secrets, secretRoot: settings.secretRoot };
+    const alarms = new OperationsAlarms(this, 'Alarms', { resourcePrefix: settings.resourcePrefix, queues: data.queues, key: data.key });
+    this.resources = { network, bus, data, secrets, secretRoot: settings.secretRoot, alarms };
   }
 }

@@ -2,7 +2,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../functions/manifest';
 import { isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
-import { tableNames } from '../../shared/config/resources';
+import { type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
 import { platformProviders } from '../../shared/secrets/names';
 import { buildTestApp } from './build';
 
@@ -113,5 +113,22 @@ describe('CDK app', () => {
     const policies = Object.values(platform.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument.Statement).flat();
     const grant = policies.find((s: { Action: string }) => s.Action === 'kafka:GetBootstrapBrokers');
     expect(grant.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/EventBusCluster/), 'Arn'] });
+  });
+
+  it('raises an alarm on any dead letter and on a stalled outbox, to an encrypted topic CloudWatch can use', () => {
+    const topics = platform.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(1);
+    const [topicId, topic] = Object.entries(topics)[0]!;
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const deadLetterQueues = new Set(queueNames.map((n) => (queues[n] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)));
+    const onDlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(onDlq).toHaveLength(deadLetterQueues.size);
+    for (const alarm of onDlq) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId }] });
+    expect(alarms.find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage')).toMatchObject({ Threshold: 900, AlarmActions: [{ Ref: topicId }] });
+    // Without this, CloudWatch could not publish to a topic encrypted with our key.
+    const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const keyPolicy = JSON.stringify(platform.findResources('AWS::KMS::Key')[keyId]!.Properties.KeyPolicy);
+    expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The alarms that say something accepted is not moving, published to one SNS topic operators subscribe
+ * to (email, chat, paging): a message in any dead-letter queue (undeliverable after its retries; SQS
+ * deletes it when the DLQ's retention ends, so it must be looked at), and an outbox whose oldest
+ * message is older than 15 minutes (the drainer is failing or Kafka is down: events wait there).
+ * The topic is encrypted with the data key, which CloudWatch is allowed to use for it.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type QueueName, queueNames, queues, type QueueSpec } from '../../shared/config/resources';
+
+export interface OperationsAlarmsProps {
+  resourcePrefix: string;
+  queues: Record<QueueName, sqs.Queue>;
+  key: kms.Key;
+  /** Age of the oldest outbox message that raises the alarm. */
+  outboxMaxAge?: Duration;
+}
+
+export class OperationsAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName: `${props.resourcePrefix}-alarms`,
+      displayName: 'IONFLUX integration layer alarms',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    props.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const notify = new actions.SnsAction(this.topic);
+
+    const deadLetterQueues = new Set(queueNames.map((name) => (queues[name] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)));
+    for (const name of deadLetterQueues) {
+      const alarm = props.queues[name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, `DeadLetters-${name}`, {
+        alarmName: `${props.resourcePrefix}-${name}-not-empty`,
+        alarmDescription: `Messages in ${name}: they could not be processed after their retries. Inspect, fix the cause, then redrive them to the source queue.`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      this.alarms.push(alarm);
+    }
+
+    const maxAge = props.outboxMaxAge ?? Duration.minutes(15);
+    const outboxAge = props.queues.outbox.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, 'OutboxAge', {
+      alarmName: `${props.resourcePrefix}-outbox-stalled`,
+      alarmDescription: `The oldest outbox message is older than ${maxAge.toMinutes()} minutes: outbox-drain is failing or Kafka is unavailable; events are waiting, not lost.`,
+      threshold: maxAge.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    outboxAge.addAlarmAction(notify);
+    outboxAge.addOkAction(notify);
+    this.alarms.push(outboxAge);
+  }
+}
