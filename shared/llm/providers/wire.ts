@@ -1,7 +1,9 @@
 /**
  * Helpers every provider folder shares (no engine code here): the declarative parameter map, reading
- * retry headers, and the model-reported usage fields that need care.
+ * retry headers, the transport failures of the official SDKs, and the model-reported usage fields that
+ * need care.
  */
+import type { ProviderFailure } from '../provider';
 
 /** How one of our parameters becomes a provider's: its name there, a range to clamp to, a conversion. */
 export interface ParamRule {
@@ -62,3 +64,21 @@ export function compact<T extends Record<string, unknown>>(value: T): T {
 
 /** Rough token estimate for servers that report none (self-hosted embeddings): ≈ 4 characters per token. */
 export const estimateTokens = (texts: string[]): number => texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+
+/** The error classes the official SDKs (openai, @anthropic-ai/sdk: the same generator) throw off the wire. */
+export interface SdkTransportErrors {
+  APIUserAbortError: abstract new (...args: never[]) => Error;
+  APIConnectionTimeoutError: abstract new (...args: never[]) => Error;
+  APIConnectionError: abstract new (...args: never[]) => Error;
+}
+
+/** An abort, timeout or connection failure of an SDK call as a ProviderFailure; undefined for anything else. */
+export function sdkTransportFailure(error: unknown, sdk: SdkTransportErrors): ProviderFailure | undefined {
+  if (error instanceof sdk.APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
+  if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
+  if (error instanceof sdk.APIConnectionError) {
+    const cause = (error as { cause?: unknown }).cause;
+    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
+  }
+  return undefined;
+}

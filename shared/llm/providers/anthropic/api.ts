@@ -5,7 +5,7 @@
  * function whose traffic goes elsewhere never pays the SDK's ~50 ms of load time on its cold start.
  */
 import type { ProviderApi, ProviderCredential, ProviderFailure } from '../../provider';
-import { retryAfterMs, shouldRetryHeader } from '../wire';
+import { retryAfterMs, sdkTransportFailure, shouldRetryHeader } from '../wire';
 import type * as Sdk from './sdk';
 
 export type AnthropicMessagesClient = Sdk.AnthropicMessagesClient;
@@ -16,13 +16,10 @@ const anthropicSdk = () => (sdk ??= require('./sdk') as typeof Sdk);
 const QUOTA_CODES = new Set(['enforced_spend_limit_reached', 'spend_limit_reached', 'credit_balance_too_low', 'billing_error']);
 
 export function classifyAnthropicError(error: unknown): ProviderFailure {
-  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = anthropicSdk();
-  if (error instanceof APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
-  if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
-  if (error instanceof APIConnectionError) {
-    const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
-  }
+  const sdk = anthropicSdk();
+  const transport = sdkTransportFailure(error, sdk);
+  if (transport) return transport;
+  const { APIError } = sdk;
   if (error instanceof APIError && typeof error.status === 'number') {
     const type = error.type ?? undefined;
     const code = error.errorCode ?? undefined;

@@ -7,7 +7,7 @@
 import type OpenAI from 'openai';
 import type * as Sdk from './sdk';
 import type { ProviderCredential, ProviderFailure } from '../../provider';
-import { retryAfterMs, shouldRetryHeader } from '../wire';
+import { retryAfterMs, sdkTransportFailure, shouldRetryHeader } from '../wire';
 
 let sdk: typeof Sdk | undefined;
 const openAiSdk = () => (sdk ??= require('./sdk') as typeof Sdk);
@@ -51,13 +51,10 @@ interface OpenAiErrorBody {
 }
 
 export function classifyOpenAiError(error: unknown): ProviderFailure {
-  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = openAiSdk();
-  if (error instanceof APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
-  if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
-  if (error instanceof APIConnectionError) {
-    const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
-  }
+  const sdk = openAiSdk();
+  const transport = sdkTransportFailure(error, sdk);
+  if (transport) return transport;
+  const { APIError } = sdk;
   if (error instanceof APIError && typeof error.status === 'number') {
     const body = (error.error ?? {}) as OpenAiErrorBody;
     const code = typeof error.code === 'string' ? error.code : typeof body.code === 'string' ? body.code : undefined;
