@@ -113,9 +113,10 @@ export class KafkaBroker {
     if (!this.pid()) {
       const config = this.configure();
       if (!fs.existsSync(path.join(this.dir, 'data', 'meta.properties'))) {
-        // A KRaft cluster id is a base64url UUID; generating it here saves one JVM start.
+        // A KRaft cluster id is a base64url UUID; generating it here saves one JVM start. It may begin
+        // with '-' (1 in 64), so it is passed as --cluster-id=<id>, never as a separate argument.
         const clusterId = randomBytes(16).toString('base64url');
-        execFileSync('java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], {
+        execFileSync('java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config], {
           stdio: ['ignore', 'ignore', 'inherit'],
         });
       }
