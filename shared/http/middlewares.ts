@@ -4,11 +4,13 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { logger } from '../observability/logger';
+import { moduleLogger } from '../observability/logger';
 import { payloadTooLarge } from './errors';
 import { errorResponse, type HttpResponse } from './response';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>;
+
+const log = moduleLogger('http');
 
 const requestIdOf = (event: APIGatewayProxyEventV2, context: Context) => event.requestContext?.requestId ?? context.awsRequestId;
 
@@ -19,9 +21,9 @@ export function errorResponses(): HttpMiddleware {
       const requestId = requestIdOf(request.event, request.context);
       const response = errorResponse(request.error, requestId);
       if (response.statusCode >= 500) {
-        logger.error('request failed', { error: request.error as Error, request_id: requestId, route: request.event.routeKey });
+        log.error('request failed', { error: request.error as Error, request_id: requestId, route: request.event.routeKey });
       } else {
-        logger.info('request refused', {
+        log.info('request refused', {
           status: response.statusCode,
           code: (request.error as { code?: string }).code,
           request_id: requestId,
@@ -42,6 +44,8 @@ export function bodySizeLimit(options: { maxBytes: number }): HttpMiddleware {
     before: async (request) => {
       const body = request.event.body;
       if (!body) return;
+      // n UTF-16 units are at most 3n UTF-8 bytes: only a text body that could be too large is measured.
+      if (!request.event.isBase64Encoded && body.length * 3 <= options.maxBytes) return;
       const size = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
       if (size > options.maxBytes) throw payloadTooLarge(options.maxBytes, size);
     },
@@ -51,8 +55,8 @@ export function bodySizeLimit(options: { maxBytes: number }): HttpMiddleware {
 /** One access-log line per request: route, status, duration. */
 export function accessLog(): HttpMiddleware {
   const started = new WeakMap<object, number>();
-  const log = (request: { event: APIGatewayProxyEventV2; context: Context; response?: HttpResponse | null | undefined }) => {
-    logger.info('http', {
+  const record = (request: { event: APIGatewayProxyEventV2; context: Context; response?: HttpResponse | null | undefined }) => {
+    log.info('http', {
       route: request.event.routeKey,
       status: request.response?.statusCode,
       duration_ms: Date.now() - (started.get(request.event) ?? Date.now()),
@@ -63,7 +67,7 @@ export function accessLog(): HttpMiddleware {
     before: async (request) => {
       started.set(request.event, Date.now());
     },
-    after: async (request) => log(request),
-    onError: async (request) => log(request),
+    after: async (request) => record(request),
+    onError: async (request) => record(request),
   };
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 
 const SENSITIVE_KEY =
   /^(authorization|cookie|set-cookie|password|signature|hmac|x-api-key|api[_-]?key|client[_-]?secret|.*[_-]secret|secret|.*[_-]token|token|x-shopify-hmac-sha256|x-hub-signature-256|tiktok-signature|x-twilio-email-event-webhook-signature)$/i;
@@ -51,11 +51,16 @@ export interface ModuleLogger {
 
 /**
  * One logger per environment (so the Lambda context the handler middlewares add reaches every line),
- * with the module name added per call rather than through child loggers.
+ * with the module name added per call rather than through child loggers. Debug and info lines below the
+ * current level (which sampling may lower per invocation) cost a comparison, not an attribute object.
  */
 export const moduleLogger = (module: string): ModuleLogger => ({
-  debug: (message, attributes) => logger.debug(message, { module, ...attributes }),
-  info: (message, attributes) => logger.info(message, { module, ...attributes }),
+  debug: (message, attributes) => {
+    if (logger.level <= LogLevelThreshold.DEBUG) logger.debug(message, { module, ...attributes });
+  },
+  info: (message, attributes) => {
+    if (logger.level <= LogLevelThreshold.INFO) logger.info(message, { module, ...attributes });
+  },
   warn: (message, attributes) => logger.warn(message, { module, ...attributes }),
   error: (message, attributes) => logger.error(message, { module, ...attributes }),
 });

@@ -63,6 +63,14 @@ describe('httpHandler', () => {
     expect(result.json.error.details).toEqual({ limit_bytes: 1000, actual_bytes: 1001 });
     expect(ran).toBe(false);
     expect(() => httpHandler(async () => json(200, {}), { maxBodyBytes: -1 })).toThrow(/maxBytes/);
+
+    // Text bodies are limited by their UTF-8 bytes, not their characters.
+    const send = (body: string) => invokeHttp(handler, { method: 'POST', rawPath: '/', headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
+    expect((await send('€'.repeat(333))).status).toBe(200); // 999 bytes
+    expect((await send('é'.repeat(500))).status).toBe(200); // 1000 bytes
+    const multibyte = await send('é'.repeat(501)); // 1002 bytes in 501 characters
+    expect(multibyte.status).toBe(413);
+    expect(multibyte.json.error.details).toEqual({ limit_bytes: 1000, actual_bytes: 1002 });
   });
 });
 

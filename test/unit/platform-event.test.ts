@@ -1,5 +1,5 @@
 import { InvalidPlatformEventError } from '../../shared/events/errors';
-import { createPlatformEvent, deterministicEventId, validatePlatformEvent } from '../../shared/events/platform-event';
+import { createPlatformEvent, deterministicEventId, type NewEvent, validatePlatformEvent } from '../../shared/events/platform-event';
 
 describe('PlatformEvent', () => {
   const base = {
@@ -27,6 +27,9 @@ describe('PlatformEvent', () => {
     expect(a.event_id).not.toBe(other.event_id);
     expect(a.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(deterministicEventId('a', 'bc')).not.toBe(deterministicEventId('ab', 'c'));
+    // RFC 4122 version 5 in our namespace; the value Python's uuid.uuid5 gives for the same name. An id
+    // that changed between releases would let a redelivery through every consumer's de-duplication.
+    expect(deterministicEventId('shopify.orders.created', 'shopify', 'acme.myshopify.com', 'orders/create', 'evt-é1')).toBe('f28fd8a9-5276-5d3a-8738-c1d7ccaf6168');
   });
 
   it('rejects events that do not follow the schema, naming each problem', () => {
@@ -37,5 +40,31 @@ describe('PlatformEvent', () => {
     expect(() => validatePlatformEvent({ ...good, workspace_id: 'a.b' })).toThrow(/workspace_id/);
     expect(() => validatePlatformEvent({ ...good, payload_json: 'x' })).toThrow(/payload_json/);
     expect(validatePlatformEvent(JSON.parse(JSON.stringify(good)))).toEqual(good);
+  });
+
+  it('refuses to create an event from bad fields, naming each one, and never copies the payload', () => {
+    const attempt = (overrides: Partial<NewEvent>) => () => createPlatformEvent({ ...base, ...overrides });
+    expect(attempt({ eventType: 'Orders Created' })).toThrow(/event_type/);
+    expect(attempt({ eventType: 'shopify' })).toThrow(/event_type/);
+    expect(attempt({ workspaceId: 'a.b' })).toThrow(/workspace_id/);
+    expect(attempt({ workspaceId: 'x'.repeat(65) })).toThrow(/workspace_id/);
+    expect(attempt({ source: '' })).toThrow(/source_service_name/);
+    expect(attempt({ source: 's'.repeat(129) })).toThrow(/source_service_name/);
+    expect(attempt({ schemaVersion: 'v2' })).toThrow(/payload_schema_version/);
+    expect(attempt({ timestamp: new Date('not a date') })).toThrow(/timestamp/);
+    expect(attempt({ payload: [] as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
+    expect(attempt({ payload: null as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
+    try {
+      attempt({ eventType: 'X', workspaceId: 'a b' })();
+      throw new Error('expected a refusal');
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidPlatformEventError);
+      expect((error as InvalidPlatformEventError).message).toMatch(/event_type.*workspace_id/);
+    }
+    // What it creates is what the schema accepts.
+    const event = createPlatformEvent({ ...base, schemaVersion: '2.1', timestamp: new Date('2026-11-25T15:00:00.000Z') });
+    expect(validatePlatformEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    expect(event.timestamp).toBe('2026-11-25T15:00:00.000Z');
+    expect(event.payload_json).toBe(base.payload);
   });
 });

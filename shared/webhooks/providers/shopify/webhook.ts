@@ -26,8 +26,16 @@ export interface ShopifyDelivery extends Delivery {
   payload: Record<string, unknown>;
 }
 
+const HEADER_NAMES = ['hmac-sha256', 'topic', 'shop-domain', 'webhook-id', 'event-id', 'api-version', 'triggered-at'] as const;
+type ShopifyHeader = (typeof HEADER_NAMES)[number];
+// Both spellings of every header, built once: lookups use constant keys, not strings built per request.
+const SPELLINGS = Object.fromEntries(HEADER_NAMES.map((name) => [name, [`x-shopify-${name}`, `shopify-${name}`]])) as Record<ShopifyHeader, [string, string]>;
+
 /** Classic `X-Shopify-*` headers, or the Events product's `shopify-*` ones. */
-const header = (request: WebhookRequest, name: string): string | undefined => request.headers[`x-shopify-${name}`] ?? request.headers[`shopify-${name}`];
+const header = (request: WebhookRequest, name: ShopifyHeader): string | undefined => {
+  const [classic, events] = SPELLINGS[name];
+  return request.headers[classic] ?? request.headers[events];
+};
 
 /** The entity a webhook is about: the Kafka message key that keeps its events ordered. */
 export function shopifyEntityKey(topic: string, payload: Record<string, unknown>, shop: string): string {
@@ -74,13 +82,16 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
   },
 
   parse(request) {
-    const missing = ['topic', 'shop-domain', 'webhook-id'].filter((h) => !header(request, h));
+    const rawTopic = header(request, 'topic');
+    const rawShop = header(request, 'shop-domain');
+    const rawWebhookId = header(request, 'webhook-id');
+    const missing = [rawTopic ? '' : 'topic', rawShop ? '' : 'shop-domain', rawWebhookId ? '' : 'webhook-id'].filter(Boolean);
     if (missing.length) throw new MalformedWebhookError('shopify', `missing header(s): ${missing.map((h) => `X-Shopify-${h}`).join(', ')}`);
-    const topic = header(request, 'topic')!.trim();
+    const topic = rawTopic!.trim();
     if (!SHOPIFY_TOPIC.test(topic)) throw new MalformedWebhookError('shopify', `"${topic}" is not a webhook topic (entity/verb)`);
     let shop: string;
     try {
-      shop = normaliseAccountId('shopify' satisfies ConnectionProvider, header(request, 'shop-domain')!);
+      shop = normaliseAccountId('shopify' satisfies ConnectionProvider, rawShop!);
     } catch (error) {
       if (error instanceof InvalidAccountIdError) throw new MalformedWebhookError('shopify', error.message);
       throw error;
@@ -92,23 +103,23 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       throw new MalformedWebhookError('shopify', 'body is not valid JSON');
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new MalformedWebhookError('shopify', 'body must be a JSON object');
-    const webhookId = header(request, 'webhook-id')!.trim();
+    const webhookId = rawWebhookId!.trim();
     const eventId = header(request, 'event-id')?.trim();
+    const apiVersion = header(request, 'api-version')?.trim();
     const triggeredAt = header(request, 'triggered-at')?.trim();
-    return [
-      {
-        dedupKey: `shopify:${shop}:${topic}:${eventId || webhookId}`,
-        kind: topic,
-        account: { provider: 'shopify', id: shop },
-        shop,
-        topic,
-        webhookId,
-        ...(eventId ? { eventId } : {}),
-        ...(header(request, 'api-version') ? { apiVersion: header(request, 'api-version')!.trim() } : {}),
-        ...(triggeredAt && !Number.isNaN(Date.parse(triggeredAt)) ? { triggeredAt } : {}),
-        payload: payload as Record<string, unknown>,
-      },
-    ];
+    const delivery: ShopifyDelivery = {
+      dedupKey: `shopify:${shop}:${topic}:${eventId || webhookId}`,
+      kind: topic,
+      account: { provider: 'shopify', id: shop },
+      shop,
+      topic,
+      webhookId,
+      payload: payload as Record<string, unknown>,
+    };
+    if (eventId) delivery.eventId = eventId;
+    if (apiVersion) delivery.apiVersion = apiVersion;
+    if (triggeredAt && !Number.isNaN(Date.parse(triggeredAt))) delivery.triggeredAt = triggeredAt;
+    return [delivery];
   },
 
   toEvents(delivery, workspaceId): OutgoingEvent[] {
