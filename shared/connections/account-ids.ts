@@ -19,6 +19,8 @@ export function isConnectionProvider(value: string): value is ConnectionProvider
 
 export function normaliseAccountId(provider: ConnectionProvider, accountId: string): string {
   const rule = RULES[provider];
+  // Every pattern admits only ids that are already normal (no spaces, case, scheme or trailing slash).
+  if (rule.pattern.test(accountId)) return accountId;
   const id = rule.normalise(accountId);
   if (!rule.pattern.test(id)) throw new InvalidAccountIdError(provider, accountId, rule.expected);
   return id;
