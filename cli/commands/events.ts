@@ -22,15 +22,27 @@ function line(record: BusRecord, asJson: boolean): string {
   return `${record.partition}:${record.offset}  key=${record.key ?? '-'}  ${summary}`;
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: an ISO 8601 instant, or an age such as 30s, 15m, 2h, 7d. */
+export function parseSince(value: string, now = Date.now()): number {
+  const age = /^(\d+)([smhd])$/.exec(value.trim());
+  if (age) return now - Number(age[1]) * UNIT_MS[age[2]!]!;
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) throw new UsageError(`--since "${value}" is neither an ISO 8601 time (2026-11-25T14:00:00Z) nor an age (30s, 15m, 2h, 7d)`);
+  return at;
+}
+
 export const eventsRead: Command = {
   path: ['events', 'read'],
-  usage: 'ionflux events read <topic> [--json]',
-  summary: 'print every event in a topic (one JSON line each with --json), then exit',
+  usage: 'ionflux events read <topic> [--json] [--since <ISO time | 15m | 2h | 7d>]',
+  summary: 'print every event in a topic (or those written since a time; one JSON line each with --json), then exit',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, since: { type: 'string' } }, allowPositionals: true });
     const [topic, ...rest] = positionals;
     if (!topic || rest.length) throw new UsageError(this.usage);
-    for (const record of await eventBus().readAll(validateTopicName(topic))) io.out(line(record, Boolean(values.json)));
+    const options = values.since === undefined ? {} : { since: parseSince(values.since) };
+    for (const record of await eventBus().readAll(validateTopicName(topic), options)) io.out(line(record, Boolean(values.json)));
   },
 };
 

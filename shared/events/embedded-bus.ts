@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../timing';
-import type { BusMessage, BusRecord, EventBus, EventLog } from './event-bus';
+import type { BusMessage, BusRecord, EventBus, EventLog, ReadOptions } from './event-bus';
 import { validateTopicName } from './topics';
 
 interface StoredLine {
@@ -73,8 +73,10 @@ export class EmbeddedEventBus implements EventBus, EventLog {
     return records;
   }
 
-  async readAll(topic: string): Promise<BusRecord[]> {
-    return this.readFrom(topic, 0);
+  async readAll(topic: string, options: ReadOptions = {}): Promise<BusRecord[]> {
+    const records = this.readFrom(topic, 0);
+    const { since } = options;
+    return since === undefined ? records : records.filter((r) => r.timestamp >= since);
   }
 
   async follow(

@@ -22,10 +22,15 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+export interface ReadOptions {
+  /** Only records whose timestamp is at or after this instant (epoch ms): a long topic is not read from its start. */
+  since?: number;
+}
+
 /** Reading topics back (CLI `events read` / `events tail`, tests). */
 export interface EventLog {
-  /** Every record currently in the topic, oldest first. */
-  readAll(topic: string): Promise<BusRecord[]>;
+  /** Every record currently in the topic, oldest first; with `since` (epoch ms) only those written since. */
+  readAll(topic: string, options?: ReadOptions): Promise<BusRecord[]>;
   /** Calls `onRecord` for records from the start (or only new ones) until `signal` aborts. */
   follow(topic: string, onRecord: (record: BusRecord) => void | Promise<void>, options: { signal: AbortSignal; fromBeginning?: boolean }): Promise<void>;
 }

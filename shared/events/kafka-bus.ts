@@ -10,7 +10,7 @@ import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { DeadlineExceededError, sleep, withDeadline } from '../timing';
 import { KafkaUnavailableError } from './errors';
-import type { BusMessage, BusRecord, EventBus, EventLog } from './event-bus';
+import type { BusMessage, BusRecord, EventBus, EventLog, ReadOptions } from './event-bus';
 
 const log = moduleLogger('kafka-bus');
 
@@ -164,17 +164,32 @@ export class KafkaEventBus implements EventBus, EventLog {
     return new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
   }
 
-  async readAll(topic: string, timeoutMs = 30_000): Promise<BusRecord[]> {
+  async readAll(topic: string, options: ReadOptions & { timeoutMs?: number } = {}): Promise<BusRecord[]> {
     const pending = await this.watermarks(topic);
     if (!pending.size) return [];
-    const expected = [...pending.values()].reduce((n, high) => n + Number(high), 0);
+    // With `since`, each partition is read from the first offset written at or after it.
+    let startAt: Map<number, bigint> | undefined;
+    if (options.since !== undefined) {
+      const admin = await this.connectedAdmin();
+      startAt = new Map((await admin.fetchTopicOffsetsByTimestamp(topic, options.since)).map((o) => [o.partition, BigInt(o.offset)]));
+      for (const [partition, high] of pending) if ((startAt.get(partition) ?? 0n) >= high) pending.delete(partition);
+      if (!pending.size) return [];
+    }
+    const expected = [...pending].reduce((n, [partition, high]) => n + Number(high - (startAt?.get(partition) ?? 0n)), 0);
     const records: BusRecord[] = [];
-    await this.consume(topic, true, timeoutMs, (record, done) => {
-      records.push(record);
-      const high = pending.get(record.partition);
-      if (high !== undefined && BigInt(record.offset) + 1n >= high) pending.delete(record.partition);
-      if (!pending.size) done();
-    });
+    await this.consume(
+      topic,
+      true,
+      options.timeoutMs ?? 30_000,
+      (record, done) => {
+        records.push(record);
+        const high = pending.get(record.partition);
+        if (high !== undefined && BigInt(record.offset) + 1n >= high) pending.delete(record.partition);
+        if (!pending.size) done();
+      },
+      undefined,
+      startAt,
+    );
     if (pending.size) {
       throw new KafkaUnavailableError(`reading ${topic} stopped after ${records.length} record(s) of about ${expected}; partitions ${[...pending.keys()].join(', ')} not read to the end`);
     }
@@ -197,6 +212,7 @@ export class KafkaEventBus implements EventBus, EventLog {
     timeoutMs: number | undefined,
     onRecord: (record: BusRecord, done: () => void) => void | Promise<void>,
     signal?: AbortSignal,
+    startAt?: Map<number, bigint>,
   ): Promise<void> {
     const groupId = `ionflux-reader-${randomUUID()}`;
     // Generous retries: right after a broker (re)start the group coordinator takes a while to appear.
@@ -218,6 +234,9 @@ export class KafkaEventBus implements EventBus, EventLog {
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
+          // A batch fetched before the seek below took effect is skipped here.
+          const start = startAt?.get(partition);
+          if (start !== undefined && BigInt(message.offset) < start) return;
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
           await onRecord(
@@ -234,6 +253,7 @@ export class KafkaEventBus implements EventBus, EventLog {
           );
         },
       });
+      for (const [partition, offset] of startAt ?? []) consumer.seek({ topic, partition, offset: String(offset) });
       await finished;
     } finally {
       if (timer) clearTimeout(timer);

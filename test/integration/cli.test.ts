@@ -65,6 +65,20 @@ describe('ionflux CLI on the embedded state folder', () => {
     const read = await ionflux(['events', 'read', 'ionflux.platform.user_activity', '--json'], env);
     expect(read.code).toBe(0);
     expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([event]);
+    // --since: only what was written since an instant or within an age.
+    const auditFile = path.join(home, 'topics', 'ionflux.platform.audit_trail.jsonl');
+    const older = createPlatformEvent({ idParts: ['cli-old'], eventType: 'platform.user.signed_in', workspaceId: 'acme', source: 'test', payload: { user: 2 } });
+    fs.writeFileSync(
+      auditFile,
+      [{ at: Date.now() - 3 * 3_600_000, value: older }, { at: Date.now(), value: event }].map((l) => `${JSON.stringify({ timestamp: l.at, key: 'u', headers: {}, value: l.value, value_encoding: 'json' })}\n`).join(''),
+    );
+    const recent = await ionflux(['events', 'read', 'ionflux.platform.audit_trail', '--json', '--since', '1h'], env);
+    expect(recent.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([event]);
+    const since = await ionflux(['events', 'read', 'ionflux.platform.audit_trail', '--json', '--since', new Date(Date.now() - 4 * 3_600_000).toISOString()], env);
+    expect(since.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([older, event]);
+    const badSince = await ionflux(['events', 'read', 'ionflux.platform.audit_trail', '--since', 'yesterday'], env);
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toContain('--since "yesterday" is neither an ISO 8601 time');
     // events tail follows the topic until interrupted.
     const { spawn } = await import('node:child_process');
     const tail = spawn(process.execPath, [cli, 'events', 'tail', 'ionflux.platform.user_activity', '--json', '--from-beginning'], {

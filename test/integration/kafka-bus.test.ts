@@ -61,6 +61,24 @@ describe('Kafka event bus (real broker)', () => {
 
   it('reads an empty or missing topic as empty', async () => {
     expect(await bus.readAll(topic())).toEqual([]);
+    expect(await bus.readAll(topic(), { since: Date.now() - 60_000 })).toEqual([]);
+  });
+
+  it('reads only the records written since an instant, on every partition', async () => {
+    const t = topic();
+    const old = Array.from({ length: 30 }, (_, i) => ({ topic: t, key: `k${i}`, value: `{"old":${i}}`, headers: {} }));
+    await bus.publish(old, { deadline: Date.now() + 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const since = Date.now();
+    const recent = Array.from({ length: 9 }, (_, i) => ({ topic: t, key: `k${i}`, value: `{"new":${i}}`, headers: {} }));
+    await bus.publish(recent, { deadline: Date.now() + 15_000 });
+
+    const read = await bus.readAll(t, { since });
+    expect(read.map((r) => r.value).sort()).toEqual(recent.map((m) => m.value).sort());
+    expect(new Set(read.map((r) => r.partition)).size).toBeGreaterThan(1);
+    expect(read.every((r) => r.timestamp >= since)).toBe(true);
+    expect(await bus.readAll(t, { since: Date.now() + 60_000 })).toEqual([]);
+    expect(await bus.readAll(t)).toHaveLength(39);
   });
 
   it('gives up at the deadline when no broker answers, with a clear error', async () => {

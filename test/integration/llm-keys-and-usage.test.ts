@@ -175,6 +175,8 @@ describe("a workspace's base_url: the SDKs connect only to checked addresses and
 
 describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
   it('one llm.usage.recorded event per call, priced from the catalog; failed attempts that were billed are counted; failures are recorded too', async () => {
+    // The usage topic is shared by every run on the broker: read from this test's start only.
+    const startedAt = Date.now() - 1000;
     const own = await workspaceWithOwnKeys();
     const ok = await callLlm('text_generation', { workspace_id: own.ws, model: 'gpt-4o', prompt: 'count these four words', metadata: { agent_id: 'agent_007', run: 'r1' } });
     expect(ok.status).toBe(200);
@@ -196,7 +198,7 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
     expect(failed.status).toBe(502);
 
     // The LLM functions write usage events to the outbox (they never talk to Kafka); outbox-drain delivers.
-    const usageRecords = async () => (await eventBus().readAll(topics.platform('llm_usage'))).filter((r) => JSON.parse(r.value).workspace_id === own.ws);
+    const usageRecords = async () => (await eventBus().readAll(topics.platform('llm_usage'), { since: startedAt })).filter((r) => JSON.parse(r.value).workspace_id === own.ws);
     expect(await usageRecords()).toEqual([]);
     await drainOutbox();
     const records = await usageRecords();
