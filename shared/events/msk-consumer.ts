@@ -11,7 +11,8 @@ import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
 import { logger } from '../observability/logger';
 import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
-import { type PlatformEvent, validatePlatformEvent } from './platform-event';
+import type { PlatformEvent } from './platform-event';
+import { validatePlatformEvent } from './platform-event-schema';
 
 export interface ConsumedEvent {
   event: PlatformEvent;

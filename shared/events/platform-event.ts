@@ -1,42 +1,35 @@
 /**
  * PlatformEvent (seed §8): the one envelope on every Kafka topic.
  * `event_id` is derived from the upstream event's own id, so a redelivery yields the same id and
- * consumers can de-duplicate on it.
+ * consumers can de-duplicate on it. Producing needs no schema library: what is read back from Kafka is
+ * validated by `platform-event-schema.ts` (zod), which only consumers load.
  */
 import { hash } from 'node:crypto';
-import * as z from 'zod/mini';
-import '../zod-messages';
 import { WORKSPACE_ID } from '../workspaces/workspace-id';
 import { InvalidPlatformEventError } from './errors';
 
-export const EVENT_TYPE = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SCHEMA_VERSION = /^\d+(\.\d+)*$/;
+export interface PlatformEvent {
+  event_id: string;
+  event_type: string;
+  /** ISO 8601 with offset. */
+  timestamp: string;
+  source_service_name: string;
+  workspace_id: string;
+  payload_schema_version: string;
+  payload_json: Record<string, unknown>;
+}
 
-const RULES = {
+export const EVENT_TYPE = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
+export const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const SCHEMA_VERSION = /^\d+(\.\d+)*$/;
+
+/** What each field must be: one wording for events we create and for the schema that reads them back. */
+export const FIELD_RULES = {
   event_type: 'must be dot-separated lower-case words, e.g. shopify.orders.created',
   workspace_id: 'must be 1–64 letters, digits, "_" or "-"',
   payload_schema_version: 'must be a version like "1" or "1.0"',
   source_service_name: 'must be 1–128 characters',
 } as const;
-
-export const PlatformEventSchema = z.strictObject({
-  event_id: z.string().check(z.regex(UUID, 'must be a UUID')),
-  event_type: z.string().check(z.regex(EVENT_TYPE, RULES.event_type)),
-  timestamp: z.iso.datetime({ offset: true }),
-  source_service_name: z.string().check(z.minLength(1), z.maxLength(128)),
-  workspace_id: z.string().check(z.regex(WORKSPACE_ID, RULES.workspace_id)),
-  payload_schema_version: z.string().check(z.regex(SCHEMA_VERSION, RULES.payload_schema_version)),
-  payload_json: z.record(z.string(), z.unknown()),
-});
-
-export type PlatformEvent = z.infer<typeof PlatformEventSchema>;
-
-export function validatePlatformEvent(value: unknown): PlatformEvent {
-  const result = PlatformEventSchema.safeParse(value);
-  if (result.success) return result.data;
-  throw new InvalidPlatformEventError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-}
 
 // RFC 4122 name-based (version 5, SHA-1) UUIDs in our own namespace.
 const NAMESPACE = Buffer.from('6f1c7a52f0b84a3c9a7e5f1d2c3b4a59', 'hex');
@@ -71,10 +64,10 @@ export function createPlatformEvent(input: NewEvent): PlatformEvent {
   const schemaVersion = input.schemaVersion ?? '1';
   const time = input.timestamp ?? new Date();
   const problems: string[] = [];
-  if (typeof input.eventType !== 'string' || !EVENT_TYPE.test(input.eventType)) problems.push(`event_type: ${RULES.event_type}`);
-  if (typeof input.workspaceId !== 'string' || !WORKSPACE_ID.test(input.workspaceId)) problems.push(`workspace_id: ${RULES.workspace_id}`);
-  if (typeof input.source !== 'string' || input.source.length < 1 || input.source.length > 128) problems.push(`source_service_name: ${RULES.source_service_name}`);
-  if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION.test(schemaVersion)) problems.push(`payload_schema_version: ${RULES.payload_schema_version}`);
+  if (typeof input.eventType !== 'string' || !EVENT_TYPE.test(input.eventType)) problems.push(`event_type: ${FIELD_RULES.event_type}`);
+  if (typeof input.workspaceId !== 'string' || !WORKSPACE_ID.test(input.workspaceId)) problems.push(`workspace_id: ${FIELD_RULES.workspace_id}`);
+  if (typeof input.source !== 'string' || input.source.length < 1 || input.source.length > 128) problems.push(`source_service_name: ${FIELD_RULES.source_service_name}`);
+  if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION.test(schemaVersion)) problems.push(`payload_schema_version: ${FIELD_RULES.payload_schema_version}`);
   if (!(time instanceof Date) || Number.isNaN(time.getTime())) problems.push('timestamp: must be a valid date');
   if (typeof input.payload !== 'object' || input.payload === null || Array.isArray(input.payload)) problems.push('payload_json: must be a JSON object');
   if (problems.length) throw new InvalidPlatformEventError(problems);

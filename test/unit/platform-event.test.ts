@@ -1,5 +1,6 @@
 import { InvalidPlatformEventError } from '../../shared/events/errors';
-import { createPlatformEvent, deterministicEventId, type NewEvent, validatePlatformEvent } from '../../shared/events/platform-event';
+import { createPlatformEvent, deterministicEventId, type NewEvent } from '../../shared/events/platform-event';
+import { validatePlatformEvent } from '../../shared/events/platform-event-schema';
 
 describe('PlatformEvent', () => {
   const base = {
