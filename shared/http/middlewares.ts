@@ -1,6 +1,7 @@
 /**
  * Small Middy middlewares for every HTTP function (payload 2.0). Options are validated when the handler
- * is built, not on the first request.
+ * is built, not on the first request. None does I/O, so none is async: Middy awaits only what returns
+ * a promise, and a request saves a promise and a microtask per hook.
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -17,7 +18,7 @@ const requestIdOf = (event: APIGatewayProxyEventV2, context: Context) => event.r
 /** Any error becomes the shared JSON error body; unexpected ones are logged with their cause. */
 export function errorResponses(): HttpMiddleware {
   return {
-    onError: async (request) => {
+    onError: (request) => {
       const requestId = requestIdOf(request.event, request.context);
       const response = errorResponse(request.error, requestId);
       if (response.statusCode >= 500) {
@@ -41,7 +42,7 @@ export function bodySizeLimit(options: { maxBytes: number }): HttpMiddleware {
     throw new Error(`bodySizeLimit: maxBytes must be a positive integer (got ${options.maxBytes})`, { cause: { package: 'ionflux/http' } });
   }
   return {
-    before: async (request) => {
+    before: (request) => {
       const body = request.event.body;
       if (!body) return;
       // n UTF-16 units are at most 3n UTF-8 bytes: only a text body that could be too large is measured.
@@ -64,10 +65,10 @@ export function accessLog(): HttpMiddleware {
     });
   };
   return {
-    before: async (request) => {
+    before: (request) => {
       started.set(request.event, Date.now());
     },
-    after: async (request) => record(request),
-    onError: async (request) => record(request),
+    after: (request) => record(request),
+    onError: (request) => record(request),
   };
 }
