@@ -9,6 +9,7 @@
  *    the handler's own p50 CPU time before each send, shows what that CPU time alone costs on this
  *    loopback broker. The rows take turns in short rounds (`--rounds N`, default 40, of 50 webhooks)
  *    and the spread of the per-round ratios is printed: on a shared machine it is as wide as the gaps.
+ * `--layers` instead times growing parts of the real code against the raw producer (where the gap is).
  * `--overhead-only` stops after 1; `--kafka-profile` only times the handler against the broker (for a
  * CPU profile of that path); `--via-raw` makes the handler publish through the raw producer itself, to
  * tell the cost of our Kafka code from the cost of the work around it.
@@ -24,14 +25,18 @@ import type { BusMessage, EventBus } from '../shared/events/event-bus';
 import { KafkaEventBus } from '../shared/events/kafka-bus';
 import { createKafka } from '../shared/events/kafka-client';
 import { EventPublisher, toBusMessage } from '../shared/events/publisher';
+import { deterministicEventId } from '../shared/events/platform-event';
+import { topics } from '../shared/events/topics';
+import { toHttpRequest } from '../shared/http/request';
+import { toWebhookRequest } from '../shared/webhooks/http';
 import { SecretResolver } from '../shared/secrets/secret-resolver';
 import type { SecretStore } from '../shared/secrets/secret-store';
 import { MemoryTable } from '../shared/storage/memory-table';
 import { DedupStore } from '../shared/webhooks/dedup-store';
 import { ParkedWebhookStore } from '../shared/webhooks/parked-store';
-import type { WebhookDeps } from '../shared/webhooks/pipeline';
+import { ingestWebhook, type WebhookDeps } from '../shared/webhooks/pipeline';
 import { shopifyWebhooks } from '../shared/webhooks/providers/shopify/webhook';
-import { signedShopifyHeaders } from '../shared/webhooks/providers/shopify/shopify-hmac';
+import { signedShopifyHeaders, verifyShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
 import { WorkspaceDirectory } from '../shared/workspaces/workspace-directory';
 import { sharedKafka } from '../scripts/services/kafka';
 import { median, percentile, printTable, writeResults } from './report';
@@ -88,6 +93,60 @@ async function invokeAll(handler: Handler, count: number, offset: number): Promi
     if (result.statusCode !== 200 || !result.body.includes('"accepted"')) throw new Error(`unexpected response ${result.statusCode} ${result.body}`);
   }
   return times;
+}
+
+/**
+ * `--layers`: where the gap to the raw producer is. The same webhook through growing parts of the real code,
+ * every variant publishing through the same bus, taking turns with the raw producer in rounds:
+ * only the unavoidable work; + the Shopify provider; + the shared pipeline; the whole handler.
+ */
+async function layers(handler: Handler, deps: WebhookDeps, bus: EventBus, sendRaw: (m: BusMessage[]) => Promise<unknown>, rawMessages: (i: number) => BusMessage[]): Promise<void> {
+  const credential = await deps.secrets.platform('shopify');
+  const deadline = () => Date.now() + 4000;
+  type ApiEvent = ReturnType<typeof webhookEvent>;
+  const variants: Record<string, (event: ApiEvent) => Promise<unknown>> = {
+    // Verify the HMAC, parse the body, derive the id, serialise one envelope, publish it to both topics.
+    'unavoidable work only': async (event) => {
+      const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+      if (!verifyShopifyWebhook(body, event.headers['x-shopify-hmac-sha256']!, [SECRET])) throw new Error('signature');
+      const payload = JSON.parse(body.toString('utf8')) as { id: number };
+      const eventId = deterministicEventId('shopify.orders.created', 'shopify', SHOP, 'orders/create', event.headers['x-shopify-event-id']!);
+      const value = JSON.stringify({ event_id: eventId, event_type: 'shopify.orders.created', timestamp: new Date().toISOString(), source_service_name: 'webhook-shopify', workspace_id: WORKSPACE, payload_schema_version: '1', payload_json: { data: payload } });
+      const headers = { event_id: eventId, event_type: 'shopify.orders.created', payload_schema_version: '1', source_service_name: 'webhook-shopify', 'content-type': 'application/json' };
+      const key = String(payload.id);
+      await bus.publish([{ topic: topics.shopify(WORKSPACE, 'orders/create'), key, value, headers }, { topic: topics.shopifyAllWorkspaces(), key, value, headers }], { deadline: deadline() });
+    },
+    '+ Shopify provider (verify, parse, map)': async (event) => {
+      const request = toWebhookRequest(toHttpRequest(event, context as never));
+      shopifyWebhooks.verify(request, credential);
+      const [delivery] = shopifyWebhooks.parse(request);
+      await deps.publisher.publish(shopifyWebhooks.toEvents(delivery!, WORKSPACE), { deadline: deadline() });
+    },
+    '+ pipeline (secrets, routing, dedup)': async (event) => JSON.stringify(await ingestWebhook(shopifyWebhooks, toWebhookRequest(toHttpRequest(event, context as never)), deps, { deadline: deadline() })),
+    '+ HTTP stack = the handler': (event) => handler(event, context),
+  };
+  const rounds = 30;
+  const perRound = 50;
+  const totals = new Map<string, number>([['raw kafkajs producer', 0], ...Object.keys(variants).map((k) => [k, 0] as [string, number])]);
+  for (let r = 0; r < rounds; r++) {
+    const base = 6_000_000 + r * 1000;
+    const prepared = Array.from({ length: perRound }, (_, i) => rawMessages(base + i));
+    let started = performance.now();
+    for (const messages of prepared) await sendRaw(messages);
+    totals.set('raw kafkajs producer', totals.get('raw kafkajs producer')! + performance.now() - started);
+    let v = 1;
+    for (const [name, run] of Object.entries(variants)) {
+      const events = Array.from({ length: perRound }, (_, i) => webhookEvent(base + v * 100 + i));
+      started = performance.now();
+      for (const event of events) await run(event);
+      totals.set(name, totals.get(name)! + performance.now() - started);
+      v++;
+    }
+  }
+  const rawMs = totals.get('raw kafkajs producer')!;
+  const n = rounds * perRound;
+  printTable(`Where the gap is: growing parts of the real code against the raw producer (${rounds} rounds of ${perRound}, taking turns)`, ['publishes', 'ms/webhook', 'ratio to raw'], [...totals].map(([name, ms]) => [name, (ms / n).toFixed(3), (rawMs / ms).toFixed(2)]));
+  writeResults('webhooks-layers', { rounds, perRound, msPerWebhook: Object.fromEntries([...totals].map(([k, ms]) => [k, ms / n])), ratioToRaw: Object.fromEntries([...totals].map(([k, ms]) => [k, rawMs / ms])) });
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -155,6 +214,12 @@ export async function run(args: string[]): Promise<void> {
     return raw.sendBatch({ acks: -1, timeout: 5000, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })) });
   };
   for (let i = 0; i < 200; i++) await sendRaw(rawMessages(2_500_000 + i)); // the raw producer warms up too
+  if (args.includes('--layers')) {
+    await layers(kafkaHandler, handlerDeps, timedBus, sendRaw, rawMessages);
+    await raw.disconnect();
+    await kafkaBus.close();
+    process.exit(0);
+  }
   // Short rounds, the three rows taking turns: the machine's drift (other tenants, the broker's own
   // work) then lands on every row alike. Inputs are prepared before each timing starts.
   const roundsArg = args.indexOf('--rounds');
