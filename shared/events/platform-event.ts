@@ -58,7 +58,8 @@ export interface NewEvent {
 /**
  * A new event from our own code. The id and timestamp are made here (a UUID, an ISO instant), so only
  * the caller's fields are checked — the same rules as the schema, without a schema parse and a copy of
- * the payload on every webhook. Events read from Kafka go through `validatePlatformEvent`.
+ * the payload on every webhook. Events read from Kafka go through `validatePlatformEvent`
+ * (platform-event-schema.ts).
  */
 export function createPlatformEvent(input: NewEvent): PlatformEvent {
   const schemaVersion = input.schemaVersion ?? '1';

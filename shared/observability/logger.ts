@@ -53,6 +53,8 @@ export interface ModuleLogger {
  * One logger per environment (so the Lambda context the handler middlewares add reaches every line),
  * with the module name added per call rather than through child loggers. Debug and info lines below the
  * current level (which sampling may lower per invocation) cost a comparison, not an attribute object.
+ * (Valid because the logger has no log buffering: with Powertools' buffering on, lines below the level
+ * are kept for a flush on error, and this shortcut would have to go.)
  */
 export const moduleLogger = (module: string): ModuleLogger => ({
   debug: (message, attributes) => {
