@@ -55,6 +55,16 @@ export interface NewEvent {
   timestamp?: Date;
 }
 
+const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** What the schema's record accepts: an object made by `{…}`, JSON.parse or Object.create(null). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
 /**
  * A new event from our own code. The id and timestamp are made here (a UUID, an ISO instant), so only
  * the caller's fields are checked — the same rules as the schema, without a schema parse and a copy of
@@ -69,8 +79,9 @@ export function createPlatformEvent(input: NewEvent): PlatformEvent {
   if (typeof input.workspaceId !== 'string' || !WORKSPACE_ID.test(input.workspaceId)) problems.push(`workspace_id: ${FIELD_RULES.workspace_id}`);
   if (typeof input.source !== 'string' || input.source.length < 1 || input.source.length > 128) problems.push(`source_service_name: ${FIELD_RULES.source_service_name}`);
   if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION.test(schemaVersion)) problems.push(`payload_schema_version: ${FIELD_RULES.payload_schema_version}`);
-  if (!(time instanceof Date) || Number.isNaN(time.getTime())) problems.push('timestamp: must be a valid date');
-  if (typeof input.payload !== 'object' || input.payload === null || Array.isArray(input.payload)) problems.push('payload_json: must be a JSON object');
+  // toISOString writes years outside 0000–9999 as ±YYYYYY-…, which ISO 8601 datetimes (and the schema) refuse.
+  if (!(time instanceof Date) || !(time.getTime() >= MIN_TIME && time.getTime() <= MAX_TIME)) problems.push('timestamp: must be a date in the years 0000–9999');
+  if (!isPlainObject(input.payload)) problems.push('payload_json: must be a plain JSON object');
   if (problems.length) throw new InvalidPlatformEventError(problems);
   return {
     event_id: deterministicEventId(input.eventType, ...input.idParts),

@@ -7,6 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { handler as orderCounter } from '../../functions/sentinel/order-counter';
 import { buildMskEvent } from '../../shared/events/msk-event';
+import { validatePlatformEvent } from '../../shared/events/platform-event-schema';
 import { topics } from '../../shared/events/topics';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { eventBus } from '../../shared/runtime/events';
@@ -33,7 +34,7 @@ async function connectedShop(): Promise<{ shop: string; ws: string }> {
   await connectionRegistry().connect('shopify', shop, ws);
   return { shop, ws };
 }
-const eventsIn = async (topic: string) => (await eventBus().readAll(topic)).map((r) => ({ ...r, event: JSON.parse(r.value) }));
+const eventsIn = async (topic: string, since?: number) => (await eventBus().readAll(topic, since === undefined ? {} : { since })).map((r) => ({ ...r, event: JSON.parse(r.value) }));
 
 beforeAll(async () => {
   await useLocalServices();
@@ -65,8 +66,21 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     });
     expect(response.json.deliveries[0].event_ids).toEqual([record!.event.event_id]);
     // …and on the all-workspaces fan-in topic, for platform consumers.
-    const fanIn = (await eventsIn(topics.shopifyAllWorkspaces())).filter((r) => r.event.workspace_id === ws);
+    const fanIn = (await eventsIn(topics.shopifyAllWorkspaces(), fileStartedAt)).filter((r) => r.event.workspace_id === ws);
     expect(fanIn.map((r) => r.event.event_id)).toEqual([record!.event.event_id]);
+  });
+
+  it('ignores an X-Shopify-Triggered-At that is not a plausible instant (it is not signed): stamped on arrival, readable by consumers', async () => {
+    const { shop, ws } = await connectedShop();
+    for (const [i, triggeredAt] of ['+010000-01-01T00:00:00Z', '12000-01-01', 'yesterday', '9999-12-31T23:00:00-05:00'].entries()) {
+      const before = Date.now();
+      const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: { id: 9100 + i }, headers: { 'x-shopify-triggered-at': triggeredAt } });
+      expect(response.json.status).toBe('accepted');
+      const [record] = (await eventsIn(topics.shopify(ws, 'orders/create'))).filter((r) => r.event.payload_json.data.id === 9100 + i);
+      // What a consumer does with every record: the schema accepts it.
+      expect(validatePlatformEvent(record!.event).payload_json).toMatchObject({ triggered_at: null });
+      expect(Date.parse(record!.event.timestamp)).toBeGreaterThanOrEqual(before - 1000);
+    }
   });
 
   it('acknowledges the same webhook delivered three times but publishes it once', async () => {

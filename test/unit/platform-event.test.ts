@@ -53,6 +53,14 @@ describe('PlatformEvent', () => {
     expect(attempt({ source: 's'.repeat(129) })).toThrow(/source_service_name/);
     expect(attempt({ schemaVersion: 'v2' })).toThrow(/payload_schema_version/);
     expect(attempt({ timestamp: new Date('not a date') })).toThrow(/timestamp/);
+    // Years past 9999 serialise as +010000-…, which no ISO 8601 reader (nor the schema) accepts.
+    expect(attempt({ timestamp: new Date(Date.UTC(10000, 0, 1)) })).toThrow(/timestamp/);
+    expect(attempt({ timestamp: new Date(Date.UTC(-1, 0, 1)) })).toThrow(/timestamp/);
+    expect(validatePlatformEvent(createPlatformEvent({ ...base, timestamp: new Date('9999-12-31T23:59:59.999Z') })).timestamp).toBe('9999-12-31T23:59:59.999Z');
+    // Only plain objects, as the schema's record: not a Date, a Map or a class instance.
+    expect(attempt({ payload: new Date() as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
+    expect(attempt({ payload: new Map() as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
+    expect(createPlatformEvent({ ...base, payload: Object.assign(Object.create(null) as object, { a: 1 }) as NewEvent['payload'] }).payload_json).toEqual({ a: 1 });
     expect(attempt({ payload: [] as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
     expect(attempt({ payload: null as unknown as NewEvent['payload'] })).toThrow(/payload_json/);
     try {

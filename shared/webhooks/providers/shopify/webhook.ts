@@ -37,6 +37,13 @@ const header = (request: WebhookRequest, name: ShopifyHeader): string | undefine
   return request.headers[classic] ?? request.headers[events];
 };
 
+/** `2026-11-25T15:00:00Z`, `2026-11-25T10:00:00-05:00`, with optional fractions: what Shopify sends. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const isIsoInstant = (value: string): boolean => {
+  const year = ISO_INSTANT.test(value) ? new Date(value).getUTCFullYear() : Number.NaN;
+  return year >= 0 && year <= 9999;
+};
+
 /** The entity a webhook is about: the Kafka message key that keeps its events ordered. */
 export function shopifyEntityKey(topic: string, payload: Record<string, unknown>, shop: string): string {
   const id = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && value !== '') ? String(value) : undefined);
@@ -118,7 +125,8 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     };
     if (eventId) delivery.eventId = eventId;
     if (apiVersion) delivery.apiVersion = apiVersion;
-    if (triggeredAt && !Number.isNaN(Date.parse(triggeredAt))) delivery.triggeredAt = triggeredAt;
+    // Not signed, so only a plausible ISO 8601 instant is kept (else the event is stamped on arrival).
+    if (triggeredAt && isIsoInstant(triggeredAt)) delivery.triggeredAt = triggeredAt;
     return [delivery];
   },
 
