@@ -35,7 +35,10 @@ export interface QueueSpec {
 export const queues = {
   outbox: {
     deadLetterQueue: 'outbox-dlq',
-    maxReceiveCount: 5,
+    // Every failed drain costs each message of the batch one receive, one per visibility timeout: 100
+    // receives ride out a Kafka outage of about 3 hours before anything reaches the DLQ (the outbox-age
+    // alarm fires after 15 minutes).
+    maxReceiveCount: 100,
     visibilityTimeoutS: 120,
     retentionDays: 14,
     purpose: 'Durable outbox: events Kafka could not take in time, drained back to Kafka by outbox-drain.',

@@ -64,14 +64,15 @@ describe('CDK app', () => {
     });
   });
 
-  it('gives the outbox an encrypted dead-letter queue', () => {
+  it('gives the outbox an encrypted dead-letter queue, reached only after hours of failed drains', () => {
     const queues = platform.findResources('AWS::SQS::Queue');
     const dlq = Object.entries(queues).find(([, q]) => q.Properties.QueueName === 'ionflux-outbox-dlq');
     expect(dlq).toBeDefined();
     platform.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'ionflux-outbox',
       KmsMasterKeyId: Match.anyValue(),
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: 100 },
+      VisibilityTimeout: 120,
     });
   });
 

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadHandler } from '../../local/handlers';
-import { PublishFailedError } from '../../shared/events/errors';
+import { KafkaUnavailableError, PublishFailedError } from '../../shared/events/errors';
+import type { EventBus } from '../../shared/events/event-bus';
+import { drainOutbox as drainOutboxRecords } from '../../shared/events/outbox-drain';
 import { KafkaEventBus } from '../../shared/events/kafka-bus';
 import { createKafka } from '../../shared/events/kafka-client';
-import { Outbox } from '../../shared/events/outbox';
+import { encodeEnvelope, Outbox } from '../../shared/events/outbox';
 import { createPlatformEvent } from '../../shared/events/platform-event';
-import { EventPublisher, type OutgoingEvent } from '../../shared/events/publisher';
+import { EventPublisher, type OutgoingEvent, toBusMessage } from '../../shared/events/publisher';
 import { SqsQueue } from '../../shared/queues/sqs-queue';
 import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
@@ -81,6 +83,24 @@ describe('durable outbox', () => {
 
     const missingQueue = new SqsQueue(`${process.env.IONFLUX_RESOURCE_PREFIX}-no-such-queue`, sqsClient());
     await expect(new EventPublisher({ outbox: new Outbox(missingQueue) }).publish(events, { deadline: Date.now() + 3000 })).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('the drainer does not spend a Kafka outage once per message: the first failure fails the batch at once; a malformed one fails alone', async () => {
+    const envelope = (n: number) => encodeEnvelope({ version: 1, enqueued_at: new Date().toISOString(), reason: 'test', messages: outgoing('ionflux.test.drain', n).map(toBusMessage) }).body;
+    const records = [{ messageId: 'bad', body: '{"not":"an envelope"}' }, ...[1, 2, 3].map((n) => ({ messageId: `m${n}`, body: envelope(n) }))];
+    const published: number[] = [];
+    const down: EventBus = {
+      publish: async (messages) => {
+        published.push(messages.length);
+        throw new KafkaUnavailableError('broker down');
+      },
+      close: async () => undefined,
+    };
+    expect(await drainOutboxRecords(records, { bus: down, deadline: Date.now() + 60_000 })).toEqual(['bad', 'm1', 'm2', 'm3']);
+    expect(published).toEqual([1]); // one attempt for the batch, not one per message
+    const up: EventBus = { publish: async (messages) => void published.push(messages.length), close: async () => undefined };
+    expect(await drainOutboxRecords(records, { bus: up, deadline: Date.now() + 60_000 })).toEqual(['bad']);
+    expect(published).toEqual([1, 1, 2, 3]);
   });
 
   it('refuses to acknowledge when Kafka and the outbox both fail', async () => {
