@@ -140,6 +140,11 @@ export class KafkaEventBus implements EventBus, EventLog {
     let attempt = 0;
     let lastError: unknown;
     for (;;) {
+      // A send is never started after the deadline: it could land after the caller fell back to the outbox.
+      if (Date.now() >= options.deadline) {
+        lastError ??= new DeadlineExceededError('Kafka publish');
+        break;
+      }
       try {
         await withDeadline(this.sendOnce(messages), options.deadline, 'Kafka publish');
         return;

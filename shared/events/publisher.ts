@@ -7,6 +7,7 @@
  */
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
+import { withDeadline } from '../timing';
 import { PublishFailedError } from './errors';
 import type { BusMessage, EventBus } from './event-bus';
 import type { Outbox } from './outbox';
@@ -69,7 +70,7 @@ export class EventPublisher {
     const { bus, outbox } = this.options;
     if (!messages.length) return bus ? 'kafka' : 'outbox';
     if (!bus) {
-      await outbox.put(messages, 'published through the outbox').catch((error: unknown) => {
+      await withDeadline(outbox.put(messages, 'published through the outbox'), options.deadline, 'the outbox write').catch((error: unknown) => {
         throw new PublishFailedError(`events could not be written to the outbox: ${errorMessage(error)}`, error);
       });
       return 'outbox';
@@ -77,15 +78,21 @@ export class EventPublisher {
     const reserve = outbox ? (this.options.outboxReserveMs ?? 1500) : 0;
     const kafkaDeadline = Math.min(options.deadline - reserve, Date.now() + (this.options.kafkaBudgetMs ?? 2500));
     let kafkaError: unknown;
-    try {
-      await bus.publish(messages, { deadline: kafkaDeadline });
-      return 'kafka';
-    } catch (error) {
-      kafkaError = error;
+    if (kafkaDeadline <= Date.now()) {
+      // No time left for Kafka: a send started now could land after the outbox write too (a duplicate).
+      kafkaError = new Error('no time left for Kafka within the deadline');
+    } else {
+      try {
+        await bus.publish(messages, { deadline: kafkaDeadline });
+        return 'kafka';
+      } catch (error) {
+        kafkaError = error;
+      }
     }
     if (!outbox) throw new PublishFailedError(`events could not be published: ${errorMessage(kafkaError)}`, kafkaError);
     try {
-      await outbox.put(messages, errorMessage(kafkaError));
+      // Bounded by the caller's deadline: an answer after it is no answer (the provider retries anyway).
+      await withDeadline(outbox.put(messages, errorMessage(kafkaError)), options.deadline, 'the outbox write');
       log.warn('kafka unavailable; events written to the outbox', { count: messages.length, reason: errorMessage(kafkaError) });
       return 'outbox';
     } catch (outboxError) {

@@ -59,6 +59,13 @@ describe('Kafka event bus (real broker)', () => {
     expect((await bus.readAll(existing)).map((r) => r.value).sort()).toEqual(['{"n":1}', '{"n":3}']);
   });
 
+  it('starts no send once the deadline has passed (a late send could duplicate the outbox copy)', async () => {
+    const t = topic();
+    await bus.ensureTopics([t]);
+    await expect(bus.publish([{ topic: t, key: 'k', value: '{"late":true}', headers: {} }], { deadline: Date.now() - 1 })).rejects.toBeInstanceOf(KafkaUnavailableError);
+    expect(await bus.readAll(t)).toEqual([]);
+  });
+
   it('reads an empty or missing topic as empty', async () => {
     expect(await bus.readAll(topic())).toEqual([]);
     expect(await bus.readAll(topic(), { since: Date.now() - 60_000 })).toEqual([]);

@@ -12,6 +12,7 @@ import { createKafka } from '../../shared/events/kafka-client';
 import { encodeEnvelope, Outbox } from '../../shared/events/outbox';
 import { createPlatformEvent } from '../../shared/events/platform-event';
 import { EventPublisher, type OutgoingEvent, toBusMessage } from '../../shared/events/publisher';
+import type { Queue } from '../../shared/queues/queue';
 import { SqsQueue } from '../../shared/queues/sqs-queue';
 import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
@@ -101,6 +102,26 @@ describe('durable outbox', () => {
     const up: EventBus = { publish: async (messages) => void published.push(messages.length), close: async () => undefined };
     expect(await drainOutboxRecords(records, { bus: up, deadline: Date.now() + 60_000 })).toEqual(['bad']);
     expect(published).toEqual([1, 1, 2, 3]);
+  });
+
+  it('never starts a Kafka send the deadline leaves no time for, and never waits on the outbox past the deadline', async () => {
+    const sent: string[] = [];
+    const bus: EventBus = { publish: async () => void sent.push('kafka'), close: async () => undefined };
+    const queueThat = (send: Queue['send']): Queue => ({ name: 'fake-outbox', send, receive: async () => [], delete: async () => undefined, release: async () => undefined, depth: async () => 0 });
+    const fine = new Outbox(queueThat(async () => (sent.push('outbox'), 'id')));
+    // 1 s left, 1.5 s kept for the outbox: Kafka is not tried at all (a late send would duplicate the outbox copy).
+    const publisher = new EventPublisher({ bus, outbox: fine, outboxReserveMs: 1500 });
+    await expect(publisher.publish(outgoing('ionflux.test.late', 1), { deadline: Date.now() + 1000 })).resolves.toBe('outbox');
+    expect(sent).toEqual(['outbox']);
+
+    const stuck = new Outbox(queueThat(() => new Promise<string>(() => undefined))); // SQS that never answers
+    for (const stuckPublisher of [new EventPublisher({ bus: deadBus(), outbox: stuck, kafkaBudgetMs: 200 }), new EventPublisher({ outbox: stuck })]) {
+      const started = Date.now();
+      const attempt = stuckPublisher.publish(outgoing('ionflux.test.stuck', 1), { deadline: Date.now() + 1500 });
+      await expect(attempt).rejects.toBeInstanceOf(PublishFailedError);
+      await expect(attempt).rejects.toThrow(/deadline/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
   });
 
   it('refuses to acknowledge when Kafka and the outbox both fail', async () => {
