@@ -6,14 +6,19 @@ export class DeadlineExceededError extends Error {
   }
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (or already has); leaves no listener behind. */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    if (ms <= 0) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Settles with `promise`, or rejects with DeadlineExceededError at `deadline` (epoch ms). */

@@ -30,6 +30,8 @@ export class EmbeddedEventBus implements EventBus, EventLog {
   }
 
   async publish(messages: BusMessage[]): Promise<void> {
+    // Every topic name is checked before anything is written: a bad one must not leave half a batch.
+    for (const m of messages) validateTopicName(m.topic);
     const byTopic = new Map<string, string[]>();
     for (const m of messages) {
       let value: unknown = m.value;

@@ -71,16 +71,23 @@ export class KafkaEventBus implements EventBus, EventLog {
   }
 
   private connectedProducer(): Promise<Producer> {
-    this.producer ??= KafkaEventBus.connect(
-      this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 0 } }),
-    );
-    this.producer.catch(() => (this.producer = undefined));
+    if (!this.producer) {
+      const connecting = KafkaEventBus.connect(
+        this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 0 } }),
+      );
+      // Forget only this attempt when it fails, never a newer one cached since (e.g. after close()).
+      connecting.catch(() => this.producer === connecting && (this.producer = undefined));
+      this.producer = connecting;
+    }
     return this.producer;
   }
 
   private connectedAdmin(): Promise<Admin> {
-    this.admin ??= KafkaEventBus.connect(this.kafka.admin({ retry: { retries: 0 } }));
-    this.admin.catch(() => (this.admin = undefined));
+    if (!this.admin) {
+      const connecting = KafkaEventBus.connect(this.kafka.admin({ retry: { retries: 0 } }));
+      connecting.catch(() => this.admin === connecting && (this.admin = undefined));
+      this.admin = connecting;
+    }
     return this.admin;
   }
 
@@ -182,12 +189,18 @@ export class KafkaEventBus implements EventBus, EventLog {
     }
     const expected = [...pending].reduce((n, [partition, high]) => n + Number(high - (startAt?.get(partition) ?? 0n)), 0);
     const records: BusRecord[] = [];
+    // A consumer that kafkajs restarts (a retriable crash, a rebalance) reads some records again.
+    const seen = new Set<string>();
+    const { since } = options;
     await this.consume(
       topic,
       true,
       options.timeoutMs ?? 30_000,
       (record, done) => {
-        records.push(record);
+        const id = `${record.partition}:${record.offset}`;
+        // Offsets follow write order, timestamps the producers' clocks: `since` is also applied per record.
+        if (!seen.has(id) && (since === undefined || record.timestamp >= since)) records.push(record);
+        seen.add(id);
         const high = pending.get(record.partition);
         if (high !== undefined && BigInt(record.offset) + 1n >= high) pending.delete(record.partition);
         if (!pending.size) done();
@@ -229,7 +242,8 @@ export class KafkaEventBus implements EventBus, EventLog {
       fail = reject;
     });
     const timer = timeoutMs ? setTimeout(finish, timeoutMs) : undefined;
-    signal?.addEventListener('abort', () => finish(), { once: true });
+    if (signal?.aborted) finish();
+    else signal?.addEventListener('abort', () => finish(), { once: true });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) fail(new KafkaUnavailableError(`consumer of ${topic} crashed: ${payload.error.message}`, payload.error));
     });

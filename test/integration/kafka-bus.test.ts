@@ -86,6 +86,19 @@ describe('Kafka event bus (real broker)', () => {
     expect(read.every((r) => r.timestamp >= since)).toBe(true);
     expect(await bus.readAll(t, { since: Date.now() + 60_000 })).toEqual([]);
     expect(await bus.readAll(t)).toHaveLength(39);
+
+    // A producer whose clock lags writes after `since` with an older timestamp: not returned either.
+    const producer = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: t, acks: -1, messages: [{ key: 'k0', value: '{"skewed":true}', timestamp: String(since - 30_000) }] });
+    await producer.disconnect();
+    expect((await bus.readAll(t, { since })).map((r) => r.value).sort()).toEqual(recent.map((m) => m.value).sort());
+  });
+
+  it('stops following at once when the signal was aborted before it started', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(bus.follow(topic(), () => undefined, { signal: controller.signal })).resolves.toBeUndefined();
   });
 
   it('gives up at the deadline when no broker answers, with a clear error', async () => {

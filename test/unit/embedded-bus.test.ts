@@ -24,4 +24,30 @@ describe('embedded event bus', () => {
     expect(await bus.readAll('ionflux.test.missing', { since: 0 })).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('writes nothing of a batch with an invalid topic name', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ionflux-bus-'));
+    const bus = new EmbeddedEventBus(dir);
+    const good = { topic: 'ionflux.test.good', key: null, value: '{}', headers: {} };
+    await expect(bus.publish([good, { ...good, topic: 'bad topic!' }])).rejects.toThrow(/bad topic!/);
+    expect(await bus.readAll('ionflux.test.good')).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('sleep', () => {
+  it('resolves after its time or at once when aborted, and leaves no abort listener behind', async () => {
+    const { sleep } = await import('../../shared/timing');
+    const { EventEmitter } = await import('node:events');
+    const getEventListeners = (target: EventTarget, name: string) => EventEmitter.getEventListeners(target, name);
+    const controller = new AbortController();
+    for (let i = 0; i < 20; i++) await sleep(1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const waiting = sleep(60_000, controller.signal);
+    controller.abort();
+    await waiting;
+    const started = Date.now();
+    await sleep(60_000, controller.signal); // already aborted
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });
