@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { webhookDeps } from '../../shared/runtime/webhooks';
 import { webhookProviders } from '../../shared/webhooks/providers';
 import { replayParked } from '../../shared/webhooks/replay';
-import type { Command } from '../command';
+import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
 
 export const parkedList: Command = {
@@ -25,6 +25,7 @@ export const parkedReplay: Command = {
   summary: 'replay parked webhooks whose account is now connected',
   async run(args, io) {
     const { values } = parseArgs({ args, options: { provider: { type: 'string' }, account: { type: 'string' } } });
+    if (values.account !== undefined && !values.provider) throw new UsageError(`${this.usage}\n--account needs --provider (an account id means something only for its provider)`);
     await ensureResources();
     const report = await replayParked(webhookProviders, webhookDeps(), {
       deadline: Date.now() + 5 * 60_000,

@@ -26,3 +26,10 @@ export class DeliveryInProgressError extends IonfluxError {
     });
   }
 }
+
+/** 400: a parked-webhook filter that cannot be answered as asked. */
+export class ParkedFilterError extends IonfluxError {
+  constructor(problem: string) {
+    super('invalid_parked_filter', `parked webhooks: ${problem}`, { status: 400 });
+  }
+}

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { isConnectionProvider, normaliseAccountId } from '../connections/account-ids';
 import type { Table, TableItem, WriteOp } from '../storage/table';
+import { ParkedFilterError } from './errors';
 
 /** Base64 characters per item: well under DynamoDB's 400 KB item limit. */
 const PART_CHARS = 300 * 1024;
@@ -69,9 +71,14 @@ export class ParkedWebhookStore {
     return out.sort((a, b) => a.received_at.localeCompare(b.received_at));
   }
 
+  /** Parked deliveries, all or one provider's, or one account's (the account id in any spelling the registry accepts). */
   async list(filter: { provider?: string; accountId?: string } = {}): Promise<ParkedWebhook[]> {
-    const items = filter.provider && filter.accountId ? await this.table.query(`${filter.provider}#${filter.accountId}`) : await this.table.scan();
-    return this.assemble(items).filter((p) => !filter.provider || p.provider === filter.provider);
+    if (filter.accountId !== undefined && !filter.provider) throw new ParkedFilterError('an account id needs its provider (--provider shopify --account <shop>)');
+    if (filter.provider && filter.accountId !== undefined) {
+      const accountId = isConnectionProvider(filter.provider) ? normaliseAccountId(filter.provider, filter.accountId) : filter.accountId;
+      return this.assemble(await this.table.query(`${filter.provider}#${accountId}`));
+    }
+    return this.assemble(await this.table.scan()).filter((p) => !filter.provider || p.provider === filter.provider);
   }
 
   async remove(entry: ParkedWebhook): Promise<void> {

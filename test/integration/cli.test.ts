@@ -147,6 +147,9 @@ describe('the newcomer demo: connect a shop, send a webhook, read the event', ()
     expect(parked.stdout).toContain('"status":"parked"');
     expect((await ionflux(['parked', 'list'], env)).stdout).toContain('later.myshopify.com  products/create');
     await ionflux(['connections', 'add', 'shopify', 'later.myshopify.com', '--workspace', 'beta'], env);
+    const accountOnly = await ionflux(['parked', 'replay', '--account', 'later.myshopify.com'], env);
+    expect(accountOnly.code).toBe(2);
+    expect(accountOnly.stderr).toContain('--account needs --provider');
     const replay = await ionflux(['parked', 'replay'], env);
     expect(replay.stdout).toContain('replayed 1, still parked 0, failed 0');
     expect((await ionflux(['events', 'read', 'ionflux.shopify.ws_beta.products.created', '--json'], env)).stdout.trim().split('\n')).toHaveLength(1);

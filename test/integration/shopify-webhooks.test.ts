@@ -143,6 +143,9 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     const parked = await webhookDeps().parked.list({ provider: 'shopify', accountId: shop });
     expect(parked).toHaveLength(1);
     expect(parked[0]).toMatchObject({ kind: 'products/create', reason: expect.stringContaining('no workspace') });
+    // The account in another spelling finds it; an account without its provider is refused, not "everything".
+    expect(await webhookDeps().parked.list({ provider: 'shopify', accountId: `https://${shop.toUpperCase()}/` })).toHaveLength(1);
+    await expect(webhookDeps().parked.list({ accountId: shop })).rejects.toMatchObject({ code: 'invalid_parked_filter', status: 400 });
 
     // Not yet connected: replay leaves it parked.
     expect((await replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + 10_000, provider: 'shopify', accountId: shop })).stillParked).toBe(1);

@@ -71,6 +71,14 @@ describe('httpHandler', () => {
     const multibyte = await send('é'.repeat(501)); // 1002 bytes in 501 characters
     expect(multibyte.status).toBe(413);
     expect(multibyte.json.error.details).toEqual({ limit_bytes: 1000, actual_bytes: 1002 });
+
+    // Binary bodies arrive base64-encoded: the decoded size counts, padding excluded.
+    const binary = (bytes: number) => invokeHttp(handler, { method: 'POST', rawPath: '/', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(bytes, 7) });
+    expect((await binary(1000)).status).toBe(200); // 1336 base64 characters, two of them padding
+    expect((await binary(999)).status).toBe(200);
+    const over = await binary(1001);
+    expect(over.status).toBe(413);
+    expect(over.json.error.details).toEqual({ limit_bytes: 1000, actual_bytes: 1001 });
   });
 });
 

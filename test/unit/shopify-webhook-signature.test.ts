@@ -18,6 +18,9 @@ describe('Shopify webhook HMAC', () => {
     expect(verifyShopifyWebhook(body, `${good} `, ['test_secret_key'])).toBe(false);
     expect(verifyShopifyWebhook(body, Buffer.from(good, 'base64').toString('hex'), ['test_secret_key'])).toBe(false);
     expect(verifyShopifyWebhook(body, good, [])).toBe(false);
+    // The same 32 bytes in a non-canonical spelling (the last character's spare bits set): refused.
+    expect(verifyShopifyWebhook(body, good.replace('g=', 'h='), ['test_secret_key'])).toBe(false);
+    expect(Buffer.from(good.replace('g=', 'h='), 'base64').equals(Buffer.from(good, 'base64'))).toBe(true);
     // During a rotation, either secret verifies.
     expect(verifyShopifyWebhook(body, good, ['new-secret', 'test_secret_key'])).toBe(true);
   });

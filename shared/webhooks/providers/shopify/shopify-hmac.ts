@@ -12,6 +12,8 @@ export const signShopifyWebhook = (rawBody: Buffer | string, secret: string): st
 export function verifyShopifyWebhook(rawBody: Buffer, signature: string, secrets: string[]): boolean {
   if (!BASE64_SHA256.test(signature)) return false;
   const given = Buffer.from(signature, 'base64');
+  // Base64 decoding ignores the last character's two spare bits: only the canonical spelling is accepted.
+  if (given.toString('base64') !== signature) return false;
   let ok = false;
   // Every candidate is checked (no early exit), so timing does not tell which secret matched.
   for (const secret of secrets) {
