@@ -38,7 +38,10 @@ export class OperationsAlarms extends Construct {
     props.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     const notify = new actions.SnsAction(this.topic);
 
-    const deadLetterQueues = new Set(queueNames.map((name) => (queues[name] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)));
+    const deadLetterQueues = new Set<QueueName>([
+      ...queueNames.map((name) => (queues[name] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)),
+      ...queueNames.filter((name) => (queues[name] as QueueSpec).holdsDeadLetters),
+    ]);
     for (const name of deadLetterQueues) {
       const alarm = props.queues[name].metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, `DeadLetters-${name}`, {
         alarmName: `${props.resourcePrefix}-${name}-not-empty`,

@@ -11,7 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
@@ -125,6 +125,8 @@ export class FunctionsStack extends Stack {
             reportBatchItemFailures: true,
             retryAttempts: 10,
             bisectBatchOnError: true,
+            // After the retries the event source moves on: where it stopped is recorded, never dropped silently.
+            onFailure: new SqsDlq(platform.data.queues['kafka-consumer-dlq']),
           }),
         );
       }

@@ -26,6 +26,8 @@ export type TableName = keyof typeof tables;
 export interface QueueSpec {
   /** Name of the dead-letter queue that receives messages after `maxReceiveCount` failed receives. */
   deadLetterQueue?: string;
+  /** Holds what could not be processed (some other queue's or an event source's dead letters): alarmed when not empty. */
+  holdsDeadLetters?: boolean;
   maxReceiveCount?: number;
   visibilityTimeoutS: number;
   retentionDays: number;
@@ -59,6 +61,13 @@ export const queues = {
     visibilityTimeoutS: 120,
     retentionDays: 14,
     purpose: 'Shopify sync jobs that failed on every attempt; inspected and redriven by operators.',
+  },
+  'kafka-consumer-dlq': {
+    holdsDeadLetters: true,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose:
+      'On-failure destination of every MSK event source: which records (topic, partition, offsets) a consumer function could not process after its retries. Read them again from Kafka within its retention.',
   },
 } as const satisfies Record<string, QueueSpec>;
 

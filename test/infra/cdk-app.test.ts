@@ -89,6 +89,11 @@ describe('CDK app', () => {
     expect(mappings.filter((m) => m.Properties.Topics)).toHaveLength(kafka);
     expect(mappings.filter((m) => !m.Properties.Topics)).toHaveLength(sqs);
     for (const m of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    // A Kafka record that still fails after the retries is recorded in an alarmed queue, not skipped silently.
+    for (const m of mappings.filter((x) => x.Properties.Topics)) {
+      expect(JSON.stringify(m.Properties.DestinationConfig?.OnFailure?.Destination)).toMatch(/kafkaconsumerdlq/i);
+    }
+    expect(JSON.stringify(platform.findResources('AWS::CloudWatch::Alarm'))).toContain('kafka-consumer-dlq-not-empty');
     expect(Object.keys(fns.findResources('AWS::Events::Rule'))).toHaveLength(functions.filter((f) => isSchedule(f.trigger)).length);
   });
 
@@ -122,7 +127,11 @@ describe('CDK app', () => {
     const [topicId, topic] = Object.entries(topics)[0]!;
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    const deadLetterQueues = new Set(queueNames.map((n) => (queues[n] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)));
+    const deadLetterQueues = new Set([
+      ...queueNames.map((n) => (queues[n] as QueueSpec).deadLetterQueue).filter((q): q is QueueName => Boolean(q)),
+      ...queueNames.filter((n) => (queues[n] as QueueSpec).holdsDeadLetters),
+    ]);
+    expect(deadLetterQueues.has('kafka-consumer-dlq')).toBe(true);
     const onDlq = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(onDlq).toHaveLength(deadLetterQueues.size);
     for (const alarm of onDlq) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: topicId }] });
