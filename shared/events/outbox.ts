@@ -34,12 +34,19 @@ export class MalformedOutboxMessageError extends IonfluxError {
   }
 }
 
+/** SQS counts message attributes (name, type, value) in the message size. */
+const attributeBytes = (attributes: Record<string, string>) => Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 'String'.length + Buffer.byteLength(v), 0);
+
 export function encodeEnvelope(envelope: OutboxEnvelope): { body: string; attributes: Record<string, string> } {
-  const json = JSON.stringify(envelope);
+  // SQS refuses U+FFFE and U+FFFF in a message; JSON.stringify leaves them as they are (only inside strings,
+  // so an escape keeps the meaning).
+  const json = JSON.stringify(envelope).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   if (Buffer.byteLength(json) <= GZIP_ABOVE_BYTES) return { body: json, attributes: { encoding: 'json' } };
   const body = gzipSync(json).toString('base64');
-  if (body.length > OUTBOX_MAX_BYTES) throw new OutboxEnvelopeTooLargeError(body.length);
-  return { body, attributes: { encoding: 'gzip+base64' } };
+  const attributes = { encoding: 'gzip+base64' };
+  const bytes = body.length + attributeBytes(attributes);
+  if (bytes > OUTBOX_MAX_BYTES) throw new OutboxEnvelopeTooLargeError(bytes);
+  return { body, attributes };
 }
 
 export function decodeEnvelope(body: string, encoding: string | undefined): OutboxEnvelope {

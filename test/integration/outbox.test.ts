@@ -124,6 +124,18 @@ describe('durable outbox', () => {
     }
   });
 
+  it('carries characters SQS refuses in a message (U+FFFE, U+FFFF) escaped, and gives them back intact', async () => {
+    const topic = `ionflux.test.${process.env.IONFLUX_TEST_ID}.nonchar.${randomUUID().slice(0, 6)}`;
+    const events = outgoing(topic, 1, { note: 'a\uFFFEb\uFFFFc' });
+    const { body } = encodeEnvelope({ version: 1, enqueued_at: new Date().toISOString(), reason: 'test', messages: events.map(toBusMessage) });
+    expect(/[\uFFFE\uFFFF]/.test(body)).toBe(false);
+    const publisher = new EventPublisher({ bus: deadBus(), outbox: new Outbox(queue('outbox')), kafkaBudgetMs: 300 });
+    await expect(publisher.publish(events, { deadline: Date.now() + 3000 })).resolves.toBe('outbox');
+    await drainAll();
+    const [record] = await eventBus().readAll(topic);
+    expect(JSON.parse(record!.value).payload_json.note).toBe('a\uFFFEb\uFFFFc');
+  });
+
   it('refuses to acknowledge when Kafka and the outbox both fail', async () => {
     const missingQueue = new SqsQueue(`${process.env.IONFLUX_RESOURCE_PREFIX}-no-such-queue`, sqsClient());
     const publisher = new EventPublisher({ bus: deadBus(), outbox: new Outbox(missingQueue), kafkaBudgetMs: 300 });
