@@ -182,6 +182,17 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'inactive' });
   });
 
+  it('a parked app/uninstalled without a timestamp, replayed after the shop is connected, does not disconnect the new install', async () => {
+    const shop = newShop();
+    const parked = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': '' } });
+    expect(parked.json.status).toBe('parked');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await connectionRegistry().connect('shopify', shop, newWorkspaceId('reinstall'));
+    const report = await replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + 10_000, provider: 'shopify', accountId: shop });
+    expect(report).toMatchObject({ replayed: 1, failed: 0 });
+    expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'active' });
+  });
+
   it('accepts the Events product headers (shopify-* without the X- prefix)', async () => {
     const { shop, ws } = await connectedShop();
     const body = JSON.stringify({ id: 99, available: 1, inventory_item_id: 5, location_id: 6 });

@@ -23,6 +23,8 @@ export interface ShopifyDelivery extends Delivery {
   eventId?: string;
   apiVersion?: string;
   triggeredAt?: string;
+  /** When we received it (epoch ms; for a parked delivery, when it was first received). */
+  receivedAt: number;
   payload: Record<string, unknown>;
 }
 
@@ -121,6 +123,7 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       shop,
       topic,
       webhookId,
+      receivedAt: request.receivedAt,
       payload: payload as Record<string, unknown>,
     };
     if (eventId) delivery.eventId = eventId;
@@ -158,9 +161,16 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     if (delivery.topic !== 'app/uninstalled') return;
     const connection = await deps.connections.get('shopify', delivery.shop);
     if (!connection || connection.workspace_id !== workspaceId) return;
-    // A late (retried) uninstall of an earlier install must not disconnect the store installed since.
-    if (delivery.triggeredAt && connection.connected_at && Date.parse(delivery.triggeredAt) < Date.parse(connection.connected_at)) {
-      log.info('app/uninstalled predates the current connection; ignored', { shop: delivery.shop, triggered_at: delivery.triggeredAt, connected_at: connection.connected_at });
+    // A late (retried, or parked and replayed) uninstall of an earlier install must not disconnect the store
+    // installed since. When Shopify's timestamp is missing, when we first received it bounds when it happened.
+    const happenedAt = delivery.triggeredAt ? Date.parse(delivery.triggeredAt) : delivery.receivedAt;
+    if (connection.connected_at && happenedAt < Date.parse(connection.connected_at)) {
+      log.info('app/uninstalled predates the current connection; ignored', {
+        shop: delivery.shop,
+        triggered_at: delivery.triggeredAt ?? null,
+        received_at: new Date(delivery.receivedAt).toISOString(),
+        connected_at: connection.connected_at,
+      });
       return;
     }
     await deps.connections.setStatusIf('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`, {
