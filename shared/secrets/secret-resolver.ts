@@ -59,6 +59,7 @@ export interface SecretResolverOptions {
 
 interface CacheEntry {
   values: Promise<Record<string, unknown> | undefined>;
+  fetchedAt: number;
   until: number;
 }
 
@@ -89,7 +90,7 @@ export class SecretResolver {
     const cached = this.cache.get(name);
     if (cached && cached.until > this.now()) return cached.values;
     const values = this.options.store.get(name).then((raw) => (raw === undefined ? undefined : parseSecretValue(name, raw)));
-    const entry = { values, until: this.now() + this.options.ttlMs };
+    const entry = { values, fetchedAt: this.now(), until: this.now() + this.options.ttlMs };
     this.cache.set(name, entry);
     // Failures and misses are not kept: the next call asks again (an operator may just have fixed it).
     values.then(
@@ -110,6 +111,19 @@ export class SecretResolver {
   async platform(provider: string): Promise<Credential> {
     const name = platformSecretName(this.options.secretRoot, provider);
     return new Credential(provider, 'platform', name, await this.require(name));
+  }
+
+  /**
+   * The platform credential read again from the store, when the cached one is at least `minAgeMs` old
+   * (else undefined): after a key rotation the cached value can be stale for up to the TTL, but a caller
+   * that refreshes on every failure (e.g. every forged webhook) must not turn into a store call each.
+   */
+  async refreshPlatform(provider: string, options: { minAgeMs: number }): Promise<Credential | undefined> {
+    const name = platformSecretName(this.options.secretRoot, provider);
+    const cached = this.cache.get(name);
+    if (cached && this.now() - cached.fetchedAt < options.minAgeMs) return undefined;
+    this.invalidate(name);
+    return this.platform(provider);
   }
 
   /**

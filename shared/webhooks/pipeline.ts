@@ -12,14 +12,17 @@ import type { Delivery as PublishDelivery, EventPublisher } from '../events/publ
 import { moduleLogger } from '../observability/logger';
 import type { SecretResolver } from '../secrets/secret-resolver';
 import type { DedupStore } from './dedup-store';
-import { DeliveryInProgressError } from './errors';
+import { DeliveryInProgressError, WebhookSignatureError } from './errors';
 import type { ParkedWebhookStore } from './parked-store';
 import type { Delivery, WebhookProvider, WebhookRequest } from './provider';
 
 const log = moduleLogger('webhooks');
 
+/** How often a signature mismatch may make an environment read the signing key again (rotations). */
+export const SIGNING_KEY_RECHECK_MS = 60_000;
+
 export interface WebhookDeps {
-  secrets: Pick<SecretResolver, 'platform'>;
+  secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform'>;
   connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   dedup: DedupStore;
   parked: ParkedWebhookStore;
@@ -108,7 +111,15 @@ export async function ingestWebhook<D extends Delivery>(
   options: { deadline: number },
 ): Promise<IngestResult> {
   const credential = await deps.secrets.platform(provider.secretProvider);
-  provider.verify(request, credential);
+  try {
+    provider.verify(request, credential);
+  } catch (error) {
+    // The key may have been rotated since this environment cached it: read it again, at most once a minute.
+    if (!(error instanceof WebhookSignatureError) || error.code !== 'invalid_signature') throw error;
+    const fresh = await deps.secrets.refreshPlatform(provider.secretProvider, { minAgeMs: SIGNING_KEY_RECHECK_MS });
+    if (!fresh) throw error;
+    provider.verify(request, fresh);
+  }
   const deliveries = provider.parse(request);
   const outcomes: DeliveryOutcome[] = [];
   for (const delivery of deliveries) outcomes.push(await processDelivery(provider, delivery, request, deps, options));
