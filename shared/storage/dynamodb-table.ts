@@ -17,7 +17,7 @@ import {
   TTL_ATTRIBUTE,
   type UpdateSpec,
   type WriteOp,
-  assertDistinctItems,
+  assertValidTransaction,
 } from './table';
 
 interface Expression {
@@ -139,7 +139,7 @@ export class DynamoDbTable implements Table {
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
-    assertDistinctItems(this.name, ops);
+    assertValidTransaction(this.name, ops);
     const items = ops.map((op) => {
       const expr: Expression = { names: {}, values: {}, next: 0 };
       if ('put' in op) {

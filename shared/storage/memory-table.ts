@@ -4,7 +4,7 @@
  */
 import { ConditionFailedError } from './errors';
 import {
-  assertDistinctItems,
+  assertValidTransaction,
   type Condition,
   evaluate,
   isExpired,
@@ -81,7 +81,7 @@ export class MemoryTable implements Table {
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
-    assertDistinctItems(this.name, ops);
+    assertValidTransaction(this.name, ops);
     const staged = new Map<string, TableItem | undefined>();
     for (const op of ops) {
       if ('put' in op) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ConditionFailedError } from './errors';
-import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec, type WriteOp, assertDistinctItems } from './table';
+import { type Condition, evaluate, isExpired, type QueryOptions, type Table, type TableItem, type TableKey, type UpdateSpec, type WriteOp, assertValidTransaction } from './table';
 
 const databases = new Map<string, DatabaseSync>();
 
@@ -113,7 +113,7 @@ export class SqliteTable implements Table {
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
-    assertDistinctItems(this.name, ops);
+    assertValidTransaction(this.name, ops);
     this.transaction(() => {
       for (const op of ops) {
         if ('put' in op) {

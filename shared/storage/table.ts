@@ -53,14 +53,27 @@ export type WriteOp =
 const opKey = (op: WriteOp): TableKey => ('put' in op ? op.put : 'update' in op ? op.update : 'delete' in op ? op.delete : op.check);
 
 /** DynamoDB's rule, enforced for every implementation: a transaction touches each item at most once. */
-export function assertDistinctItems(table: string, ops: WriteOp[]): void {
+/** DynamoDB's limits on one transaction: 100 actions, 4 MB of items. */
+export const MAX_TRANSACTION_ITEMS = 100;
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What DynamoDB refuses in a transaction, refused the same way by every Table: an item touched twice, more
+ * than 100 actions, more than 4 MB of items (sized as their JSON: close to DynamoDB's own count of names
+ * and values).
+ */
+export function assertValidTransaction(table: string, ops: WriteOp[]): void {
+  if (ops.length > MAX_TRANSACTION_ITEMS) throw new Error(`transaction on ${table} has ${ops.length} actions; at most ${MAX_TRANSACTION_ITEMS}`);
   const seen = new Set<string>();
+  let bytes = 0;
   for (const op of ops) {
     const { pk, sk } = opKey(op);
     const id = `${pk}\u0000${sk ?? ''}`;
     if (seen.has(id)) throw new Error(`transaction on ${table} touches item ${pk}${sk ? `/${sk}` : ''} more than once`);
     seen.add(id);
+    bytes += Buffer.byteLength(JSON.stringify('put' in op ? op.put : 'update' in op ? [op.update, op.spec] : op));
   }
+  if (bytes > MAX_TRANSACTION_BYTES) throw new Error(`transaction on ${table} writes about ${bytes} bytes; at most ${MAX_TRANSACTION_BYTES}`);
 }
 
 export interface Table {

@@ -12,6 +12,8 @@ import { ParkedFilterError } from './errors';
 
 /** Base64 characters per item: well under DynamoDB's 400 KB item limit. */
 const PART_CHARS = 300 * 1024;
+/** Parts per write: 10 × 300 KB stays under a transaction's 4 MB. */
+const PARTS_PER_TRANSACTION = 10;
 
 export interface ParkedWebhook {
   provider: string;
@@ -41,7 +43,12 @@ export class ParkedWebhookStore {
       if (i === 0) Object.assign(item, { provider: entry.provider, account_id: entry.account_id, reason: entry.reason, kind: entry.kind, dedup_key: entry.dedup_key, received_at: entry.received_at, headers: entry.headers });
       ops.push({ put: item });
     }
-    await this.table.transactWrite(ops);
+    // One transaction holds at most 4 MB: a large body is written in several, the head (part 0) last.
+    // Until every part is there, `assemble` does not see the delivery.
+    const batches: WriteOp[][] = [];
+    for (let i = 1; i < ops.length; i += PARTS_PER_TRANSACTION) batches.push(ops.slice(i, i + PARTS_PER_TRANSACTION));
+    batches.push([ops[0]!]);
+    for (const batch of batches) await this.table.transactWrite(batch);
     return `${pk}|${sk}`;
   }
 

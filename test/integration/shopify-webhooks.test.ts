@@ -4,7 +4,7 @@
  * 400; unknown shop → parked, then replayed; app/uninstalled → connection inactive; orders feed the
  * Sales Sentinel counters through an MSK batch.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { handler as orderCounter } from '../../functions/sentinel/order-counter';
 import { buildMskEvent } from '../../shared/events/msk-event';
 import { validatePlatformEvent } from '../../shared/events/platform-event-schema';
@@ -159,6 +159,18 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     expect(records[0]!.key).toBe('632910392');
     expect(await webhookDeps().parked.list({ provider: 'shopify', accountId: shop })).toHaveLength(0);
   });
+
+  it('parks a large body that compresses poorly (over one 4 MB transaction) and gives it back byte for byte', async () => {
+    const store = webhookDeps().parked;
+    const rawBody = randomBytes(3 * 1024 * 1024 + 12_345); // gzip+base64 ≈ 4.2 MB: 15 parts
+    const shop = newShop();
+    const id = await store.park({ provider: 'shopify', account_id: shop, reason: 'test', kind: 'products/update', dedup_key: `big-${shop}`, received_at: new Date().toISOString(), headers: { 'x-shopify-topic': 'products/update' }, rawBody });
+    const [parked] = await store.list({ provider: 'shopify', accountId: shop });
+    expect(parked!.id).toBe(id);
+    expect(parked!.rawBody.equals(rawBody)).toBe(true);
+    await store.remove(parked!);
+    expect(await store.list({ provider: 'shopify', accountId: shop })).toEqual([]);
+  }, 60_000);
 
   it('marks the connection inactive on app/uninstalled, and still routes later compliance webhooks', async () => {
     const { shop, ws } = await connectedShop();

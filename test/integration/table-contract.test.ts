@@ -107,6 +107,11 @@ describe.each(backends)('Table contract on %s', (_label, make) => {
     );
     expect(await table.get({ pk: 'tx-other' })).toBeUndefined();
     await expect(table.transactWrite([{ put: { pk: 'x' } }, { delete: { pk: 'x' } }])).rejects.toThrow(/more than once/);
+    // DynamoDB's transaction limits, refused the same way everywhere: 100 actions, 4 MB of items.
+    await expect(table.transactWrite(Array.from({ length: 101 }, (_, i) => ({ put: { pk: `many-${i}` } })))).rejects.toThrow(/at most 100/);
+    const big = (i: number) => ({ put: { pk: `big-${i}`, blob: 'x'.repeat(300 * 1024) } });
+    await expect(table.transactWrite(Array.from({ length: 14 }, (_, i) => big(i)))).rejects.toThrow(/at most 4194304/);
+    expect(await table.get({ pk: 'big-0' })).toBeUndefined();
   });
 
   it('queries a partition by sort-key prefix, in order', async () => {
