@@ -173,7 +173,7 @@ export class ShopifyOAuth {
 
     let tokens;
     try {
-      tokens = await this.options.endpoint.exchangeCode(shop, code, app, input.deadline);
+      tokens = await this.options.endpoint.exchangeCode(shop, code, app);
     } catch (error) {
       if (error instanceof TokenGrantRejectedError) {
         throw new OAuthRefusedError('code_exchange_refused', `Shopify refused the authorization code (HTTP ${error.httpStatus}${error.oauthError ? `, ${error.oauthError}` : ''}); start the install again`, 502);

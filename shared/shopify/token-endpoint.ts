@@ -84,16 +84,16 @@ export class ShopifyTokenEndpoint {
   }
 
   /** Exchanges the callback's `code` for an expiring offline token. */
-  async exchangeCode(shop: string, code: string, app: AppCredentials, deadline: number): Promise<ShopTokens> {
-    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, code, expiring: '1' }, undefined, deadline);
+  async exchangeCode(shop: string, code: string, app: AppCredentials): Promise<ShopTokens> {
+    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, code, expiring: '1' }, undefined);
   }
 
   /** Spends `refreshToken` (it rotates: the response carries the next one). */
-  async refresh(shop: string, refreshToken: string, app: AppCredentials, deadline: number): Promise<ShopTokens> {
-    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken, deadline);
+  async refresh(shop: string, refreshToken: string, app: AppCredentials): Promise<ShopTokens> {
+    return this.call(shop, { client_id: app.clientId, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken);
   }
 
-  private async call(shop: string, body: Record<string, string>, previousRefresh: string | undefined, deadline: number): Promise<ShopTokens> {
+  private async call(shop: string, body: Record<string, string>, previousRefresh: string | undefined): Promise<ShopTokens> {
     const url = tokenEndpoint(this.options.config, shop);
     const started = this.now();
     let response: Response;
@@ -103,7 +103,10 @@ export class ShopifyTokenEndpoint {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
         redirect: 'error',
-        signal: AbortSignal.timeout(Math.max(1, Math.min(deadline - Date.now(), TOKEN_REQUEST_TIMEOUT_MS))),
+        // Never cut short by the caller's deadline: Shopify may already have used the code or rotated the
+        // refresh token, and an answer given up on is a token lost. The token manager does not start a
+        // refresh it could put off when the caller has less than this left.
+        signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
       throw new ShopifyTokenError(`Shopify token endpoint for ${shop} unreachable: ${errorMessage(error)}`, { status: 502, cause: error, details: { shop } });

@@ -205,6 +205,9 @@ export class TokenManager {
       return this.revoke(access, install, 'refresh token expired', current, deadline);
     }
 
+    // Spending a refresh token is never cut short (the rotated successor would be lost): a refresh that can
+    // wait — the token still works — waits for a call with the time a token request may take.
+    if (!force && this.usable(current) && deadline - this.now() < TOKEN_REQUEST_TIMEOUT_MS) return current;
     const fingerprint = fingerprintOf(current.refresh_token);
     const known = await locks.spendState(access.shop, fingerprint);
     // Spent: our read is stale (the successor is written or propagating). Spending: a live holder is at it.
@@ -220,7 +223,7 @@ export class TokenManager {
     }
     let next: ShopTokens;
     try {
-      next = await this.options.endpoint.refresh(access.shop, current.refresh_token, app, deadline);
+      next = await this.options.endpoint.refresh(access.shop, current.refresh_token, app);
     } catch (error) {
       if (error instanceof TokenGrantRejectedError && error.isGrantDead) return this.grantDead(access, install, current, owner, fingerprint, error, deadline);
       // Shopify answered without rotating (or not at all): the token was not spent.

@@ -66,12 +66,28 @@ describe('Shopify token refresh (fake Shopify + moto + Kafka)', () => {
     const first = await manager.accessToken(access, { deadline: deadline() });
     expect(refreshes(shop)).toBe(0);
     offset = 6 * 60_000; // 14 minutes left
-    const second = await manager.accessToken(access, { deadline: deadline() });
+    const second = await manager.accessToken(access, { deadline: Date.now() + offset + 20_000 }); // the manager's clock
     expect(refreshes(shop)).toBe(1);
     expect(second).not.toBe(first);
     const stored = (await shopTokenStore().read(access.secretName))!;
     expect(stored.access_token).toBe(second);
     expect(stored.refresh_token).toMatch(/^shprt_/);
+  });
+
+  it('a caller with little time left never cuts a refresh short: it uses the valid token, and a later call refreshes', async () => {
+    const { shop, access } = await installed({ expiresInS: 600 }); // inside the 15-minute margin: a refresh is due
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    // 100 ms left (e.g. the last page of a reconciliation pass), while Shopify takes 150 ms to answer: a
+    // request given up on after Shopify rotated the refresh token would lose its successor.
+    const token = await lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 100 });
+    expect(token).toBe((await shopTokenStore().read(access.secretName))!.access_token);
+    expect(refreshes(shop)).toBe(0);
+    offset += 31_000;
+    const next = await lambdaInstance({ clock }).accessToken(access, { deadline: clock() + 20_000 });
+    expect(next).not.toBe(token);
+    expect(refreshes(shop)).toBe(1);
+    expect(await statusOf(shop)).toBe('active');
   });
 
   it('concurrent refreshes from several Lambda instances spend the rotating refresh token once', async () => {
@@ -287,7 +303,7 @@ describe('Shopify token refresh (fake Shopify + moto + Kafka)', () => {
       const before = (await secretStore().get(access.secretName))!;
       // Another Lambda (no spent mark left behind, e.g. an older deployment) rotated and stored the tokens.
       const oldTokens = JSON.parse(before) as { refresh_token: string };
-      const rotated = await realEndpoint().refresh(shop, oldTokens.refresh_token, await shopifyApp(), Date.now() + 10_000);
+      const rotated = await realEndpoint().refresh(shop, oldTokens.refresh_token, await shopifyApp());
       await shopTokenStore().write(access.secretName, rotated, { shop, workspaceId: ws });
       // This Lambda's reads lag behind until it has tried the old refresh token.
       let attempted = false;

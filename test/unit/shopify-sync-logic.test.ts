@@ -135,22 +135,22 @@ describe('token endpoint responses', () => {
     new ShopifyTokenEndpoint({ config: { apiOriginTemplate: 'https://{shop}' }, fetch: async () => new Response(JSON.stringify(body), { status }), clock: () => 1_000_000 });
 
   it('keeps the previous refresh token when a refresh response leaves it out, and assumes 1 h without expires_in', async () => {
-    const tokens = await endpoint({ access_token: 'new', scope: 'write_orders' }).refresh('a.myshopify.com', 'old-refresh', app, Date.now() + 5000);
+    const tokens = await endpoint({ access_token: 'new', scope: 'write_orders' }).refresh('a.myshopify.com', 'old-refresh', app);
     expect(tokens).toMatchObject({ access_token: 'new', refresh_token: 'old-refresh', expires_at: 1_000_000 + 3600_000 });
   });
 
   it('reads expiring-token lifetimes from the response', async () => {
-    const tokens = await endpoint({ access_token: 'a', scope: 's', expires_in: 3599, refresh_token: 'r', refresh_token_expires_in: 7_776_000 }).exchangeCode('a.myshopify.com', 'code', app, Date.now() + 5000);
+    const tokens = await endpoint({ access_token: 'a', scope: 's', expires_in: 3599, refresh_token: 'r', refresh_token_expires_in: 7_776_000 }).exchangeCode('a.myshopify.com', 'code', app);
     expect(tokens).toMatchObject({ expires_at: 1_000_000 + 3_599_000, refresh_token: 'r', refresh_token_expires_at: 1_000_000 + 7_776_000_000 });
-    const legacy = await endpoint({ access_token: 'a', scope: 's' }).exchangeCode('a.myshopify.com', 'code', app, Date.now() + 5000);
+    const legacy = await endpoint({ access_token: 'a', scope: 's' }).exchangeCode('a.myshopify.com', 'code', app);
     expect(legacy.expires_at).toBeUndefined();
     expect(legacy.refresh_token).toBeUndefined();
   });
 
   it('tells a refused grant from a server problem', async () => {
-    await expect(endpoint({ error: 'invalid_grant' }, 400).refresh('a.myshopify.com', 'r', app, Date.now() + 5000)).rejects.toMatchObject({ oauthError: 'invalid_grant', httpStatus: 400 });
-    await expect(endpoint({ error: 'invalid_client' }, 401).refresh('a.myshopify.com', 'r', app, Date.now() + 5000)).rejects.toMatchObject({ isClientProblem: true });
-    await expect(endpoint({}, 503).refresh('a.myshopify.com', 'r', app, Date.now() + 5000)).rejects.toMatchObject({ code: 'shopify_token_error', status: 503 });
-    await expect(endpoint({ scope: 'x' }).exchangeCode('a.myshopify.com', 'c', app, Date.now() + 5000)).rejects.toMatchObject({ message: expect.stringContaining('without an access_token') });
+    await expect(endpoint({ error: 'invalid_grant' }, 400).refresh('a.myshopify.com', 'r', app)).rejects.toMatchObject({ oauthError: 'invalid_grant', httpStatus: 400 });
+    await expect(endpoint({ error: 'invalid_client' }, 401).refresh('a.myshopify.com', 'r', app)).rejects.toMatchObject({ isClientProblem: true });
+    await expect(endpoint({}, 503).refresh('a.myshopify.com', 'r', app)).rejects.toMatchObject({ code: 'shopify_token_error', status: 503 });
+    await expect(endpoint({ scope: 'x' }).exchangeCode('a.myshopify.com', 'c', app)).rejects.toMatchObject({ message: expect.stringContaining('without an access_token') });
   });
 });
