@@ -121,13 +121,40 @@ export class LlmService {
     const usage = responseUsage(success?.result.usage, cost);
     const winner = success ? outcome.attempts[outcome.attempts.length - 1]!.attempt : undefined;
 
+    // The answer is built (and its size checked) before the usage event, so the event says what the caller got.
+    let body: LlmSuccessResponse<T> | undefined;
+    let tooLarge: ResponseTooLargeError | undefined;
+    if (success) {
+      const { result, entry } = success;
+      body = {
+        status: 'success',
+        request_id: ctx.requestId,
+        task_type: task,
+        provider: entry.provider.name,
+        model: entry.target.model.id,
+        requested_model: request.model,
+        provider_response: { ...result.output, ...(result.id ? { id: result.id } : {}), ...(result.upstreamModel ? { model: result.upstreamModel } : {}) },
+        usage,
+        attempts,
+        latency_ms: Math.round(performance.now() - started),
+      };
+      if (task === 'embedding' || task === 'image_generation') {
+        const bytes = Buffer.byteLength(JSON.stringify(body));
+        if (bytes > RESPONSE_LIMIT_BYTES) {
+          tooLarge = new ResponseTooLargeError(bytes, RESPONSE_LIMIT_BYTES, task === 'embedding' ? 'Send fewer texts per request, or ask for encoding_format "base64".' : 'Ask for fewer images (n), or output_format "jpeg"/"webp".');
+        }
+      }
+    }
+
     const publishStarted = performance.now();
     if (attempts.length) {
       await this.publishUsage(ctx, {
         requestId: ctx.requestId,
         workspaceId: request.workspace_id,
         task,
-        status: success ? 'success' : 'error',
+        // Billed all the same when the answer was too large to return: the caller got an error.
+        status: body && !tooLarge ? 'success' : 'error',
+        ...(tooLarge ? { errorCode: tooLarge.code } : {}),
         ...(success ? { provider: success.entry.provider.name, model: success.entry.target.model.id } : {}),
         requestedModel: request.model,
         ...(winner?.key_source ? { keySource: winner.key_source } : {}),
@@ -141,27 +168,8 @@ export class LlmService {
     }
     const publishMs = performance.now() - publishStarted;
 
-    if (!success) throw failure(task, ctx.requestId, outcome);
-
-    const { result, entry } = success;
-    const body: LlmSuccessResponse<T> = {
-      status: 'success',
-      request_id: ctx.requestId,
-      task_type: task,
-      provider: entry.provider.name,
-      model: entry.target.model.id,
-      requested_model: request.model,
-      provider_response: { ...result.output, ...(result.id ? { id: result.id } : {}), ...(result.upstreamModel ? { model: result.upstreamModel } : {}) },
-      usage,
-      attempts,
-      latency_ms: Math.round(performance.now() - started),
-    };
-    if (task === 'embedding' || task === 'image_generation') {
-      const bytes = Buffer.byteLength(JSON.stringify(body));
-      if (bytes > RESPONSE_LIMIT_BYTES) {
-        throw new ResponseTooLargeError(bytes, RESPONSE_LIMIT_BYTES, task === 'embedding' ? 'Send fewer texts per request, or ask for encoding_format "base64".' : 'Ask for fewer images (n), or output_format "jpeg"/"webp".');
-      }
-    }
+    if (!body) throw failure(task, ctx.requestId, outcome);
+    if (tooLarge) throw tooLarge;
     log.info('llm call', {
       task_type: task,
       workspace_id: request.workspace_id,

@@ -70,6 +70,8 @@ export interface UsageEventInput {
   workspaceId: string;
   task: TaskType;
   status: 'success' | 'error';
+  /** Why a call whose provider answered still failed for the caller (e.g. response_too_large). */
+  errorCode?: string;
   provider?: string;
   model?: string;
   requestedModel: string;
@@ -82,18 +84,27 @@ export interface UsageEventInput {
   callerArn?: string;
 }
 
+function costByKeySource(attempts: Attempt[]): Record<'workspace' | 'platform', number> {
+  const out = { workspace: 0, platform: 0 };
+  for (const a of attempts) if (a.key_source && a.cost_usd) out[a.key_source] = Math.round((out[a.key_source] + a.cost_usd) * 1e10) / 1e10;
+  return out;
+}
+
 /** payload_json of `llm.usage.recorded`. */
 export function usagePayload(input: UsageEventInput): Record<string, unknown> {
   return {
     request_id: input.requestId,
     task_type: input.task,
     status: input.status,
+    error_code: input.errorCode ?? null,
     provider: input.provider ?? null,
     model: input.model ?? null,
     requested_model: input.requestedModel,
     key_source: input.keySource ?? null,
     usage: input.usage,
     cost_usd: input.usage.cost_usd,
+    // Who paid what: a fallback may mix the workspace's key and the platform's (key_source is the winner's).
+    cost_usd_by_key_source: costByKeySource(input.attempts),
     currency: 'USD',
     price_catalog_version: input.catalogVersion,
     billed_attempts: input.attempts.filter((a) => a.billed).length,

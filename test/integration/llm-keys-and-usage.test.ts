@@ -215,12 +215,14 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
       request_id: ok.json.request_id,
       task_type: 'text_generation',
       status: 'success',
+      error_code: null,
       provider: 'openai',
       model: 'gpt-4o',
       requested_model: 'gpt-4o',
       key_source: 'workspace',
       usage: ok.json.usage,
       cost_usd: ok.json.usage.cost_usd,
+      cost_usd_by_key_source: { workspace: ok.json.usage.cost_usd, platform: 0 },
       currency: 'USD',
       price_catalog_version: '2026-11-25',
       billed_attempts: 1,
@@ -243,6 +245,12 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
     });
     expect(ok.json.usage).toMatchObject({ input_tokens: 4, output_tokens: 5, total_tokens: 9 });
     expect(second!.event.payload_json).toMatchObject({ status: 'success', provider: 'anthropic', billed_attempts: 2, cost_usd: fellBack.json.usage.cost_usd });
+    // Who paid what, attempt by attempt: the top-level key_source is only the winner's.
+    const paid = { workspace: 0, platform: 0 };
+    for (const a of second!.event.payload_json.attempts as Array<{ key_source: 'workspace' | 'platform'; cost_usd: number }>) paid[a.key_source] += a.cost_usd;
+    expect(second!.event.payload_json.cost_usd_by_key_source.workspace).toBeCloseTo(paid.workspace, 10);
+    expect(second!.event.payload_json.cost_usd_by_key_source.platform).toBeCloseTo(paid.platform, 10);
+    expect(paid.workspace + paid.platform).toBeCloseTo(fellBack.json.usage.cost_usd, 10);
     expect(third!.event.payload_json).toMatchObject({
       request_id: failed.json.error.request_id,
       status: 'error',
@@ -253,6 +261,21 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
       attempts: [{ provider: 'openai', outcome: 'error', status: 429, error_code: 'quota_exceeded', billed: false }],
     });
   });
+});
+
+describe('an answer too large to return', () => {
+  it('is a 502 for the caller, and its usage event says error (response_too_large) with what the provider billed', async () => {
+    const startedAt = Date.now() - 1000;
+    const ws = newWorkspaceId('big');
+    openai.script('images', { status: 200, body: { created: 1, data: [{ b64_json: 'A'.repeat(7 * 1024 * 1024) }], output_format: 'png', usage: { input_tokens: 3, input_tokens_details: { text_tokens: 3, image_tokens: 0 }, output_tokens: 4160, total_tokens: 4163 } } });
+    const res = await callLlm('image_generation', { workspace_id: ws, model: 'gpt-image-1', prompt: 'a huge image', parameters: { quality: 'high' } });
+    expect(res.status).toBe(502);
+    expect(res.json.error.code).toBe('response_too_large');
+    await drainOutbox();
+    const [event] = (await eventBus().readAll(topics.platform('llm_usage'), { since: startedAt })).map((r) => JSON.parse(r.value)).filter((e) => e.workspace_id === ws);
+    expect(event.payload_json).toMatchObject({ status: 'error', error_code: 'response_too_large', provider: 'openai', billed_attempts: 1 });
+    expect(event.payload_json.cost_usd).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe('secrets stay secret', () => {
