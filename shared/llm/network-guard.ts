@@ -37,7 +37,10 @@ for (const [prefix, bits] of [
   blocked.addSubnet(prefix, bits, 'ipv4');
 }
 for (const [prefix, bits] of [
-  ['::', 128],
+  // IPv4-compatible (::a.b.c.d, deprecated) and IPv4-translated (::ffff:0:a.b.c.d) forms: no public use,
+  // and a way to spell a private IPv4 address as IPv6. (IPv4-mapped ::ffff:a.b.c.d is judged by its IPv4.)
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
   ['::1', 128],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
@@ -62,7 +65,7 @@ function embeddedIpv4(address: string): string | undefined {
   const lower = address.toLowerCase();
   const dotted = /^(?:::ffff:|::ffff:0:|::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (dotted) return dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  const hex = /^(?:::ffff:|::ffff:0:|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
   if (hex) {
     const hi = parseInt(hex[1]!, 16);
     const lo = parseInt(hex[2]!, 16);
@@ -79,10 +82,9 @@ export function isLoopbackAddress(address: string): boolean {
 /** True for an address reachable on the public internet (none of the ranges above). */
 export function isPublicAddress(address: string): boolean {
   if (net.isIPv4(address)) return !blocked.check(address, 'ipv4');
-  if (!net.isIPv6(address)) return false;
+  if (!net.isIPv6(address) || blocked.check(address, 'ipv6')) return false;
   const v4 = embeddedIpv4(address);
-  if (v4) return !blocked.check(v4, 'ipv4');
-  return !blocked.check(address, 'ipv6');
+  return v4 ? !blocked.check(v4, 'ipv4') : true;
 }
 
 export type Lookup = (hostname: string) => Promise<Array<{ address: string; family: number }>>;

@@ -68,6 +68,13 @@ describe('addresses', () => {
     ['::ffff:10.0.0.1', false],
     ['::ffff:a00:1', false],
     ['::ffff:8.8.8.8', true],
+    // IPv4-compatible and IPv4-translated spellings of private addresses (the URL parser writes ::a9fe:a9fe).
+    ['::169.254.169.254', false],
+    ['::a9fe:a9fe', false],
+    ['::7f00:1', false],
+    ['::8.8.8.8', false],
+    ['::ffff:0:169.254.169.254', false],
+    ['::ffff:0:a9fe:a9fe', false],
     ['64:ff9b::a00:1', false],
     ['2001:db8::1', false],
     ['not-an-ip', false],
@@ -115,6 +122,8 @@ describe('URLs (Lambda rules: localMode off)', () => {
     ['https://ula.example.com/a.png', 'resolves to a private or reserved address'],
     ['https://mapped.example.com/a.png', 'resolves to a private or reserved address'],
     ['https://[::ffff:10.0.0.1]/a.png', 'resolves to a private or reserved address'],
+    ['https://[::169.254.169.254]/latest/meta-data', 'resolves to a private or reserved address'],
+    ['https://[::ffff:0:169.254.169.254]/', 'resolves to a private or reserved address'],
     ['https://user:pass@api.example.com/a.png', 'URLs with credentials are not fetched'],
     ['gopher://api.example.com/', 'only https URLs are fetched'],
   ])('refuses %s', async (url, why) => {
