@@ -254,6 +254,19 @@ describe('image_understanding', () => {
     expect(sent!.body.max_tokens).toBe(4096);
     expect(res.json.provider_response.image_analysis_text).toBe(`echo: [image image/png ${image.length} bytes] Describe this image.`);
   });
+
+  it('Anthropic: its 5 MB counts the base64 text, so a 4 MB image is refused here, without an upload', async () => {
+    const before = anthropic.requests.length;
+    const fits = pngLike((5 * 1024 * 1024 * 3) / 4); // exactly 5 MB in base64
+    const ok = await callLlm('image_understanding', { workspace_id: newWorkspaceId('llm'), provider: 'anthropic', model: 'claude-haiku-4-5', image_input_url: media.add('/img/fits.png', { body: fits, contentType: 'image/png' }) });
+    expect(ok.status).toBe(200);
+    const big = await callLlm('image_understanding', { workspace_id: newWorkspaceId('llm'), provider: 'anthropic', model: 'claude-haiku-4-5', image_input_url: media.add('/img/4mb.png', { body: pngLike(4 * 1024 * 1024), contentType: 'image/png' }) });
+    // Refused before sending, like a provider's 4xx (a fallback entry would be tried next).
+    expect(big.status).toBe(400);
+    expect(big.json.error.code).toBe('provider_rejected_request');
+    expect(big.json.error.details.attempts[0]).toMatchObject({ status: 413, message: expect.stringContaining('anthropic takes at most 3932160') });
+    expect(anthropic.requests.length).toBe(before + 1); // only the one that fits was sent
+  });
 });
 
 describe('image_generation', () => {

@@ -154,7 +154,7 @@ export class FakeAnthropic {
         if (block.type !== 'image') return `messages.${i}.content: unknown block type ${block.type}`;
         if (block.source?.type !== 'base64') return `messages.${i}.content: image source type must be base64 in this fake`;
         if (!MEDIA_TYPES.has(block.source.media_type)) return `messages.${i}.content.image.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
-        if (Buffer.from(block.source.data, 'base64').length > 5 * 1024 * 1024) return `messages.${i}.content.image.source.base64: image exceeds 5 MB maximum`;
+        if (block.source.data.length > 5 * 1024 * 1024) return `messages.${i}.content.image.source.base64: image exceeds 5 MB maximum`;
       }
     }
     return undefined;

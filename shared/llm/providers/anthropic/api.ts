@@ -46,8 +46,8 @@ export const anthropicApi: ProviderApi<AnthropicMessagesClient> = {
   defaultBaseUrl: 'https://api.anthropic.com',
   auth: 'authorization-bearer',
   endpoints: { text_generation: 'POST /v1/messages', image_understanding: 'POST /v1/messages (image block)' },
-  // Per image, as the Messages API accepts it.
-  maxImageBytes: 5 * 1024 * 1024,
+  // Per image. The Messages API's 5 MB applies to the base64 string it receives, so ≤ 3/4 of that in bytes.
+  maxImageBytes: (5 * 1024 * 1024 * 3) / 4,
   createClient(credential: ProviderCredential) {
     // Every option named so nothing comes from ANTHROPIC_* environment variables or profile files.
     // A workspace's base URL comes with a fetch that connects only to checked addresses, no redirects.
