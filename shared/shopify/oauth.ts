@@ -18,7 +18,7 @@
  */
 import { normaliseAccountId } from '../connections/account-ids';
 import type { ConnectionRegistry } from '../connections/connection-registry';
-import { InvalidAccountIdError } from '../connections/errors';
+import { AccountOwnedElsewhereError, InvalidAccountIdError } from '../connections/errors';
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { assertWorkspaceId } from '../workspaces/workspace-id';
@@ -188,15 +188,23 @@ export class ShopifyOAuth {
     const installedAt = new Date(this.now()).toISOString();
     const webhookUri = `${input.baseUrl}${WEBHOOK_PATH}`;
     const reinstall = existing?.workspace_id === workspaceId;
-    let connection = await this.options.connections.connect('shopify', shop, workspaceId, {
-      access_token_secret_ref: secretName,
-      scopes: granted,
-      missing_scopes: missing,
-      token_kind: tokens.refresh_token ? 'expiring_offline' : 'offline',
-      api_version: this.options.config.apiVersion,
-      installed_at: installedAt,
-      webhook_uri: webhookUri,
-    });
+    let connection = await this.options.connections
+      .connect('shopify', shop, workspaceId, {
+        access_token_secret_ref: secretName,
+        scopes: granted,
+        missing_scopes: missing,
+        token_kind: tokens.refresh_token ? 'expiring_offline' : 'offline',
+        api_version: this.options.config.apiVersion,
+        installed_at: installedAt,
+        webhook_uri: webhookUri,
+      })
+      .catch((error: unknown) => {
+        // Another workspace connected the shop since the check above: the same answer, never its id (this page is public).
+        if (error instanceof AccountOwnedElsewhereError) {
+          throw new OAuthRefusedError('account_connected_elsewhere', `${shop} is already connected to another IONFLUX workspace; uninstall it there first`, 409, { shop });
+        }
+        throw error;
+      });
     await this.options.shopState.linkWorkspace(workspaceId, shop);
     if (!(await this.options.shopState.ordersState(shop)).watermark) await this.options.shopState.setWatermark(shop, installedAt);
 

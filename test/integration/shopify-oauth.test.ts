@@ -273,4 +273,24 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     expect((await connectionRegistry().get('shopify', shop))!.workspace_id).toBe(owner);
     expect(fake.count('token', (r) => r.shop === shop && r.grant === 'authorization_code')).toBe(1);
   });
+
+  it('two workspaces finishing an install of the same shop at once: one wins, the other gets 409 without the winner\'s id', async () => {
+    const shop = newShopDomain();
+    fake.addShop(shop);
+    const [a, b] = [newWorkspaceId('race'), newWorkspaceId('race')];
+    const queries = await Promise.all(
+      [a, b].map(async (ws) => {
+        const install = await installRequest(shop, ws);
+        return approveAtShop(String(install.headers.location));
+      }),
+    );
+    // Both callbacks pass the ownership check before either connects (the code exchange takes a while).
+    const responses = await Promise.all(queries.map((q) => callbackRequest(q, { accept: 'application/json' })));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+    const refused = responses.find((r) => r.status === 409)!;
+    expect(refused.json.error.code).toBe('account_connected_elsewhere');
+    const owner = (await connectionRegistry().get('shopify', shop))!.workspace_id;
+    expect([a, b]).toContain(owner);
+    expect(refused.text).not.toContain(owner);
+  });
 });
