@@ -34,6 +34,10 @@ const POLL = `query BulkOperationStatus($id: ID!) {
   }
 }`;
 
+const CURRENT = `query CurrentBulkQuery {
+  currentBulkOperation(type: QUERY) { id status errorCode query createdAt completedAt }
+}`;
+
 export const isFinished = (status: BulkStatus) => status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELED' || status === 'EXPIRED';
 
 export class BulkOperations {
@@ -53,6 +57,12 @@ export class BulkOperations {
     const errors = userErrorsOf(payload);
     if (errors.length || !payload.bulkOperation) throw new ShopifyUserError('bulkOperationRunQuery', errors.length ? errors : [{ message: 'no bulk operation returned' }]);
     return payload.bulkOperation;
+  }
+
+  /** The app's latest bulk query on this shop, if any (with the query it runs). */
+  async current(deadline: number): Promise<(BulkOperation & { query?: string | null }) | undefined> {
+    const data = await this.client.request<{ currentBulkOperation: (BulkOperation & { query?: string | null }) | null }>(CURRENT, {}, { deadline, estimatedCost: 1 });
+    return data.currentBulkOperation ?? undefined;
   }
 
   async status(id: string, deadline: number): Promise<BulkOperation> {

@@ -11,7 +11,7 @@
  */
 import { moduleLogger } from '../observability/logger';
 import { type BulkOperations, isFinished } from './bulk-operations';
-import { ShopifyApiError } from './errors';
+import { ShopifyApiError, ShopifyUserError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
 import { mapVariant } from './data-access';
 import type { ShopContext } from './shop-clients';
@@ -75,6 +75,24 @@ export class CatalogSync {
     return (this.options.clock ?? Date.now)();
   }
 
+  /**
+   * Starts the catalog export, or adopts the one already running: a start whose answer was lost (a 5xx
+   * after Shopify began it, or a Lambda that died before storing the id) leaves an operation that makes
+   * every later start fail with OPERATION_IN_PROGRESS. Another query of ours is never adopted.
+   */
+  private async startOrAdopt(bulk: BulkOperations, deadline: number): Promise<{ id: string }> {
+    try {
+      return await bulk.start(CATALOG_BULK_QUERY, deadline);
+    } catch (error) {
+      const inProgress = error instanceof ShopifyUserError && JSON.stringify(error.details).includes('OPERATION_IN_PROGRESS');
+      if (!inProgress) throw error;
+      const current = await bulk.current(deadline);
+      if (!current || isFinished(current.status) || current.query !== CATALOG_BULK_QUERY) throw error;
+      log.info('adopting the catalog export already running', { bulk_operation_id: current.id });
+      return current;
+    }
+  }
+
   async run(ctx: Pick<ShopContext, 'shop' | 'workspaceId'> & { bulk: BulkOperations }, options: { deadline: number }): Promise<CatalogSyncResult> {
     const { shop } = ctx;
     const { shopState } = this.options;
@@ -86,7 +104,7 @@ export class CatalogSync {
       startedAt = previous.started_at;
       log.info('resuming the catalog sync of a previous attempt', { shop, bulk_operation_id: operationId });
     } else {
-      const operation = await ctx.bulk.start(CATALOG_BULK_QUERY, options.deadline);
+      const operation = await this.startOrAdopt(ctx.bulk, options.deadline);
       operationId = operation.id;
       startedAt = new Date(this.now()).toISOString();
       await shopState.setCatalogSync(shop, { status: 'running', bulk_operation_id: operationId, started_at: startedAt });

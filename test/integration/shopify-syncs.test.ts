@@ -109,6 +109,19 @@ describe('Shopify syncs', () => {
     expect(batch!.event.payload_json).toMatchObject({ sync_id: running!.bulk_operation_id, product_count: 3, last_batch: true });
   });
 
+  it('a bulk export whose start answer was lost (Shopify began it, then a 503) is adopted, not refused as in progress', async () => {
+    const shop = newShopDomain('lost');
+    const ws = newWorkspaceId('lost');
+    await seedInstalledShop(fake, shop, ws, { data: { products: products(2) } });
+    fake.failGraphql(503, { shop, afterApplying: true, rootField: 'bulkOperationRunQuery' });
+    const job = JSON.stringify({ kind: 'catalog', shop, workspace_id: ws, requested_at: new Date().toISOString() });
+    const message: QueueMessage = { messageId: 'm-lost', receiptHandle: 'r', body: job, attributes: {}, receiveCount: 1, sentTimestamp: Date.now() };
+    expect(await runWorker([message])).toEqual({ batchItemFailures: [] });
+    expect(fake.shop(shop).bulkOperations.size).toBe(1);
+    const [batch] = await eventsOf(topics.shopify(ws, 'products/synced'));
+    expect(batch!.event.payload_json).toMatchObject({ product_count: 2, last_batch: true });
+  });
+
   it('reconciliation publishes only the orders webhooks missed, once, and repairs webhook subscriptions', async () => {
     const shop = newShopDomain('recon');
     const ws = newWorkspaceId('recon');

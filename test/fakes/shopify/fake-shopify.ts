@@ -550,6 +550,13 @@ export class FakeShopify {
             completedAt: op.completedAt ?? null,
           };
         }
+        case 'currentBulkOperation': {
+          // The app's most recent bulk query on this shop (what Shopify answers for type: QUERY).
+          const latest = [...data.bulkOperations.entries()].sort(([, x], [, y]) => x.createdAt.localeCompare(y.createdAt)).pop();
+          if (!latest) return null;
+          const [id, op] = latest;
+          return { __typename: 'BulkOperation', id, status: op.status, errorCode: null, query: op.query, createdAt: op.createdAt, completedAt: op.completedAt ?? null };
+        }
         default:
           throw new FakeGraphqlError(`Field '${field.name}' doesn't exist on type 'QueryRoot'`, 'undefinedField');
       }
