@@ -52,7 +52,9 @@ export const queues = {
   },
   'shopify-sync': {
     deadLetterQueue: 'shopify-sync-dlq',
-    maxReceiveCount: 5,
+    // A catalog export still running gives its message back and is polled again one visibility timeout
+    // later: 24 receives × 16 min let a large shop's bulk export run about 6 hours.
+    maxReceiveCount: 24,
     visibilityTimeoutS: 960,
     retentionDays: 4,
     purpose: 'Shopify syncs fanned out per shop (nightly catalog sync, order reconciliation), consumed by shopify-sync-worker.',

@@ -28,8 +28,12 @@ export const CATALOG_BULK_QUERY = `{
   }
 }`;
 
-/** A sync found running for longer than this is abandoned and started again. */
-const STALE_RUN_MS = 24 * 3600_000;
+/**
+ * A sync found running for longer than this is abandoned and started again. Well under the nightly
+ * cadence, so the next night never resumes (and publishes) an export of the night before; well over what
+ * the sync queue's retries cover (about 6 hours, see shared/config/resources.ts).
+ */
+const STALE_RUN_MS = 12 * 3600_000;
 
 export interface CatalogSyncOptions {
   shopState: Pick<ShopStateStore, 'catalogSync' | 'setCatalogSync'>;

@@ -122,6 +122,20 @@ describe('Shopify syncs', () => {
     expect(batch!.event.payload_json).toMatchObject({ product_count: 2, last_batch: true });
   });
 
+  it('a catalog sync left running by an earlier night is started afresh, never resumed and published as tonight\'s', async () => {
+    const shop = newShopDomain('stale');
+    const ws = newWorkspaceId('stale');
+    await seedInstalledShop(fake, shop, ws, { data: { products: products(2) } });
+    const old = 'gid://shopify/BulkOperation/last-night';
+    await shopStateStore().setCatalogSync(shop, { status: 'running', bulk_operation_id: old, started_at: new Date(Date.now() - 13 * 3600_000).toISOString() });
+    const job = JSON.stringify({ kind: 'catalog', shop, workspace_id: ws, requested_at: new Date().toISOString() });
+    const message: QueueMessage = { messageId: 'm-stale', receiptHandle: 'r', body: job, attributes: {}, receiveCount: 1, sentTimestamp: Date.now() };
+    expect(await runWorker([message])).toEqual({ batchItemFailures: [] });
+    const [batch] = await eventsOf(topics.shopify(ws, 'products/synced'));
+    expect(batch!.event.payload_json.sync_id).not.toBe(old);
+    expect(batch!.event.payload_json).toMatchObject({ product_count: 2, last_batch: true });
+  });
+
   it('reconciliation publishes only the orders webhooks missed, once, and repairs webhook subscriptions', async () => {
     const shop = newShopDomain('recon');
     const ws = newWorkspaceId('recon');
