@@ -206,7 +206,11 @@ export class ShopifyOAuth {
         throw error;
       });
     await this.options.shopState.linkWorkspace(workspaceId, shop);
-    if (!(await this.options.shopState.ordersState(shop)).watermark) await this.options.shopState.setWatermark(shop, installedAt);
+    // The order watermark starts at the install. Only an install continuing an active connection of the same
+    // workspace (e.g. granting new scopes) keeps its own: after an uninstall, or in another workspace, the
+    // orders of the gap were never this install's to publish (they would count as new sales).
+    const continuing = existing?.workspace_id === workspaceId && existing.status === 'active';
+    if (!continuing || !(await this.options.shopState.ordersState(shop)).watermark) await this.options.shopState.setWatermark(shop, installedAt);
 
     // What Shopify tells us about the shop, the webhook subscriptions, the current main theme: each may
     // fail on its own without undoing the install (the reconciliation pass repairs subscriptions).

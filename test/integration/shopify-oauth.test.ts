@@ -262,6 +262,24 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     }
   });
 
+  it('the order watermark starts at the install, unless the install continues an active connection of the same workspace', async () => {
+    const shop = newShopDomain();
+    const ws = newWorkspaceId('wm');
+    fake.addShop(shop);
+    expect((await installShop(shop, ws)).response.status).toBe(200);
+    const fiveDaysAgo = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    await shopStateStore().setWatermark(shop, fiveDaysAgo);
+    // Re-approving (e.g. new scopes) while connected: the reconciliation carries on from where it was.
+    expect((await installShop(shop, ws)).response.status).toBe(200);
+    expect((await shopStateStore().ordersState(shop)).watermark).toBe(fiveDaysAgo);
+    // Uninstalled, then installed into another workspace: the gap's orders are not that workspace's new sales.
+    const connection = (await connectionRegistry().get('shopify', shop))!;
+    await connectionRegistry().setStatusIf('shopify', shop, 'inactive', 'test uninstall', { workspaceId: ws, connectId: connection.connect_id ?? null });
+    const before = Date.now();
+    expect((await installShop(shop, newWorkspaceId('wm2'))).response.status).toBe(200);
+    expect(Date.parse((await shopStateStore().ordersState(shop)).watermark!)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
   it('refuses to move a shop that another workspace has connected', async () => {
     const shop = newShopDomain();
     const owner = newWorkspaceId('owner');
