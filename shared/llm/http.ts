@@ -26,6 +26,8 @@ interface Issue {
   origin?: string;
   minimum?: number | bigint;
   maximum?: number | bigint;
+  /** invalid_union: the issues of each alternative. */
+  errors?: Issue[][];
 }
 
 /** One readable line per problem (zod/mini ships no message locale: its default text is "Invalid input"). */
@@ -43,8 +45,12 @@ export function describeIssue(issue: Issue): string {
       return `${where}: must be at least ${String(issue.minimum)}${unit}`;
     case 'too_big':
       return `${where}: must be at most ${String(issue.maximum)}${unit}`;
-    case 'invalid_union':
+    case 'invalid_union': {
+      // The alternative whose type the value has says what is wrong with it (e.g. a list that is too long).
+      const typed = issue.errors?.find((branch) => branch.length > 0 && !branch.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      if (typed) return describeIssue({ ...typed[0]!, path: [...issue.path, ...typed[0]!.path] });
       return `${where}: has the wrong type`;
+    }
     default:
       return `${where}: ${issue.message === 'Invalid input' ? `invalid (${issue.code})` : issue.message}`;
   }

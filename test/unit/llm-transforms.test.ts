@@ -148,6 +148,20 @@ describe('request validation', () => {
     expect(describeIssue({ code: 'invalid_value', path: ['x'], message: '', values: ['a', 'b'] })).toBe('x: must be one of "a", "b"');
   });
 
+  it('for a field of two possible types, says what is wrong with the one given, not just "wrong type"', () => {
+    const problemsOf = (body: unknown) => {
+      try {
+        validateLlmRequest('embedding', body);
+      } catch (e) {
+        return (e as { details: { problems: string[] } }).details.problems;
+      }
+      return [];
+    };
+    const base = { workspace_id: 'w', model: 'text-embedding-3-small' };
+    expect(problemsOf({ ...base, text_to_embed: Array.from({ length: 3000 }, () => 'x') })).toEqual(['text_to_embed: must be at most 2048 item(s)']);
+    expect(problemsOf({ ...base, text_to_embed: 42 })).toEqual(['text_to_embed: has the wrong type']);
+  });
+
   it('normalises inputs: prompt → one user turn, developer → system, stop string → list, DALL·E sizes and qualities', () => {
     expect(prepare('text_generation', { workspace_id: 'w', model: 'm', prompt: 'p', parameters: { stop: 's' } })).toEqual({ messages: [{ role: 'user', content: 'p' }], parameters: { stop: ['s'] } });
     expect(prepare('text_generation', { workspace_id: 'w', model: 'm', messages: [{ role: 'developer', content: 'd' }, { role: 'user', content: 'u' }] }).messages[0]).toEqual({ role: 'system', content: 'd' });
