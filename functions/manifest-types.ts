@@ -48,7 +48,8 @@ export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
  * - `sqs:<queue>`: send to the queue.
  * - `secret:<provider>`: read the platform secret `<root>/platform/<provider>`.
  * - `workspace-secrets`: resolve workspace keys (read `<root>/workspaces/*` and the workspaces table).
- * - `workspace-secrets:write`: also create and update secrets under `<root>/workspaces/*`.
+ * - `shopify-tokens`: read, create and update the shops' OAuth tokens, `<root>/workspaces/<id>/shopify/<shop>`
+ *   (never a workspace's other secrets).
  */
 export type Need =
   | 'kafka'
@@ -57,7 +58,7 @@ export type Need =
   | `sqs:${QueueName}`
   | `secret:${PlatformProvider}`
   | 'workspace-secrets'
-  | 'workspace-secrets:write';
+  | 'shopify-tokens';
 
 export interface FunctionSpec {
   /** Stable id: the Lambda's logical name, `ionflux run <id>`, log service name. */

@@ -45,10 +45,16 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
   );
   for (const construct of functions.functions.values()) {
     const { trigger, needs } = construct.spec;
-    if (needs.includes('workspace-secrets') || needs.includes('workspace-secrets:write')) {
+    if (needs.includes('workspace-secrets')) {
       iam5(
         `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/workspaces/*`,
         'Workspace secrets are created per workspace at run time under <root>/workspaces/<id>/; the SecretResolver only follows mappings inside the calling workspace’s own prefix.',
+      );
+    }
+    if (needs.includes('shopify-tokens')) {
+      iam5(
+        `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/workspaces/*/shopify/*`,
+        'Each installed shop gets its token secret at run time, <root>/workspaces/<id>/shopify/<shop>; the statement covers those token secrets only, not a workspace’s other keys.',
       );
     }
     if ('kafka' in trigger) {

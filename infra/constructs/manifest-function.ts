@@ -126,16 +126,25 @@ export class ManifestFunction extends Construct {
       data.queues.outbox.grantSendMessages(this.role);
       return;
     }
-    if (need === 'workspace-secrets' || need === 'workspace-secrets:write') {
-      const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
-      if (need === 'workspace-secrets:write') actions.push('secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource');
+    if (need === 'workspace-secrets') {
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          actions,
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
         }),
       );
       data.tables.workspaces.grantReadData(this.role);
+      return;
+    }
+    if (need === 'shopify-tokens') {
+      // Only the shops' tokens (<root>/workspaces/<id>/shopify/<shop>): a Shopify function cannot read or
+      // replace a workspace's other keys.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
+          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*/shopify/*`],
+        }),
+      );
       return;
     }
     const [kind, name, mode] = need.split(':') as [string, string, string | undefined];

@@ -82,6 +82,18 @@ describe('CDK app', () => {
     }
   });
 
+  it('lets functions write shop tokens only, never a workspace\'s other secrets', () => {
+    const writes: string[] = [];
+    for (const policy of Object.values(fns.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+        const actions = ([] as string[]).concat(statement.Action);
+        if (actions.some((a) => a === 'secretsmanager:PutSecretValue' || a === 'secretsmanager:CreateSecret')) writes.push(JSON.stringify(statement.Resource));
+      }
+    }
+    expect(writes.length).toBeGreaterThan(0);
+    for (const resource of writes) expect(resource).toMatch(/workspaces\/\*\/shopify\/\*"/);
+  });
+
   it('wires every non-HTTP trigger from the manifest', () => {
     const sqs = functions.filter((f) => isSqs(f.trigger)).length;
     const kafka = functions.filter((f) => isKafka(f.trigger)).reduce((n, f) => n + (f.trigger as { kafka: { topics: string[] } }).kafka.topics.length, 0);
