@@ -142,8 +142,11 @@ export class FunctionsStack extends Stack {
     }
     if (isSqs(trigger)) {
       const queue = platform.data.queues[trigger.sqs.queue];
-      if (queues[trigger.sqs.queue].visibilityTimeoutS < spec.timeoutS) {
-        throw new Error(`${spec.id}: queue ${trigger.sqs.queue} visibility timeout must be ≥ the function timeout (${spec.timeoutS} s)`);
+      // A message must not become visible again while its invocation (plus the batching window, plus a
+      // delayed or retried invoke) may still be running: at least twice the function timeout.
+      const minVisibilityS = 2 * spec.timeoutS + (trigger.sqs.maxBatchingWindowS ?? 0);
+      if (queues[trigger.sqs.queue].visibilityTimeoutS < minVisibilityS) {
+        throw new Error(`${spec.id}: queue ${trigger.sqs.queue} visibility timeout must be ≥ ${minVisibilityS} s (twice the function timeout plus the batching window)`);
       }
       fn.addEventSource(
         new SqsEventSource(queue, {

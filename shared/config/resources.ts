@@ -37,11 +37,11 @@ export interface QueueSpec {
 export const queues = {
   outbox: {
     deadLetterQueue: 'outbox-dlq',
-    // Every failed drain costs each message of the batch one receive, one per visibility timeout: 100
-    // receives ride out a Kafka outage of about 3 hours before anything reaches the DLQ (the outbox-age
-    // alarm fires after 15 minutes).
+    // Every failed drain costs each message of the batch one receive, one per visibility timeout (3 min,
+    // over twice the drainer's 60 s): 100 receives ride out a Kafka outage of about 5 hours before anything
+    // reaches the DLQ (the outbox-age alarm fires after 15 minutes).
     maxReceiveCount: 100,
-    visibilityTimeoutS: 120,
+    visibilityTimeoutS: 180,
     retentionDays: 14,
     purpose: 'Durable outbox: events Kafka could not take in time, drained back to Kafka by outbox-drain.',
   },
@@ -53,9 +53,11 @@ export const queues = {
   'shopify-sync': {
     deadLetterQueue: 'shopify-sync-dlq',
     // A catalog export still running gives its message back and is polled again one visibility timeout
-    // later: 24 receives × 16 min let a large shop's bulk export run about 6 hours.
-    maxReceiveCount: 24,
-    visibilityTimeoutS: 960,
+    // later: 12 receives × 30 min let a large shop's bulk export run about 6 hours. The visibility timeout
+    // is twice the worker's 15 minutes, so a delayed or retried invocation does not put the same shop's
+    // job in two workers at once.
+    maxReceiveCount: 12,
+    visibilityTimeoutS: 1800,
     retentionDays: 4,
     purpose: 'Shopify syncs fanned out per shop (nightly catalog sync, order reconciliation), consumed by shopify-sync-worker.',
   },

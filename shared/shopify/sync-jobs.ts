@@ -3,7 +3,7 @@
  * shop (not one giant run), and the sync worker runs each message on its own — the nightly catalog sync
  * or the order reconciliation. A job that is not finished by the worker's deadline (a bulk operation
  * still running) fails its message, so SQS delivers it again after the visibility timeout and the job
- * resumes; after 5 receives it lands in the dead-letter queue for an operator.
+ * resumes; after 12 receives (about 6 hours) it lands in the dead-letter queue for an operator.
  */
 import * as z from 'zod/mini';
 import type { Connection, ConnectionRegistry } from '../connections/connection-registry';
@@ -97,7 +97,7 @@ export async function runSyncJob(job: SyncJob, deps: SyncRunnerDeps, options: { 
       ...(typeof uri === 'string' ? { repairWebhooks: { uri, topics: deps.webhookTopics } } : {}),
     });
     // A pass that ran out of time kept its progress (checkpoints): the next hourly pass resumes from there,
-    // so the message is done rather than redelivered alongside it (and dead-lettered after 5 receives).
+    // so the message is done rather than redelivered alongside it (and dead-lettered after 12 receives).
     if (!result.complete) log.info('shopify reconciliation pass partial; the next pass resumes from the checkpoint', { shop: job.shop, checkpoint: result.checkpoint });
     return { status: 'done', job, result };
   } catch (error) {

@@ -72,7 +72,7 @@ describe('CDK app', () => {
       QueueName: 'ionflux-outbox',
       KmsMasterKeyId: Match.anyValue(),
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq![0], 'Arn'] }, maxReceiveCount: 100 },
-      VisibilityTimeout: 120,
+      VisibilityTimeout: 180,
     });
   });
 
