@@ -86,7 +86,7 @@ export interface UsageEventInput {
 
 function costByKeySource(attempts: Attempt[]): Record<'workspace' | 'platform', number> {
   const out = { workspace: 0, platform: 0 };
-  for (const a of attempts) if (a.key_source && a.cost_usd) out[a.key_source] = Math.round((out[a.key_source] + a.cost_usd) * 1e10) / 1e10;
+  for (const a of attempts) if (a.key_source && a.cost_usd) out[a.key_source] = roundUsd(out[a.key_source] + a.cost_usd);
   return out;
 }
 

@@ -88,7 +88,7 @@ export class CatalogSync {
     try {
       return await bulk.start(CATALOG_BULK_QUERY, deadline);
     } catch (error) {
-      const inProgress = error instanceof ShopifyUserError && JSON.stringify(error.details).includes('OPERATION_IN_PROGRESS');
+      const inProgress = error instanceof ShopifyUserError && error.hasCode('OPERATION_IN_PROGRESS');
       if (!inProgress) throw error;
       const current = await bulk.current(deadline);
       if (!current || isFinished(current.status) || current.query !== CATALOG_BULK_QUERY) throw error;

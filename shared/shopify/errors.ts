@@ -70,11 +70,19 @@ export class ShopifyApiError extends IonfluxError {
 
 /** A mutation came back with userErrors: Shopify understood and refused (e.g. theme not found). */
 export class ShopifyUserError extends IonfluxError {
-  constructor(operation: string, userErrors: Array<{ field?: unknown; message: string; code?: unknown }>) {
+  constructor(
+    operation: string,
+    readonly userErrors: Array<{ field?: unknown; message: string; code?: unknown }>,
+  ) {
     super('shopify_user_error', `${operation} refused by Shopify: ${userErrors.map((e) => e.message).join('; ')}`, {
       status: 422,
       details: { operation, user_errors: userErrors },
     });
+  }
+
+  /** True when Shopify gave this user-error code (e.g. OPERATION_IN_PROGRESS). */
+  hasCode(code: string): boolean {
+    return this.userErrors.some((e) => e.code === code);
   }
 }
 

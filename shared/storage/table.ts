@@ -52,7 +52,6 @@ export type WriteOp =
 
 const opKey = (op: WriteOp): TableKey => ('put' in op ? op.put : 'update' in op ? op.update : 'delete' in op ? op.delete : op.check);
 
-/** DynamoDB's rule, enforced for every implementation: a transaction touches each item at most once. */
 /** DynamoDB's limits on one transaction: 100 actions, 4 MB of items. */
 export const MAX_TRANSACTION_ITEMS = 100;
 export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
