@@ -1,8 +1,8 @@
 /**
  * The webhook pipeline every provider shares:
  *   raw body + headers → verify (constant time, raw bytes, before any parse) → parse → resolve the
- *   workspace (connections registry) → de-duplicate → map to PlatformEvents → publish (Kafka, or the
- *   durable outbox) → after-publish effects → respond.
+ *   workspace (connections registry) and de-duplicate, together → map to PlatformEvents → publish (Kafka,
+ *   or the durable outbox) → after-publish effects → respond.
  * A verified delivery for an account no workspace owns is parked, never dropped. If the events cannot be
  * made durable, the claim is released and the caller answers 503 so the provider retries.
  */
@@ -54,7 +54,10 @@ async function route(delivery: Delivery, deps: WebhookDeps): Promise<{ workspace
   return { workspaceId: connection.workspace_id };
 }
 
-/** Handles one parsed delivery: route (or park), de-duplicate, publish, finish. */
+/**
+ * Handles one parsed delivery: claim it and find its workspace (at once), then publish and finish — or
+ * park it when no workspace owns its account.
+ */
 export async function processDelivery<D extends Delivery>(
   provider: WebhookProvider<D>,
   delivery: D,
@@ -62,32 +65,30 @@ export async function processDelivery<D extends Delivery>(
   deps: WebhookDeps,
   options: { deadline: number; replay?: boolean },
 ): Promise<DeliveryOutcome> {
-  const routed = await route(delivery, deps);
-  if ('reason' in routed) {
-    if (options.replay) return { status: 'parked', kind: delivery.kind, reason: routed.reason };
-    const keptHeaders = Object.fromEntries(provider.keptHeaders.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]!]));
-    await deps.parked.park({
-      provider: provider.name,
-      account_id: delivery.account?.id ?? 'unknown',
-      reason: routed.reason,
-      kind: delivery.kind,
-      dedup_key: delivery.dedupKey,
-      received_at: new Date(request.receivedAt).toISOString(),
-      headers: keptHeaders,
-      rawBody: request.rawBody,
-    });
-    log.warn('webhook parked', { provider: provider.name, kind: delivery.kind, reason: routed.reason });
-    return { status: 'parked', kind: delivery.kind, reason: routed.reason };
-  }
-
-  const claim = await deps.dedup.claim(delivery.dedupKey, provider.dedupTtlSeconds);
-  if (claim === 'duplicate') {
+  // The routing read and the dedup claim do not depend on each other: in AWS they are two DynamoDB round
+  // trips made together rather than one after the other, on every webhook.
+  const [routing, claiming] = await Promise.allSettled([route(delivery, deps), deps.dedup.claim(delivery.dedupKey, provider.dedupTtlSeconds)]);
+  if (claiming.status === 'rejected') throw claiming.reason;
+  if (claiming.value === 'duplicate') {
     log.info('duplicate webhook acknowledged', { provider: provider.name, kind: delivery.kind, dedup_key: delivery.dedupKey });
     return { status: 'duplicate', kind: delivery.kind };
   }
-  if (claim === 'in_progress') throw new DeliveryInProgressError(delivery.dedupKey);
+  if (claiming.value === 'in_progress') throw new DeliveryInProgressError(delivery.dedupKey);
 
+  // Claimed: from here every way out that does not complete the claim gives it up, so a retry (or a
+  // replay) is processed rather than waiting for the lease to expire.
+  const release = () =>
+    deps.dedup.release(delivery.dedupKey).catch((releaseError: unknown) =>
+      log.error('could not release a dedup claim; the retry waits for the lease to expire', { dedup_key: delivery.dedupKey, error: errorMessage(releaseError) }),
+    );
   try {
+    if (routing.status === 'rejected') throw routing.reason;
+    const routed = routing.value;
+    if ('reason' in routed) {
+      if (!options.replay) await park(provider, delivery, request, routed.reason, deps);
+      await release();
+      return { status: 'parked', kind: delivery.kind, reason: routed.reason };
+    }
     const events = provider.toEvents(delivery, routed.workspaceId);
     const via = await deps.publisher.publish(events, { deadline: options.deadline });
     await provider.afterPublish?.(delivery, routed.workspaceId, { connections: deps.connections });
@@ -97,11 +98,25 @@ export async function processDelivery<D extends Delivery>(
     return { status: 'accepted', kind: delivery.kind, event_ids: eventIds, via };
   } catch (error) {
     // Not durable (or not finished): let the provider's retry do it again.
-    await deps.dedup.release(delivery.dedupKey).catch((releaseError: unknown) =>
-      log.error('could not release a dedup claim; the retry waits for the lease to expire', { dedup_key: delivery.dedupKey, error: errorMessage(releaseError) }),
-    );
+    await release();
     throw error;
   }
+}
+
+/** Keeps a verified delivery no workspace owns, with why, for `ionflux parked replay`. */
+async function park<D extends Delivery>(provider: WebhookProvider<D>, delivery: D, request: WebhookRequest, reason: string, deps: WebhookDeps): Promise<void> {
+  const keptHeaders = Object.fromEntries(provider.keptHeaders.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]!]));
+  await deps.parked.park({
+    provider: provider.name,
+    account_id: delivery.account?.id ?? 'unknown',
+    reason,
+    kind: delivery.kind,
+    dedup_key: delivery.dedupKey,
+    received_at: new Date(request.receivedAt).toISOString(),
+    headers: keptHeaders,
+    rawBody: request.rawBody,
+  });
+  log.warn('webhook parked', { provider: provider.name, kind: delivery.kind, reason });
 }
 
 export async function ingestWebhook<D extends Delivery>(
