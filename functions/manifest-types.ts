@@ -19,6 +19,12 @@ export interface HttpTrigger {
   http: { method: HttpMethod; path: string; auth: HttpAuth };
 }
 
+/**
+ * Retries of a failing Kafka batch before its event source gives up on it and records it in
+ * `kafka-consumer-dlq` (the MSK event source in AWS, and the local runtime's triggers alike).
+ */
+export const KAFKA_RETRY_ATTEMPTS = 10;
+
 export interface KafkaTrigger {
   kafka: {
     /** Fixed topic names (an MSK event source subscribes to names, not patterns). */

@@ -28,6 +28,8 @@ export interface LocalRuntimeOptions {
   /** Start kafka/sqs/schedule triggers (default true). */
   triggers?: boolean;
   log?: (message: string) => void;
+  /** Pause before a Kafka trigger retries a failed batch (default 1 s; tests shorten it). */
+  kafkaRetryPauseMs?: number;
 }
 
 export interface LocalRuntime {
@@ -68,17 +70,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   const triggers: RunningTrigger[] = [];
   const deps = { loadHandler: load, log };
+  const kafkaOptions = { onFailure: queue('kafka-consumer-dlq'), ...(options.kafkaRetryPauseMs !== undefined ? { retryPauseMs: options.kafkaRetryPauseMs } : {}) };
   if (options.triggers !== false) {
     for (const spec of functions) {
       const { trigger } = spec;
       if (isKafka(trigger)) {
         const kafkaSpec = spec as FunctionSpec & { trigger: KafkaTrigger };
         if (cfg.kafka.mode === 'embedded') {
-          triggers.push(startEmbeddedKafkaTrigger(kafkaSpec, eventBus() as EmbeddedEventBus, cfg.home, deps));
+          triggers.push(startEmbeddedKafkaTrigger(kafkaSpec, eventBus() as EmbeddedEventBus, cfg.home, deps, kafkaOptions));
         } else {
           const kafka = createKafka(cfg.kafka, { clientId: `ionflux-local-${spec.id}`, region: cfg.aws.region, retries: 8 });
           const brokers = cfg.kafka.mode === 'brokers' ? cfg.kafka.brokers.join(',') : cfg.kafka.clusterArn;
-          triggers.push(await startKafkaConsumerTrigger(kafkaSpec, kafka, `${cfg.resourcePrefix}-${spec.id}`, brokers, deps));
+          triggers.push(await startKafkaConsumerTrigger(kafkaSpec, kafka, `${cfg.resourcePrefix}-${spec.id}`, brokers, deps, kafkaOptions));
         }
       } else if (isSqs(trigger)) {
         triggers.push(startSqsTrigger(spec as FunctionSpec & { trigger: SqsTrigger }, queue(trigger.sqs.queue), deps));

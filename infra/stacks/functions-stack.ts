@@ -15,7 +15,7 @@ import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import type { DeploymentSettings } from '../settings';
@@ -123,7 +123,7 @@ export class FunctionsStack extends Stack {
             // Partial batch responses, retries and bisecting need provisioned pollers.
             provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
             reportBatchItemFailures: true,
-            retryAttempts: 10,
+            retryAttempts: KAFKA_RETRY_ATTEMPTS,
             bisectBatchOnError: true,
             // After the retries the event source moves on: where it stopped is recorded, never dropped silently.
             onFailure: new SqsDlq(platform.data.queues['kafka-consumer-dlq']),

@@ -3,12 +3,16 @@
  * - embedded bus: topic files are tailed; committed offsets live in IONFLUX_HOME/consumer-offsets;
  * - real Kafka: a consumer group `<prefix>-<function id>` (the same group id the CDK app gives the
  *   event source mapping), offsets committed only for records the handler accepted.
- * A failed record is retried (from it, keeping partition order) after a short pause.
+ * A failed record is retried (from it, keeping partition order) after a short pause; after
+ * KAFKA_RETRY_ATTEMPTS retries the trigger gives up on that record, records it in `kafka-consumer-dlq`
+ * the way the MSK event source's on-failure destination does, and moves on.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { FunctionSpec, KafkaTrigger } from '../../functions/manifest-types';
+import { type FunctionSpec, KAFKA_RETRY_ATTEMPTS, type KafkaTrigger } from '../../functions/manifest-types';
+import type { Queue } from '../../shared/queues/queue';
 import type { EmbeddedEventBus } from '../../shared/events/embedded-bus';
 import { buildMskEvent, failedOffsets, type PlainRecord } from '../../shared/events/msk-event';
 import { lambdaContext } from '../lambda-context';
@@ -16,7 +20,76 @@ import { pollLoop, type RunningTrigger, type TriggerDeps } from './trigger';
 
 type KafkaSpec = FunctionSpec & { trigger: KafkaTrigger };
 
-const RETRY_PAUSE_MS = 1000;
+export interface KafkaTriggerOptions {
+  /** Where a batch the function kept failing is recorded (the `kafka-consumer-dlq` queue). */
+  onFailure: Pick<Queue, 'send'>;
+  /** Pause before retrying a failed batch (default 1 s). */
+  retryPauseMs?: number;
+  /** Retries before giving up on a batch (default KAFKA_RETRY_ATTEMPTS, as the CDK app configures). */
+  retryAttempts?: number;
+}
+
+type Source = { clusterArn: string; bootstrapServers: string };
+
+/**
+ * Counts failed invocations per partition from the offset where they failed. A failure at another
+ * offset (the function got further) starts a new count, as each new batch does in AWS.
+ */
+class FailureCounter {
+  private readonly failures = new Map<string, { offset: number; invokes: number }>();
+  /** Records a failure from `offset`; returns how many invocations have failed from it. */
+  failed(topic: string, partition: number, offset: number): number {
+    const key = `${topic}:${partition}`;
+    const previous = this.failures.get(key);
+    const invokes = previous?.offset === offset ? previous.invokes + 1 : 1;
+    this.failures.set(key, { offset, invokes });
+    return invokes;
+  }
+  clear(topic: string, partition: number): void {
+    this.failures.delete(`${topic}:${partition}`);
+  }
+}
+
+/** What the MSK event source sends its on-failure destination: which records, not the records. */
+export function kafkaFailureRecord(spec: FunctionSpec, records: PlainRecord[], invokes: number, source: Source): string {
+  const first = records[0]!;
+  const last = records[records.length - 1]!;
+  return JSON.stringify({
+    requestContext: { requestId: randomUUID(), functionArn: `arn:aws:lambda:local:000000000000:function:${spec.id}`, condition: 'RetryAttemptsExhausted', approximateInvokeCount: invokes },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    KafkaBatchInfo: {
+      batchSize: records.length,
+      topic: first.topic,
+      partition: first.partition,
+      startOffset: first.offset,
+      endOffset: last.offset,
+      approximateArrivalOfFirstRecord: new Date(first.timestamp).toISOString(),
+      approximateArrivalOfLastRecord: new Date(last.timestamp).toISOString(),
+      bootstrapServers: source.bootstrapServers,
+    },
+  });
+}
+
+/**
+ * After a failed invocation from `resumeAt`: either wait and retry from there (returns `resumeAt`), or,
+ * with the retries used up, record the failed record in the on-failure queue and go on after it. (In
+ * AWS, bisecting on error narrows a failing batch down until only the failing record is given up on.)
+ */
+async function afterFailure(spec: KafkaSpec, batch: PlainRecord[], resumeAt: number, counter: FailureCounter, source: Source, deps: TriggerDeps, options: KafkaTriggerOptions): Promise<number> {
+  const { topic, partition } = batch[0]!;
+  const invokes = counter.failed(topic, partition, resumeAt);
+  if (invokes <= (options.retryAttempts ?? KAFKA_RETRY_ATTEMPTS)) {
+    await new Promise((r) => setTimeout(r, options.retryPauseMs ?? 1000));
+    return resumeAt;
+  }
+  const failed = batch.find((r) => r.offset === resumeAt) ?? { ...batch[0]!, offset: resumeAt };
+  await options.onFailure.send(kafkaFailureRecord(spec, [failed], invokes, source));
+  counter.clear(topic, partition);
+  deps.log(`${spec.id}: gave up on ${topic}[${partition}] offset ${resumeAt} after ${invokes} invocations; recorded in kafka-consumer-dlq`);
+  return resumeAt + 1;
+}
 
 function wanted(spec: KafkaSpec, record: PlainRecord): boolean {
   const types = spec.trigger.kafka.eventTypes;
@@ -29,7 +102,7 @@ function wanted(spec: KafkaSpec, record: PlainRecord): boolean {
 }
 
 /** Invokes the handler with one partition's records; returns the offset to resume from (exclusive end if all succeeded). */
-async function invoke(spec: KafkaSpec, records: PlainRecord[], deps: TriggerDeps, source: { clusterArn: string; bootstrapServers: string }): Promise<number | undefined> {
+async function invoke(spec: KafkaSpec, records: PlainRecord[], deps: TriggerDeps, source: Source): Promise<number | undefined> {
   const event = buildMskEvent(records, source);
   const handler = await deps.loadHandler(spec);
   try {
@@ -43,7 +116,8 @@ async function invoke(spec: KafkaSpec, records: PlainRecord[], deps: TriggerDeps
   }
 }
 
-export function startEmbeddedKafkaTrigger(spec: KafkaSpec, bus: EmbeddedEventBus, home: string, deps: TriggerDeps): RunningTrigger {
+export function startEmbeddedKafkaTrigger(spec: KafkaSpec, bus: EmbeddedEventBus, home: string, deps: TriggerDeps, options: KafkaTriggerOptions): RunningTrigger {
+  const counter = new FailureCounter();
   const offsetsFile = path.join(home, 'consumer-offsets', `${spec.id}.json`);
   const load = (): Record<string, number> => {
     try {
@@ -70,10 +144,15 @@ export function startEmbeddedKafkaTrigger(spec: KafkaSpec, bus: EmbeddedEventBus
         if (!pending.length) continue;
         const selected = pending.filter((r) => wanted(spec, r));
         const resumeAt = selected.length ? await invoke(spec, selected, deps, source) : undefined;
-        offsets[topic] = resumeAt ?? pending[pending.length - 1]!.offset + 1;
+        if (resumeAt === undefined) {
+          counter.clear(topic, pending[0]!.partition);
+          offsets[topic] = pending[pending.length - 1]!.offset + 1;
+          busy = true;
+        } else {
+          offsets[topic] = await afterFailure(spec, pending, resumeAt, counter, source, deps, options);
+          busy = offsets[topic] !== resumeAt;
+        }
         save(offsets);
-        if (resumeAt !== undefined) await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
-        else busy = true;
       }
       return busy;
     },
@@ -84,7 +163,8 @@ export function startEmbeddedKafkaTrigger(spec: KafkaSpec, bus: EmbeddedEventBus
   return { spec, describe: `kafka ${spec.trigger.kafka.topics.join(', ')} (embedded bus)`, stop };
 }
 
-export async function startKafkaConsumerTrigger(spec: KafkaSpec, kafka: Kafka, groupId: string, brokers: string, deps: TriggerDeps): Promise<RunningTrigger> {
+export async function startKafkaConsumerTrigger(spec: KafkaSpec, kafka: Kafka, groupId: string, brokers: string, deps: TriggerDeps, options: KafkaTriggerOptions): Promise<RunningTrigger> {
+  const counter = new FailureCounter();
   const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 15_000, heartbeatInterval: 1000, retry: { retries: 10 } });
   await consumer.connect();
   for (const topic of spec.trigger.kafka.topics) {
@@ -113,15 +193,18 @@ export async function startKafkaConsumerTrigger(spec: KafkaSpec, kafka: Kafka, g
         const chunk = all.slice(i, i + batchSize);
         const selected = chunk.filter((r) => wanted(spec, r));
         const resumeAt = selected.length ? await invoke(spec, selected, deps, source) : undefined;
-        const committed = resumeAt ?? chunk[chunk.length - 1]!.offset + 1;
-        if (committed > chunk[0]!.offset) {
-          resolveOffset(String(committed - 1));
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(committed) }]);
+        if (resumeAt === undefined) counter.clear(batch.topic, batch.partition);
+        // Where to go on from: after the chunk, at the failed record (a retry), or after it once given up on.
+        const chunkEnd = chunk[chunk.length - 1]!.offset + 1;
+        const next = resumeAt === undefined ? chunkEnd : await afterFailure(spec, chunk, resumeAt, counter, source, deps, options);
+        if (next > chunk[0]!.offset) {
+          resolveOffset(String(next - 1));
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
         }
         await heartbeat();
-        if (resumeAt !== undefined) {
-          await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
-          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(resumeAt) });
+        if (next < chunkEnd) {
+          // Fetch again from there: the failed record (a retry), or the one after a record given up on.
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(next) });
           return;
         }
       }

@@ -28,7 +28,7 @@ beforeAll(async () => {
     [{ topic, key: 'setup', event: createPlatformEvent({ idParts: ['setup'], eventType: 'test.setup', workspaceId: 'acme', source: 'test', payload: {} }) }],
     { deadline: Date.now() + 10_000 },
   );
-  runtime = await startLocalRuntime({ port: 0, functions: [...functions, recorder.spec], log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, functions: [...functions, recorder.spec], log: () => undefined, kafkaRetryPauseMs: 10 });
 }, 60_000);
 afterAll(async () => {
   await runtime.stop();
@@ -51,6 +51,26 @@ describe('local runtime with real Kafka and moto', () => {
     }, 30_000, recorded);
     expect(got.map((l) => l.event.payload_json.i)).toEqual([1, 2, 3]);
     expect(got[0].topic).toBe(topic);
+  }, 60_000);
+
+  it('gives up on a record that fails every retry, records it in kafka-consumer-dlq (moto SQS), and goes on', async () => {
+    const publisher = new EventPublisher({ bus: eventBus() });
+    const make = (i: number, extra: Record<string, unknown> = {}) => ({
+      topic,
+      key: 'poison-key',
+      event: createPlatformEvent({ idParts: ['real-poison', String(i)], eventType: 'test.order.created', workspaceId: 'acme', source: 'test', payload: { poison_seq: i, ...extra } }),
+    });
+    await publisher.publish([make(1, { fail_always: true }), make(2)], { deadline: Date.now() + 10_000 });
+    await until(() => lines().find((l) => l.event.payload_json.poison_seq === 2), 45_000, recorded);
+    expect(lines().some((l) => l.event.payload_json.poison_seq === 1)).toBe(false);
+    const [message] = await queue('kafka-consumer-dlq').receive(10, 2000);
+    expect(message).toBeDefined();
+    const record = JSON.parse(message!.body);
+    const poisoned = (await eventBus().readAll(topic)).find((r) => JSON.parse(r.value).payload_json.poison_seq === 1)!;
+    expect(record).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+      KafkaBatchInfo: { topic, partition: poisoned.partition, startOffset: Number(poisoned.offset), endOffset: Number(poisoned.offset), batchSize: 1 },
+    });
   }, 60_000);
 
   it('polls moto’s SQS for the outbox drainer, which republishes to Kafka', async () => {

@@ -9,6 +9,7 @@ import type { FunctionSpec, ScheduleTrigger } from '../../functions/manifest-typ
 import { loadHandler } from '../../local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { startScheduleTrigger } from '../../local/triggers/schedule';
+import type { EmbeddedEventBus } from '../../shared/events/embedded-bus';
 import { Outbox } from '../../shared/events/outbox';
 import { createPlatformEvent } from '../../shared/events/platform-event';
 import { EventPublisher } from '../../shared/events/publisher';
@@ -28,7 +29,7 @@ const recordFile = recorder.file;
 let runtime: LocalRuntime;
 beforeAll(async () => {
   await useEmbedded();
-  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder.spec], log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder.spec], log: () => undefined, kafkaRetryPauseMs: 10 });
 });
 afterAll(async () => {
   await runtime.stop();
@@ -94,6 +95,28 @@ describe('local runtime (embedded defaults)', () => {
     expect(seq.map((l) => l.event.payload_json.i)).toEqual([1, 3, 4]);
     expect(fs.readdirSync(recorder.dir).some((f) => f.includes('.failed-'))).toBe(true);
   });
+
+  it('gives up on a record that fails every retry, records where in kafka-consumer-dlq, and goes on', async () => {
+    const publisher = new EventPublisher({ bus: eventBus() });
+    const make = (i: number, extra: Record<string, unknown> = {}) => ({
+      topic,
+      key: `poison-${i}`,
+      event: createPlatformEvent({ idParts: ['poison', String(i)], eventType: 'test.order.created', workspaceId: 'acme', source: 'test', payload: { poison_seq: i, ...extra } }),
+    });
+    await publisher.publish([make(1, { fail_always: true }), make(2)], { deadline: Date.now() + 5000 });
+    // The record after the poisoned one is processed once the retries are used up…
+    await until(() => lines(recordFile).find((l) => l.event.payload_json.poison_seq === 2), 30_000);
+    expect(lines(recordFile).some((l) => l.event.payload_json.poison_seq === 1)).toBe(false);
+    // …and the on-failure queue says which records were skipped, as the MSK event source's destination does.
+    const [message] = await queue('kafka-consumer-dlq').receive(10, 1000);
+    expect(message).toBeDefined();
+    const record = JSON.parse(message!.body);
+    const poisoned = (eventBus() as EmbeddedEventBus).readFrom(topic, 0).find((r) => JSON.parse(r.value).payload_json.poison_seq === 1)!;
+    expect(record).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11, functionArn: expect.stringContaining(recorder.spec.id) },
+      KafkaBatchInfo: { topic, partition: poisoned.partition, startOffset: Number(poisoned.offset) },
+    });
+  }, 40_000);
 });
 
 describe('schedules in the local runtime', () => {
