@@ -25,8 +25,6 @@ export interface KafkaTriggerOptions {
   onFailure: Pick<Queue, 'send'>;
   /** Pause before retrying a failed batch (default 1 s). */
   retryPauseMs?: number;
-  /** Retries before giving up on a batch (default KAFKA_RETRY_ATTEMPTS, as the CDK app configures). */
-  retryAttempts?: number;
 }
 
 type Source = { clusterArn: string; bootstrapServers: string };
@@ -80,7 +78,7 @@ export function kafkaFailureRecord(spec: FunctionSpec, records: PlainRecord[], i
 async function afterFailure(spec: KafkaSpec, batch: PlainRecord[], resumeAt: number, counter: FailureCounter, source: Source, deps: TriggerDeps, options: KafkaTriggerOptions): Promise<number> {
   const { topic, partition } = batch[0]!;
   const invokes = counter.failed(topic, partition, resumeAt);
-  if (invokes <= (options.retryAttempts ?? KAFKA_RETRY_ATTEMPTS)) {
+  if (invokes <= KAFKA_RETRY_ATTEMPTS) {
     await new Promise((r) => setTimeout(r, options.retryPauseMs ?? 1000));
     return resumeAt;
   }
