@@ -21,9 +21,9 @@ import { pollLoop, type RunningTrigger, type TriggerDeps } from './trigger';
 type KafkaSpec = FunctionSpec & { trigger: KafkaTrigger };
 
 export interface KafkaTriggerOptions {
-  /** Where a batch the function kept failing is recorded (the `kafka-consumer-dlq` queue). */
+  /** Where a record the function kept failing on is recorded (the `kafka-consumer-dlq` queue). */
   onFailure: Pick<Queue, 'send'>;
-  /** Pause before retrying a failed batch (default 1 s). */
+  /** Pause before retrying a failed record (default 1 s). */
   retryPauseMs?: number;
 }
 
@@ -49,7 +49,7 @@ class FailureCounter {
 }
 
 /** What the MSK event source sends its on-failure destination: which records, not the records. */
-export function kafkaFailureRecord(spec: FunctionSpec, records: PlainRecord[], invokes: number, source: Source): string {
+function kafkaFailureRecord(spec: FunctionSpec, records: PlainRecord[], invokes: number, source: Source): string {
   const first = records[0]!;
   const last = records[records.length - 1]!;
   return JSON.stringify({

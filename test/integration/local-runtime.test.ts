@@ -9,7 +9,6 @@ import type { FunctionSpec, ScheduleTrigger } from '../../functions/manifest-typ
 import { loadHandler } from '../../local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { startScheduleTrigger } from '../../local/triggers/schedule';
-import type { EmbeddedEventBus } from '../../shared/events/embedded-bus';
 import { Outbox } from '../../shared/events/outbox';
 import { createPlatformEvent } from '../../shared/events/platform-event';
 import { EventPublisher } from '../../shared/events/publisher';
@@ -111,7 +110,7 @@ describe('local runtime (embedded defaults)', () => {
     const [message] = await queue('kafka-consumer-dlq').receive(10, 1000);
     expect(message).toBeDefined();
     const record = JSON.parse(message!.body);
-    const poisoned = (eventBus() as EmbeddedEventBus).readFrom(topic, 0).find((r) => JSON.parse(r.value).payload_json.poison_seq === 1)!;
+    const poisoned = (await eventBus().readAll(topic)).find((r) => JSON.parse(r.value).payload_json.poison_seq === 1)!;
     expect(record).toMatchObject({
       requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11, functionArn: expect.stringContaining(recorder.spec.id) },
       KafkaBatchInfo: { topic, partition: poisoned.partition, startOffset: Number(poisoned.offset) },
