@@ -14,8 +14,7 @@ import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs } from '../functi
 import { bundlingOptions } from '../infra/constructs/manifest-function';
 import { buildHttpApiEvent } from '../local/api-gateway-event';
 import { scheduledEvent, sqsEvent } from '../local/aws-events';
-import { sharedKafka } from '../scripts/services/kafka';
-import { MotoServer } from '../scripts/services/moto';
+import { startSet, testServices } from '../scripts/services/service-sets';
 import { median, printTable, writeResults } from './report';
 import { sampleEvents } from './samples';
 
@@ -80,14 +79,15 @@ async function coldStart(bundle: string, eventFile: string, env: NodeJS.ProcessE
 export async function run(args: string[]): Promise<void> {
   const runsArg = args.indexOf('--runs');
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 7;
-  await Promise.all([sharedKafka().start(), new MotoServer().start()]);
+  // This checkout's test services (free ports of its own), not whatever listens on the dev ports.
+  const services = await startSet(await testServices());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+    AWS_ENDPOINT_URL: services.awsEndpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    KAFKA_BROKERS: '127.0.0.1:9092',
+    KAFKA_BROKERS: services.kafkaBrokers,
     IONFLUX_BACKEND: 'aws',
     IONFLUX_RESOURCE_PREFIX: 'bench',
     IONFLUX_SECRET_ROOT: 'bench/ionflux',

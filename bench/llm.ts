@@ -28,7 +28,7 @@ import { SecretResolver } from '../shared/secrets/secret-resolver';
 import type { SecretStore } from '../shared/secrets/secret-store';
 import { MemoryTable } from '../shared/storage/memory-table';
 import { WorkspaceDirectory } from '../shared/workspaces/workspace-directory';
-import { MotoServer } from '../scripts/services/moto';
+import { startSet, testServices } from '../scripts/services/service-sets';
 import { FakeOpenAi } from '../test/fakes/openai/fake-openai';
 import { median, percentile, printTable, writeResults } from './report';
 
@@ -91,8 +91,8 @@ export async function run(args: string[]): Promise<void> {
   let outboxQueue: unknown;
   let emptyOutbox = async () => undefined as unknown;
   if (!args.includes('--no-outbox')) {
-    await new MotoServer().start();
-    Object.assign(process.env, { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_REGION: 'us-east-1', IONFLUX_BACKEND: 'aws', IONFLUX_RESOURCE_PREFIX: 'bench-llm' });
+    const { awsEndpoint } = await startSet(await testServices());
+    Object.assign(process.env, { AWS_ENDPOINT_URL: awsEndpoint, AWS_REGION: 'us-east-1', IONFLUX_BACKEND: 'aws', IONFLUX_RESOURCE_PREFIX: 'bench-llm' });
     const { provisionQueues } = await import('../local/provision');
     const { outboxPublisher, outbox } = await import('../shared/runtime/outbox');
     await provisionQueues();

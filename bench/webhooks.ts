@@ -41,7 +41,7 @@ import { ingestWebhook, type WebhookDeps } from '../shared/webhooks/pipeline';
 import { shopifyWebhooks } from '../shared/webhooks/providers/shopify/webhook';
 import { signedShopifyHeaders, verifyShopifyWebhook } from '../shared/webhooks/providers/shopify/shopify-hmac';
 import { WorkspaceDirectory } from '../shared/workspaces/workspace-directory';
-import { KafkaBroker } from '../scripts/services/kafka';
+import { privateBroker } from '../scripts/services/kafka';
 import { median, percentile, printTable, writeResults } from './report';
 
 const SECRET = 'shpss_bench_secret';
@@ -177,8 +177,8 @@ export async function run(args: string[]): Promise<void> {
   // The broker part runs on a broker of its own (like the outage test), deleted afterwards: tens of
   // thousands of bench events never reach the shared broker's fan-in topic, which the tests and the
   // local runtime's consumers read.
-  const broker = new KafkaBroker({ name: 'bench', port: 19192, controllerPort: 19193 });
-  process.stderr.write('starting a broker for the benchmark (127.0.0.1:19192)…\n');
+  const broker = await privateBroker('bench');
+  process.stderr.write(`starting a broker for the benchmark (${broker.brokers})…\n`);
   await broker.start();
   try {
     await againstBroker(args, broker.brokers, overhead, requests);

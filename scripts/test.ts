@@ -1,14 +1,14 @@
 /**
- * `npm test`: starts the real services (Kafka broker, moto) if they are not running, type-checks,
+ * `npm test`: starts this checkout's own test services (Kafka broker, moto, on ports chosen free for
+ * this checkout; reused while they run) and passes their endpoints to jest, type-checks,
  * runs every jest suite (unit, integration, infra), then scans everything the code logged during the
  * run for any secret value a test stored. Extra arguments go to jest (`npm test -- test/unit`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sharedKafka } from './services/kafka';
-import { MotoServer } from './services/moto';
 import { projectRoot } from './services/paths';
+import { startTestServices } from './services/service-sets';
 
 const testOutput = path.join(projectRoot, '.test-output');
 const bin = (name: string) => path.join(projectRoot, 'node_modules', '.bin', name);
@@ -37,9 +37,9 @@ export function scanLogs(outputDir: string = testOutput): string[] {
 }
 
 async function main(): Promise<number> {
-  let started = step('services: Kafka broker + moto');
-  await Promise.all([sharedKafka().start(), new MotoServer().start()]);
-  console.log(`  ready (${took(started)})`);
+  let started = step('services: this checkout\'s Kafka broker + moto');
+  const endpoints = await startTestServices(process.env);
+  console.log(`  ready: Kafka ${endpoints.kafkaBrokers}, moto ${endpoints.awsEndpoint} (${took(started)})`);
 
   fs.rmSync(testOutput, { recursive: true, force: true });
   fs.mkdirSync(testOutput, { recursive: true });

@@ -1,7 +1,8 @@
 /**
  * A real single-node Apache Kafka 4.x broker (KRaft: broker + controller in one JVM) on 127.0.0.1,
- * run from the Maven Central jars listed in kafka-pom.xml. Used by `npm run services:up` (the shared
- * broker on 9092) and by tests that need a broker of their own to stop and start (outage tests).
+ * run from the Maven Central jars listed in kafka-pom.xml. Service sets (service-sets.ts) run one for
+ * `npm run dev` and one for the tests; tests and benches that stop and start a broker run their own.
+ * A broker is only "ready" when the port answers from the process this checkout started.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { projectRoot, servicesHome } from './paths';
-import { isAlive, readPid, sleep, spawnDetached, stopProcess, waitFor } from './process-control';
+import { freePorts } from './ports';
+import { isAlive, ownProcessListening, readPid, sleep, spawnDetached, stopProcess, waitFor } from './process-control';
 
 const pom = path.join(projectRoot, 'scripts', 'services', 'kafka-pom.xml');
 const log4j = path.join(projectRoot, 'scripts', 'services', 'log4j2.properties');
@@ -123,12 +125,20 @@ export class KafkaBroker {
       const pid = spawnDetached('java', [...this.javaArgs(), 'kafka.Kafka', config], this.logFile, { cwd: this.dir });
       fs.writeFileSync(this.pidFile, String(pid));
     }
-    await waitFor(`Kafka broker ${this.brokers}`, () => this.ready(), timeoutMs, this.logFile);
+    try {
+      await waitFor(`Kafka broker ${this.brokers}`, () => this.ready(), timeoutMs, this.logFile);
+    } catch (error) {
+      await this.stop(); // never leave a process of ours behind that is not serving its port
+      throw error;
+    }
   }
 
-  /** Ready = the broker answers metadata and can create a topic with a leader (an open port is not enough). */
+  /**
+   * Ready = our broker process holds the port, answers metadata and can create a topic with a leader
+   * (an open port is not enough: it could be another checkout's broker).
+   */
   async ready(): Promise<boolean> {
-    if (!this.pid()) throw new Error('broker process is not running');
+    if (!(await ownProcessListening(`Kafka broker ${this.brokers}`, this.pid(), this.options.port))) return false;
     const admin = new Kafka({
       clientId: 'ionflux-services', brokers: [this.brokers], logLevel: logLevel.NOTHING,
       connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 0 },
@@ -137,7 +147,11 @@ export class KafkaBroker {
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: '__ionflux_ready', numPartitions: 1 }], waitForLeaders: true, timeout: 10_000 });
       const meta = await admin.fetchTopicMetadata({ topics: ['__ionflux_ready'] });
-      return meta.topics[0]?.partitions.every((p) => p.leader >= 0) ?? false;
+      if (!(meta.topics[0]?.partitions.every((p) => p.leader >= 0) ?? false)) return false;
+      // Consumer groups work too: a fresh broker creates __consumer_offsets on the first coordinator
+      // lookup and answers "coordinator not available" until it has a leader.
+      await admin.describeGroups(['__ionflux_ready']);
+      return true;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -156,7 +170,18 @@ export class KafkaBroker {
     await this.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+
+  get port(): number {
+    return this.options.port;
+  }
+
+  get controllerPort(): number {
+    return this.options.controllerPort;
+  }
 }
 
-/** The shared broker every test and `npm run dev` (with KAFKA_BROKERS) talks to. */
-export const sharedKafka = () => new KafkaBroker({ name: 'main', port: 9092, controllerPort: 9093 });
+/** A broker of its own on ports free right now (a test or bench that stops and starts it). */
+export async function privateBroker(name: string, heapMb?: number): Promise<KafkaBroker> {
+  const [port, controllerPort] = await freePorts(2);
+  return new KafkaBroker({ name, port: port!, controllerPort: controllerPort!, heapMb });
+}

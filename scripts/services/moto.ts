@@ -1,12 +1,13 @@
 /**
- * moto server, a real AWS API emulator (Secrets Manager, DynamoDB, SQS, SES, S3, …) on 127.0.0.1:5000,
- * installed from PyPI into a project-local virtualenv together with cfn-lint.
+ * moto server, a real AWS API emulator (Secrets Manager, DynamoDB, SQS, SES, S3, …) on 127.0.0.1,
+ * installed from PyPI into a project-local virtualenv together with cfn-lint. Service sets
+ * (service-sets.ts) run one for `npm run dev` (port 5000) and one for the tests (a free port).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { servicesHome } from './paths';
-import { isAlive, readPid, spawnDetached, stopProcess, waitFor } from './process-control';
+import { isAlive, ownProcessListening, readPid, spawnDetached, stopProcess, waitFor } from './process-control';
 
 export const pythonRequirements = ['moto[server]>=5.1,<6', 'cfn-lint>=1.20,<2'];
 export const venvDir = path.join(servicesHome, 'venv');
@@ -26,12 +27,16 @@ export function ensureVenv(): void {
 
 export class MotoServer {
   readonly endpoint: string;
-  private readonly dir = path.join(servicesHome, 'moto');
-  private readonly pidFile = path.join(this.dir, 'pid');
-  readonly logFile = path.join(this.dir, 'moto.log');
+  private readonly dir: string;
+  private readonly pidFile: string;
+  readonly logFile: string;
 
-  constructor(readonly port = 5000) {
+  /** `name`: folder under .services/ for this server's pid and log. */
+  constructor(readonly port: number, name = 'moto') {
     this.endpoint = `http://127.0.0.1:${port}`;
+    this.dir = path.join(servicesHome, name);
+    this.pidFile = path.join(this.dir, 'pid');
+    this.logFile = path.join(this.dir, 'moto.log');
   }
 
   pid(): number | undefined {
@@ -46,12 +51,17 @@ export class MotoServer {
       const pid = spawnDetached(venvBin('moto_server'), ['-H', '127.0.0.1', '-p', String(this.port)], this.logFile);
       fs.writeFileSync(this.pidFile, String(pid));
     }
-    await waitFor(`moto server ${this.endpoint}`, () => this.ready(), timeoutMs, this.logFile);
+    try {
+      await waitFor(`moto server ${this.endpoint}`, () => this.ready(), timeoutMs, this.logFile);
+    } catch (error) {
+      await this.stop(); // never leave a process of ours behind that is not serving its port
+      throw error;
+    }
   }
 
-  /** Ready = a real AWS API call (Secrets Manager ListSecrets, JSON protocol) answers. */
+  /** Ready = our moto process holds the port and a real AWS API call (Secrets Manager ListSecrets) answers. */
   async ready(): Promise<boolean> {
-    if (!this.pid()) throw new Error('moto process is not running');
+    if (!(await ownProcessListening(`moto ${this.endpoint}`, this.pid(), this.port))) return false;
     const response = await fetch(this.endpoint, {
       method: 'POST',
       headers: {

@@ -1,5 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { describeHolder, isListening, ownsPort } from './ports';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -55,7 +56,15 @@ export async function stopProcess(pid: number, graceMs = 15_000): Promise<void> 
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it resolves true or `timeoutMs` passes; the last error is reported. */
+/** A readiness probe's verdict that waiting longer cannot change (our process died, the port is someone else's). */
+export class ServiceFailedError extends Error {
+  override readonly name = 'ServiceFailedError';
+}
+
+/**
+ * Polls `probe` until it resolves true or `timeoutMs` passes; the last error is reported. A
+ * ServiceFailedError ends the wait at once.
+ */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, logHint?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -63,10 +72,26 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, timeo
     try {
       if (await probe()) return;
     } catch (error) {
+      if (error instanceof ServiceFailedError) {
+        throw new Error(`${what} could not start: ${error.message}${logHint ? ` (see ${logHint})` : ''}`, { cause: error });
+      }
       lastError = error;
     }
     await sleep(250);
   }
   const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
   throw new Error(`${what} was not ready after ${Math.round(timeoutMs / 1000)} s${reason}${logHint ? ` (see ${logHint})` : ''}`);
+}
+
+/**
+ * Readiness precondition of a service we started: our process is alive, and if something listens on
+ * `port`, it is our process. False while it is still starting (nothing listens yet).
+ */
+export async function ownProcessListening(what: string, pid: number | undefined, port: number): Promise<boolean> {
+  if (pid === undefined || !isAlive(pid)) throw new ServiceFailedError(`${what}: the process this checkout started is not running`);
+  const owned = ownsPort(pid, port);
+  if (owned === true) return true;
+  if (!(await isListening(port))) return false;
+  if (owned === undefined) return true; // no /proc (macOS): the port answers and our process is alive
+  throw new ServiceFailedError(`${describeHolder(port)}, not by this checkout's ${what} (pid ${pid})`);
 }

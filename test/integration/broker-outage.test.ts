@@ -1,8 +1,8 @@
 /**
  * Kafka goes away mid-run. Every webhook acknowledged while it is down goes to the durable outbox
  * (SQS on moto) within Shopify's 5 s; once the broker is back, the outbox drainer delivers them, and
- * every acknowledged webhook is in Kafka exactly once. This file runs its own broker (port 19092) so
- * the shared one keeps serving the other suites.
+ * every acknowledged webhook is in Kafka exactly once. This file runs a broker of its own (on free
+ * ports) so the run's shared one keeps serving the other suites.
  */
 import { randomUUID } from 'node:crypto';
 import { provisionAll } from '../../local/provision';
@@ -11,25 +11,27 @@ import { connectionRegistry } from '../../shared/runtime/connections';
 import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { queue } from '../../shared/runtime/queues';
-import { KafkaBroker } from '../../scripts/services/kafka';
+import { type KafkaBroker, privateBroker } from '../../scripts/services/kafka';
 import { newWorkspaceId } from '../support/environment';
 import { drainOutbox } from '../support/outbox';
+import { testAwsEndpoint } from '../support/services';
 import { configureShopifySecret, sendShopifyWebhook } from '../support/shopify';
 
-const broker = new KafkaBroker({ name: 'outage-test', port: 19092, controllerPort: 19093, heapMb: 384 });
+let broker: KafkaBroker;
 
 beforeAll(async () => {
+  broker = await privateBroker(`outage-test-${process.pid}`, 384);
   await broker.destroy();
   await broker.start();
   process.env.KAFKA_BROKERS = broker.brokers;
-  process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
+  process.env.AWS_ENDPOINT_URL = testAwsEndpoint();
   await resetEnvironment();
   await provisionAll();
   await configureShopifySecret();
 }, 120_000);
 afterAll(async () => {
   await resetEnvironment();
-  await broker.destroy();
+  await broker?.destroy();
 }, 60_000);
 
 describe('broker stopped mid-run', () => {

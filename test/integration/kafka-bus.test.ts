@@ -4,9 +4,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaUnavailableError } from '../../shared/events/errors';
 import { KafkaEventBus } from '../../shared/events/kafka-bus';
 import { createKafka } from '../../shared/events/kafka-client';
+import { testKafkaBrokers } from '../support/services';
 
 const topic = () => `ionflux.test.${process.env.IONFLUX_TEST_ID}.${randomUUID().slice(0, 8)}`;
-const bus = new KafkaEventBus(createKafka({ mode: 'brokers', brokers: ['127.0.0.1:9092'], auth: 'none' }, { clientId: 'test', region: 'us-east-1' }), {
+const bus = new KafkaEventBus(createKafka({ mode: 'brokers', brokers: [testKafkaBrokers()], auth: 'none' }, { clientId: 'test', region: 'us-east-1' }), {
   partitions: 3,
 });
 afterAll(() => bus.close());
@@ -22,7 +23,7 @@ describe('Kafka event bus (real broker)', () => {
       ],
       { deadline: Date.now() + 15_000 },
     );
-    const admin = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     const [meta] = (await admin.fetchTopicMetadata({ topics: [t] })).topics;
     await admin.disconnect();
@@ -42,7 +43,7 @@ describe('Kafka event bus (real broker)', () => {
     const existing = topic();
     const fresh = topic();
     await bus.ensureTopics([existing]);
-    const kafka = createKafka({ mode: 'brokers', brokers: ['127.0.0.1:9092'], auth: 'none' }, { clientId: 'test-cold', region: 'us-east-1' });
+    const kafka = createKafka({ mode: 'brokers', brokers: [testKafkaBrokers()], auth: 'none' }, { clientId: 'test-cold', region: 'us-east-1' });
     const adminClients = jest.spyOn(kafka, 'admin');
     const cold = new KafkaEventBus(kafka, { partitions: 2 });
     try {
@@ -88,7 +89,7 @@ describe('Kafka event bus (real broker)', () => {
     expect(await bus.readAll(t)).toHaveLength(39);
 
     // A producer whose clock lags writes after `since` with an older timestamp: not returned either.
-    const producer = new Kafka({ brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     await producer.send({ topic: t, acks: -1, messages: [{ key: 'k0', value: '{"skewed":true}', timestamp: String(since - 30_000) }] });
     await producer.disconnect();

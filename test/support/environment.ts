@@ -2,6 +2,7 @@
 import { config } from '../../shared/config/env';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { provisionAll } from '../../local/provision';
+import { testAwsEndpoint, testKafkaBrokers } from './services';
 
 /** Switch this file to the embedded backends (no moto, no Kafka) under its own IONFLUX_HOME. */
 export async function useEmbedded(): Promise<void> {
@@ -12,8 +13,8 @@ export async function useEmbedded(): Promise<void> {
 
 /** Real moto + Kafka with this file's own tables and queues. */
 export async function useLocalServices(): Promise<void> {
-  process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
-  process.env.KAFKA_BROKERS = '127.0.0.1:9092';
+  process.env.AWS_ENDPOINT_URL = testAwsEndpoint();
+  process.env.KAFKA_BROKERS = testKafkaBrokers();
   await resetEnvironment();
   await provisionAll();
 }

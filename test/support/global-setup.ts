@@ -1,10 +1,12 @@
 /**
- * Before any test: the real Kafka broker and moto must be up. `npm test` starts them; if jest is run
- * directly, they are started here too (idempotent, and quick when already running).
+ * Before any test: this checkout's own test services (Kafka, moto) must be up, and the tests must know
+ * where. \`npm test\` starts them and passes IONFLUX_TEST_KAFKA_BROKERS / IONFLUX_TEST_AWS_ENDPOINT; if jest
+ * is run directly, they are started here (idempotent, quick when already running) and exported to the
+ * workers the same way.
  */
-import { sharedKafka } from '../../scripts/services/kafka';
-import { MotoServer } from '../../scripts/services/moto';
+import { startTestServices, TEST_ENV } from '../../scripts/services/service-sets';
 
 export default async function globalSetup(): Promise<void> {
-  await Promise.all([sharedKafka().start(), new MotoServer().start()]);
+  if (process.env[TEST_ENV.kafkaBrokers] && process.env[TEST_ENV.awsEndpoint]) return;
+  await startTestServices(process.env);
 }

@@ -1,5 +1,5 @@
 /**
- * Runs before each test file: point the code at the real local services (moto, Kafka), give the file
+ * Runs before each test file: point the code at this run's own local services (moto, Kafka), give the file
  * its own resource prefix, secret root and IONFLUX_HOME so files running in parallel never share state,
  * and send everything the code logs to .test-output/logs (scanned for secret values afterwards).
  */
@@ -8,14 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { logsDir } from './paths';
+import { testAwsEndpoint, testKafkaBrokers } from './services';
 
 const id = `t${randomBytes(4).toString('hex')}`;
 Object.assign(process.env, {
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+  AWS_ENDPOINT_URL: testAwsEndpoint(),
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
-  KAFKA_BROKERS: '127.0.0.1:9092',
+  KAFKA_BROKERS: testKafkaBrokers(),
   IONFLUX_RESOURCE_PREFIX: id,
   IONFLUX_SECRET_ROOT: `${id}/ionflux`,
   IONFLUX_HOME: fs.mkdtempSync(path.join(os.tmpdir(), `ionflux-${id}-`)),
