@@ -3,6 +3,7 @@
  * and what it may touch (needs); the CDK app derives routes, event sources and least-privilege grants
  * from it, and the local runtime derives routes and subscriptions.
  */
+import type { ConnectionProvider } from '../shared/connections/account-ids';
 import type { PlatformProvider } from '../shared/secrets/names';
 import type { QueueName, TableName } from '../shared/config/resources';
 
@@ -54,8 +55,9 @@ export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
  * - `sqs:<queue>`: send to the queue.
  * - `secret:<provider>`: read the platform secret `<root>/platform/<provider>`.
  * - `workspace-secrets`: resolve workspace keys (read `<root>/workspaces/*` and the workspaces table).
- * - `shopify-tokens`: read, create and update the shops' OAuth tokens, `<root>/workspaces/<id>/shopify/<shop>`
- *   (never a workspace's other secrets).
+ * - `connection-tokens:<provider>`: read, create and update the tokens the platform obtained for that
+ *   provider's connected accounts, `<root>/connections/<provider>/*` (never a workspace's own keys, never
+ *   another provider's tokens).
  */
 export type Need =
   | 'kafka'
@@ -64,7 +66,7 @@ export type Need =
   | `sqs:${QueueName}`
   | `secret:${PlatformProvider}`
   | 'workspace-secrets'
-  | 'shopify-tokens';
+  | `connection-tokens:${ConnectionProvider}`;
 
 export interface FunctionSpec {
   /** Stable id: the Lambda's logical name, `ionflux run <id>`, log service name. */

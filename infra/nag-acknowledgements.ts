@@ -51,10 +51,12 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
         'Workspace secrets are created per workspace at run time under <root>/workspaces/<id>/; the SecretResolver only follows mappings inside the calling workspace’s own prefix.',
       );
     }
-    if (needs.includes('shopify-tokens')) {
+    for (const need of needs) {
+      if (!need.startsWith('connection-tokens:')) continue;
+      const provider = need.slice('connection-tokens:'.length);
       iam5(
-        `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/workspaces/*/shopify/*`,
-        'Each installed shop gets its token secret at run time, <root>/workspaces/<id>/shopify/<shop>; the statement covers those token secrets only, not a workspace’s other keys.',
+        `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/connections/${provider}/*`,
+        `Each connected ${provider} account gets its token secret at run time, <root>/connections/${provider}/<workspace>/<account>; the statement covers that provider's connection tokens only, never a workspace's own keys.`,
       );
     }
     if ('kafka' in trigger) {

@@ -4,7 +4,7 @@ import type { FunctionSpec, Need } from '../manifest-types';
 /** What every function calling the Admin API for a shop may touch: tokens (read, refresh, rotate), the
  * refresh locks, the connection (marked revoked when Shopify refuses a refresh) and the outbox (that
  * event, and the few others these functions publish: none of them talks to Kafka or needs the VPC). */
-const adminApi: Need[] = ['sqs:outbox', 'secret:shopify', 'shopify-tokens', 'dynamodb:connections', 'dynamodb:shopify-token-locks'];
+const adminApi: Need[] = ['sqs:outbox', 'secret:shopify', 'connection-tokens:shopify', 'dynamodb:connections', 'dynamodb:shopify-token-locks'];
 
 export const shopifyFunctions: FunctionSpec[] = [
   {

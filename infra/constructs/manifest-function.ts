@@ -136,13 +136,14 @@ export class ManifestFunction extends Construct {
       data.tables.workspaces.grantReadData(this.role);
       return;
     }
-    if (need === 'shopify-tokens') {
-      // Only the shops' tokens (<root>/workspaces/<id>/shopify/<shop>): a Shopify function cannot read or
-      // replace a workspace's other keys.
+    if (need.startsWith('connection-tokens:')) {
+      // Only this provider's connection tokens (<root>/connections/<provider>/<workspace>/<account>): such a
+      // function cannot read or replace a workspace's own keys or another provider's tokens.
+      const provider = need.slice('connection-tokens:'.length);
       this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource'],
-          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*/shopify/*`],
+          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/connections/${provider}/*`],
         }),
       );
       return;

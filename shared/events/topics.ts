@@ -3,9 +3,12 @@
  * Families (seed §2.3, §4, §5, §8):
  *   ionflux.shopify.ws_{workspace_id}.{entity}.{action}   one topic per workspace, entity and action
  *   ionflux.shopify.ws_{workspace_id}.{entity}            per-entity stream of a workspace
- *   ionflux.shopify.all_workspaces                        every Shopify event of every workspace (fan-in
- *                                                         for platform consumers: an MSK event source
- *                                                         subscribes to fixed topic names only)
+ *   ionflux.{family}.all_workspaces                       every event of a per-workspace family (shopify,
+ *                                                         whatsapp, tiktok, agent) for every workspace: the
+ *                                                         fan-in platform consumers read (an MSK event source
+ *                                                         subscribes to fixed topic names only). Each
+ *                                                         per-workspace event is also written there, in the
+ *                                                         same produce request.
  *   ionflux.email.delivery_status
  *   ionflux.whatsapp.ws_{workspace_id}.incoming_message
  *   ionflux.tiktok.ws_{workspace_id}.{event}
@@ -44,6 +47,10 @@ export function shopifyEntityAction(shopifyTopic: string): { entity: string; act
   return { entity, action: SHOPIFY_ACTIONS[verb] ?? verb };
 }
 
+/** Families with one topic (or more) per workspace, each with its fan-in topic. */
+export const fanInFamilies = ['shopify', 'whatsapp', 'tiktok', 'agent'] as const;
+export type FanInFamily = (typeof fanInFamilies)[number];
+
 export const topics = {
   shopify(workspaceId: string, shopifyTopic: string): string {
     const { entity, action } = shopifyEntityAction(shopifyTopic);
@@ -52,8 +59,12 @@ export const topics = {
   shopifyEntity(workspaceId: string, entity: string): string {
     return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${segment(entity, 'entity')}`);
   },
+  /** The fan-in of a per-workspace family: `ionflux.<family>.all_workspaces`. */
+  allWorkspaces(family: FanInFamily): string {
+    return `ionflux.${family}.all_workspaces`;
+  },
   shopifyAllWorkspaces(): string {
-    return 'ionflux.shopify.all_workspaces';
+    return topics.allWorkspaces('shopify');
   },
   emailDeliveryStatus(): string {
     return 'ionflux.email.delivery_status';

@@ -1,4 +1,14 @@
-/** Secrets Manager naming: `<root>/platform/<provider>` and `<root>/workspaces/<workspace_id>/…`. */
+/**
+ * Secrets Manager naming, by who obtains the secret:
+ * - `<root>/platform/<provider>`: the platform's own keys (operators fill them);
+ * - `<root>/workspaces/<workspace_id>/…`: keys a workspace provides, mapped by `generic_secrets_config_json`
+ *   (the SecretResolver follows a mapping only inside the workspace's own prefix);
+ * - `<root>/connections/<provider>/<workspace_id>/<account>`: tokens the platform obtains by OAuth or
+ *   onboarding (a Shopify shop's, a TikTok account's, a WhatsApp business's). Readable only by that
+ *   provider's functions (`connection-tokens:<provider>`); no workspace mapping can point here, since it
+ *   lies outside every workspace prefix.
+ */
+import type { ConnectionProvider } from '../connections/account-ids';
 import { assertWorkspaceId } from '../workspaces/workspace-id';
 
 /** Providers with a platform secret; the CDK app creates one (empty) secret for each. */
@@ -25,6 +35,18 @@ export const platformSecretName = (root: string, provider: string): string => `$
 
 export const workspaceSecretPrefix = (root: string, workspaceId: string): string =>
   `${root}/workspaces/${assertWorkspaceId(workspaceId)}/`;
+
+/** Where every token of one provider's connections lives: `<root>/connections/<provider>/`. */
+export const connectionSecretPrefix = (root: string, provider: ConnectionProvider): string => `${root}/connections/${provider}/`;
+
+/** The secret holding the tokens the platform obtained for one connected account of a workspace. */
+export function connectionSecretName(root: string, provider: ConnectionProvider, workspaceId: string, account: string): string {
+  const name = `${connectionSecretPrefix(root, provider)}${assertWorkspaceId(workspaceId)}/${account}`;
+  if (!SECRET_NAME.test(name) || account.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new Error(`"${account}" cannot be part of a secret name`);
+  }
+  return name;
+}
 
 /** True when `name` lies strictly under the workspace's own prefix (no `..` games, no other workspace). */
 export function isUnderWorkspacePrefix(root: string, workspaceId: string, name: string): boolean {

@@ -1,15 +1,16 @@
 /**
- * Where a shop's tokens live: one Secrets Manager secret per workspace and shop,
- * `<root>/workspaces/<workspace_id>/shopify/<shop>`, holding the access token, the rotating refresh token
+ * Where a shop's tokens live: one Secrets Manager secret per workspace and shop, with the tokens the
+ * platform obtains (`<root>/connections/shopify/<workspace_id>/<shop>`, apart from the keys a workspace
+ * provides), holding the access token, the rotating refresh token
  * and their expiry. The connection record keeps only this name (`access_token_secret_ref`).
  */
-import { workspaceSecretPrefix } from '../secrets/names';
+import { connectionSecretName } from '../secrets/names';
 import type { SecretStore } from '../secrets/secret-store';
 import { SecretMalformedError } from '../secrets/errors';
 import type { ShopTokens } from './token-endpoint';
 
 export const shopTokenSecretName = (secretRoot: string, workspaceId: string, shop: string): string =>
-  `${workspaceSecretPrefix(secretRoot, workspaceId)}shopify/${shop}`;
+  connectionSecretName(secretRoot, 'shopify', workspaceId, shop);
 
 export interface StoredShopTokens extends ShopTokens {
   shop: string;

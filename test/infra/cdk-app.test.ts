@@ -82,7 +82,7 @@ describe('CDK app', () => {
     }
   });
 
-  it('lets functions write shop tokens only, never a workspace\'s other secrets', () => {
+  it('lets functions write connection tokens only (their own provider\'s), never a workspace\'s own keys', () => {
     const writes: string[] = [];
     for (const policy of Object.values(fns.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
@@ -91,7 +91,15 @@ describe('CDK app', () => {
       }
     }
     expect(writes.length).toBeGreaterThan(0);
-    for (const resource of writes) expect(resource).toMatch(/workspaces\/\*\/shopify\/\*"/);
+    for (const resource of writes) expect(resource).toMatch(/:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/);
+    // Workspace keys (read by the LLM functions) and connection tokens are disjoint paths.
+    const reads = Object.values(fns.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>).map((st) => JSON.stringify(st.Resource)),
+    );
+    expect(reads.some((r) => r.includes(':secret:ionflux/workspaces/*'))).toBe(true);
+    expect(reads.filter((r) => r.includes(':secret:ionflux/connections/') || r.includes(':secret:ionflux/*') || r.includes(':secret:*'))).toEqual(
+      reads.filter((r) => /:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/.test(r)),
+    );
   });
 
   it('wires every non-HTTP trigger from the manifest', () => {

@@ -3,7 +3,7 @@
  * workspace's own key when mapped, the platform key otherwise, refusals, clear errors, caching.
  */
 import { SecretMappingRefusedError, SecretNotFoundError } from '../../shared/secrets/errors';
-import { platformSecretName } from '../../shared/secrets/names';
+import { connectionSecretName, platformSecretName } from '../../shared/secrets/names';
 import { SecretResolver } from '../../shared/secrets/secret-resolver';
 import type { SecretStore } from '../../shared/secrets/secret-store';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
@@ -51,6 +51,9 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
       `${secretRoot()}/workspaces/${ws}/../other/openai`,
       `${secretRoot()}/workspaces/${ws}/`,
       'arn:aws:secretsmanager:us-east-1:1:secret:x',
+      // Tokens the platform obtained (a shop's Admin API token) are never a workspace's to map.
+      connectionSecretName(secretRoot(), 'shopify', ws, 'acme.myshopify.com'),
+      `${secretRoot()}/connections/shopify/${ws}/acme.myshopify.com`,
     ]) {
       await expect(workspaceDirectory().putSettings(ws, { generic_secrets_config_json: { openai: target } })).rejects.toBeInstanceOf(
         InvalidWorkspaceSettingsError,

@@ -81,7 +81,7 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
 
     // The token exchange asked for an expiring offline token; both tokens are in Secrets Manager.
     expect(fake.count('token', (r) => r.shop === shop && r.grant === 'authorization_code' && r.status === 200)).toBe(1);
-    const secretName = `${secretRoot()}/workspaces/${ws}/shopify/${shop}`;
+    const secretName = `${secretRoot()}/connections/shopify/${ws}/${shop}`;
     const stored = JSON.parse((await secretStore().get(secretName))!);
     expect(stored).toMatchObject({ access_token: expect.stringMatching(/^shpat_/), refresh_token: expect.stringMatching(/^shprt_/), shop, workspace_id: ws });
     expect(stored.expires_at - Date.now()).toBeGreaterThan(3500_000);

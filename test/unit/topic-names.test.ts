@@ -1,5 +1,5 @@
 import { InvalidTopicNameError } from '../../shared/events/errors';
-import { MAX_TOPIC_LENGTH, shopifyEntityAction, shopifyEventType, topics, validateTopicName } from '../../shared/events/topics';
+import { fanInFamilies, MAX_TOPIC_LENGTH, shopifyEntityAction, shopifyEventType, topics, validateTopicName } from '../../shared/events/topics';
 
 describe('Kafka topic names', () => {
   it('maps Shopify webhook topics to workspace topics with past-tense actions', () => {
@@ -22,6 +22,7 @@ describe('Kafka topic names', () => {
     expect(topics.shopifyEntity('acme', 'orders')).toBe('ionflux.shopify.ws_acme.orders');
     expect(topics.tiktok('acme', 'authorization_removed')).toBe('ionflux.tiktok.ws_acme.authorization_removed');
     expect(topics.shopifyAllWorkspaces()).toBe('ionflux.shopify.all_workspaces');
+    expect(fanInFamilies.map((f) => topics.allWorkspaces(f))).toEqual(['ionflux.shopify.all_workspaces', 'ionflux.whatsapp.all_workspaces', 'ionflux.tiktok.all_workspaces', 'ionflux.agent.all_workspaces']);
   });
 
   it('refuses names Kafka would refuse or that would break the naming scheme', () => {
