@@ -1,20 +1,30 @@
-/** The SecretStore on AWS Secrets Manager (moto in tests), over the lean JSON client. */
-import { randomUUID } from 'node:crypto';
+/**
+ * The SecretStore on AWS Secrets Manager (moto in tests), with `@aws-sdk/client-secrets-manager`. Every
+ * call carries the deadline scope's abort signal; the SDK gives PutSecretValue and CreateSecret their
+ * idempotency token (ClientRequestToken), the same on each retry.
+ */
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { awsCallOptions } from '../aws/client-config';
 import { isAwsError } from '../aws/errors';
-import type { AwsJsonClient } from '../aws/json-client';
 import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
 const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundException');
 
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: AwsJsonClient) {}
+  constructor(private readonly client: SecretsManagerClient) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
-      const out = await this.client.call<{ SecretString?: string; SecretBinary?: string }>('GetSecretValue', { SecretId: name });
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), awsCallOptions());
       if (out.SecretString !== undefined) return out.SecretString;
-      return out.SecretBinary ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined;
+      return out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
@@ -22,13 +32,12 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async put(name: string, value: string): Promise<void> {
-    // Raw API calls must bring their own idempotency token (the SDK generates one the same way).
     try {
-      await this.client.call('PutSecretValue', { SecretId: name, SecretString: value, ClientRequestToken: randomUUID() });
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }), awsCallOptions());
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.call('CreateSecret', { Name: name, SecretString: value, ClientRequestToken: randomUUID() });
+        await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }), awsCallOptions());
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
@@ -40,11 +49,14 @@ export class SecretsManagerStore implements SecretStore {
     let token: string | undefined;
     try {
       do {
-        const out = await this.client.call<{ SecretList?: Array<{ Name?: string }>; NextToken?: string }>('ListSecrets', {
-          ...(token ? { NextToken: token } : {}),
-          MaxResults: 100,
-          ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
-        });
+        const out = await this.client.send(
+          new ListSecretsCommand({
+            ...(token ? { NextToken: token } : {}),
+            MaxResults: 100,
+            ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
+          }),
+          awsCallOptions(),
+        );
         for (const secret of out.SecretList ?? []) if (secret.Name && (!prefix || secret.Name.startsWith(prefix))) names.push(secret.Name);
         token = out.NextToken;
       } while (token);
