@@ -9,18 +9,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import { IonfluxError } from './errors';
-
-/** Seconds a caller is told to wait before retrying after a deadline ran out (Retry-After). */
-export const DEADLINE_RETRY_AFTER_S = 1;
+import { IonfluxError, retryAfter } from './errors';
 
 /** Something did not finish before its deadline: 503 with Retry-After at the edge. */
 export class DeadlineExceededError extends IonfluxError {
   constructor(what: string) {
-    super('deadline_exceeded', `${what} did not finish before the deadline`, {
-      status: 503,
-      headers: { 'retry-after': String(DEADLINE_RETRY_AFTER_S) },
-    });
+    super('deadline_exceeded', `${what} did not finish before the deadline`, { status: 503, headers: retryAfter() });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { IonfluxError } from '../errors';
+import { IonfluxError, retryAfter } from '../errors';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 
@@ -33,7 +33,9 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof IonfluxError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: requestId } };
     if (error.details) body.error.details = error.details;
-    return json(error.status, body, error.headers ?? {});
+    // A 503 always says when to come back, whichever module raised it.
+    const headers = error.status === 503 && !error.headers?.['retry-after'] ? { ...retryAfter(), ...error.headers } : (error.headers ?? {});
+    return json(error.status, body, headers);
   }
   const body: ErrorBody = { error: { code: 'internal_error', message: 'internal error; see the logs for this request_id', request_id: requestId } };
   return json(500, body);
