@@ -24,8 +24,13 @@ export class Tarpit {
     return { port, url: `http://127.0.0.1:${port}`, hostPort: `127.0.0.1:${port}` };
   }
 
-  async stop(): Promise<void> {
+  /** Closes the connections held so far (clients waiting on them fail at once); keeps accepting new ones. */
+  dropConnections(): void {
     for (const socket of this.sockets) socket.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.dropConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
