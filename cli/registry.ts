@@ -3,13 +3,14 @@ import { connectionsAdd, connectionsList } from './commands/connections';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
-import { secretsList, secretsSet } from './commands/secrets';
+import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
 export const commands: Command[] = [
   secretsSet,
+  secretsGet,
   secretsList,
   workspacesSet,
   workspacesGet,
