@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
@@ -25,4 +26,5 @@ export const commands: Command[] = [
   shopifyStatus,
   shopifySync,
   run,
+  devFake,
 ];
