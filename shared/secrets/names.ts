@@ -24,6 +24,8 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
+  'agent-service',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
