@@ -66,7 +66,8 @@ export async function retryInvocations(messages: readonly RetryMessage[], deps: 
       }
       const after = {
         ...pending,
-        attempts: pending.attempts + result.tried,
+        // The message is not rewritten between receives: the earlier receives were one attempt each.
+        attempts: pending.attempts + (message.receiveCount - 1) + result.tried,
         ...(result.error ? { last_error: result.error } : {}),
         ...(result.status !== undefined ? { last_status: result.status } : {}),
       };
