@@ -76,7 +76,8 @@ export async function matchRecords(records: readonly DispatchRecord[], indexes: 
     if (list) list.push(record);
     else byWorkspace.set(record.event.workspace_id, [record]);
   }
-  const groups = new Map<string, Group>();
+  // Keyed by the index's own trigger object: one per (workspace, agent, trigger), no key strings to build.
+  const groups = new Map<MatchedTrigger, Group>();
   const unmatchable: DispatchRecord[] = [];
   let matched = 0;
   await Promise.all(
@@ -93,10 +94,9 @@ export async function matchRecords(records: readonly DispatchRecord[], indexes: 
         const triggers = index.match(record.event, { origin: record.originTopic, record: record.topic });
         if (triggers.length) matched++;
         for (const trigger of triggers) {
-          const key = `${workspaceId}\u0000${trigger.agentId}\u0000${trigger.triggerIndex}`;
-          const group = groups.get(key);
+          const group = groups.get(trigger);
           if (group) group.records.push(record);
-          else groups.set(key, { workspaceId, trigger, records: [record] });
+          else groups.set(trigger, { workspaceId, trigger, records: [record] });
         }
       }
     }),

@@ -75,25 +75,28 @@ export class WorkspaceTriggerIndex {
 
   /** The triggers `event` fires, in registration order per lookup; none for another workspace's event. */
   match(event: PlatformEvent, where: EventTopics): MatchedTrigger[] {
-    if (event.workspace_id !== this.workspaceId || this.triggers === 0) return [];
-    const call = ++this.calls;
     const out: MatchedTrigger[] = [];
-    const consider = (entries: Entry[] | undefined) => {
-      if (!entries) return;
-      for (const entry of entries) {
-        if (entry.seen === call) continue;
-        entry.seen = call;
-        if (entry.topics && !entry.topics.has(where.origin) && !entry.topics.has(where.record)) continue;
-        if (entry.filter && !entry.filter(event.payload_json)) continue;
-        out.push(entry);
-      }
-    };
-    consider(this.byType.get(event.event_type));
-    if (this.byPrefix.size) for (const [prefix, entries] of this.byPrefix) if (event.event_type.startsWith(prefix)) consider(entries);
+    if (event.workspace_id !== this.workspaceId || this.triggers === 0) return out;
+    const call = ++this.calls;
+    this.consider(this.byType.get(event.event_type), event, where, call, out);
+    if (this.byPrefix.size) for (const [prefix, entries] of this.byPrefix) if (event.event_type.startsWith(prefix)) this.consider(entries, event, where, call, out);
     if (this.byTopic.size) {
-      consider(this.byTopic.get(where.origin));
-      if (where.record !== where.origin) consider(this.byTopic.get(where.record));
+      this.consider(this.byTopic.get(where.origin), event, where, call, out);
+      if (where.record !== where.origin) this.consider(this.byTopic.get(where.record), event, where, call, out);
     }
     return out;
+  }
+
+  // A method, not a closure made per event: this runs for every candidate of every event.
+  private consider(entries: Entry[] | undefined, event: PlatformEvent, where: EventTopics, call: number, out: MatchedTrigger[]): void {
+    if (!entries) return;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.seen === call) continue;
+      entry.seen = call;
+      if (entry.topics && !entry.topics.has(where.origin) && !entry.topics.has(where.record)) continue;
+      if (entry.filter && !entry.filter(event.payload_json)) continue;
+      out.push(entry);
+    }
   }
 }
