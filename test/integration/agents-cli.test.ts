@@ -1,28 +1,16 @@
 /** `npx ionflux credentials …` and `npx ionflux agents …` as an operator runs them (child processes), on embedded state. */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { DispatchQueue } from '../../shared/agents/dispatch-queue';
 import { EmbeddedQueue } from '../../shared/queues/embedded-queue';
-import { projectRoot } from '../support/paths';
+import { ionflux as runCli } from '../support/cli';
 import { recordSecretValue } from '../support/secrets';
 
-const run = promisify(execFile);
-const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-cli-'));
 const env = { IONFLUX_HOME: home, AWS_ENDPOINT_URL: undefined, KAFKA_BROKERS: undefined, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux' };
 
-async function ionflux(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, cwd: projectRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ionflux = (...args: string[]) => runCli(args, env);
 
 const embeddedQueue = (name: string) => new EmbeddedQueue(`ionflux-${name}`, path.join(home, 'queues', `ionflux-${name}`), { visibilityTimeoutMs: 120_000 });
 
