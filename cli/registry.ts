@@ -2,16 +2,18 @@ import type { Command } from './command';
 import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
 import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
+import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
-import { secretsList, secretsSet } from './commands/secrets';
+import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
 export const commands: Command[] = [
   secretsSet,
+  secretsGet,
   secretsList,
   workspacesSet,
   workspacesGet,
@@ -33,4 +35,5 @@ export const commands: Command[] = [
   agentsDeadLetters,
   agentsRedrive,
   run,
+  devFake,
 ];

@@ -10,6 +10,7 @@
 import { hash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { errorMessage } from '../errors';
+import { storeSecretHint } from '../secrets/hints';
 import type { SecretResolver } from '../secrets/secret-resolver';
 import { AgentServiceConfigError } from './errors';
 
@@ -32,7 +33,7 @@ export async function loadAgentServiceConfig(
   const name = credential.secretName;
   const fail = (problem: string) => new AgentServiceConfigError(name, problem);
   const baseUrl = credential.get('base_url');
-  if (!baseUrl) throw fail('has no "base_url" (set it with: npx ionflux secrets set ' + name + ' \'{"base_url":"https://…","signing_secret":"whsec_…"}\')');
+  if (!baseUrl) throw fail(`has no "base_url" (set it with: ${storeSecretHint(name, 'agent-service', credential.fields(), ['base_url', 'signing_secret'])})`);
   let url: URL;
   try {
     url = new URL(baseUrl);

@@ -6,9 +6,8 @@
  * signs with — and answers 401 to a bad one. Every invocation is recorded; failures can be scripted
  * (status, Retry-After, delay) for all agents or one.
  *
- * Also a dev tool: `npx tsx test/fakes/agent-service/fake-agent-service.ts [--port 8787] [--secret whsec_…]`
- * prints the `ionflux secrets set` line that points the local runtime's dispatcher at it, then logs each
- * invocation.
+ * Also a dev tool: `npx ionflux dev fake agent-service` (dev-fake.ts) prints the `ionflux secrets set`
+ * line that points the local runtime's dispatcher at it, then logs each invocation.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -159,22 +158,3 @@ export class FakeAgentService {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 }
-
-/** Standalone: a fake AgentService a newcomer can point the local runtime's dispatcher at. */
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const option = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const secret = option('secret') ?? newSigningSecret();
-  const fake = await new FakeAgentService({ secrets: [secret], log: (line) => console.log(line) }).start(Number(option('port') ?? 8787));
-  const root = process.env.IONFLUX_SECRET_ROOT ?? 'ionflux';
-  console.log(`fake AgentService on ${fake.origin}; point the dispatcher at it with:`);
-  console.log(`  npx ionflux secrets set ${root}/platform/agent-service '${JSON.stringify({ base_url: fake.origin, signing_secret: secret })}'`);
-  const stop = () => void fake.stop().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (require.main === module) void main();
