@@ -152,6 +152,8 @@ export async function attemptDelivery(
     result = await deps.client.deliver(pending.agent_id, pending.webhook_id, body, { timeoutMs: Math.min(policy.attemptTimeoutMs, left) });
     tried++;
     if (result.ok || !result.retryable || attempt === options.attempts) break;
+    // AgentService asked for a longer wait than an inline retry makes: the retry queue honours it.
+    if (result.retryAfterMs !== undefined && result.retryAfterMs > policy.inlineBackoffMs * attempt) break;
     const wait = Math.min(result.retryAfterMs ?? Number.POSITIVE_INFINITY, Math.random() * policy.inlineBackoffMs * attempt);
     if (options.deadline - Date.now() - wait < 1000) break;
     await sleep(wait);
