@@ -5,6 +5,7 @@
  */
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
@@ -41,6 +42,14 @@ export class SecretsManagerStore implements SecretStore {
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }), awsCallOptions());
+    } catch (error) {
+      if (!isNotFound(error)) throw new SecretStoreError('deleting', name, error);
     }
   }
 
