@@ -6,7 +6,7 @@
  * why it failed. Dependencies come in as arguments (see shared/runtime/llm.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigurationError, errorMessage } from '../errors';
+import { errorMessage } from '../errors';
 import { createPlatformEvent } from '../events/platform-event';
 import type { OutgoingEvent } from '../events/publisher';
 import { topics } from '../events/topics';
@@ -23,6 +23,7 @@ import type {
   TextParameters,
 } from './contract';
 import type { Cooldowns } from './cooldown';
+import { type ProviderKeyDeps, resolveProviderKey } from './credentials';
 import { type ChainEntry, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
 import { LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
 import { AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, type MediaFetcher } from './inputs';
@@ -32,33 +33,15 @@ import { priceAttempts, responseUsage, USAGE_EVENT_TYPE, usagePayload } from './
 
 const log = moduleLogger('llm');
 
-/** What the service needs of the SecretResolver (shared/secrets/secret-resolver.ts). */
-export interface CredentialSource {
-  resolve(request: { provider: string; workspaceId?: string }): Promise<{
-    source: 'workspace' | 'platform';
-    secretName: string;
-    get(field: string): string | undefined;
-    require(field: string): string;
-    fields(): Readonly<Record<string, unknown>>;
-  }>;
-  invalidate(name: string): void;
-}
+export type { CredentialSource } from './credentials';
 
-export interface LlmServiceDeps {
+export interface LlmServiceDeps extends ProviderKeyDeps {
   catalog: ModelCatalog;
   /** The providers this function serves (each function bundles only the providers of its task). */
   providers: readonly LlmProvider[];
-  secrets: CredentialSource;
   publisher: { publish(events: OutgoingEvent[], options: { deadline: number }): Promise<unknown> };
   cooldowns: Cooldowns;
   fetchMedia: MediaFetcher;
-  /** SSRF check of a base_url a workspace supplied with its own key (early, clear refusal before any call). */
-  vetBaseUrl(url: string, what: string): Promise<void>;
-  /**
-   * The fetch the SDKs use for a base_url a workspace supplied: connects only to addresses checked when
-   * the connection opens, never follows redirects (network-guard.ts `guardedFetch`).
-   */
-  workspaceFetch: typeof globalThis.fetch;
   policy: RetryPolicy;
   /** source_service_name of usage events. */
   source: string;
@@ -184,24 +167,8 @@ export class LlmService {
   }
 
   /** The workspace's key when it maps one for the provider, else the platform key; base URL checked. */
-  private async credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential> {
-    const credential = await this.deps.secrets.resolve({ provider: provider.name, workspaceId });
-    const ownBaseUrl = credential.get('base_url');
-    const baseUrl = ownBaseUrl ?? provider.defaultBaseUrl;
-    if (!baseUrl) {
-      throw new ConfigurationError(`secret ${credential.secretName} has no "base_url": ${provider.name} is self-hosted, so its secret must name the server`, {
-        code: 'secret_not_configured',
-        details: { secret: credential.secretName },
-      });
-    }
-    // A workspace's own server: checked now, and every connection to it checked again (DNS can change,
-    // the server can redirect) by the guarded fetch. Platform secrets are trusted (internal servers too).
-    const guarded = !!ownBaseUrl && credential.source === 'workspace';
-    if (guarded) await this.deps.vetBaseUrl(ownBaseUrl, `base_url of ${credential.secretName}`);
-    // Self-hosted servers may run without a key.
-    const apiKey = provider.defaultBaseUrl ? credential.require('api_key') : (credential.get('api_key') ?? 'no-key');
-    const { api_key: _key, base_url: _url, ...fields } = credential.fields();
-    return { credential: { apiKey, baseUrl, fields, ...(guarded ? { fetch: this.deps.workspaceFetch } : {}) }, source: credential.source, secretName: credential.secretName };
+  private credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential> {
+    return resolveProviderKey(this.deps, { label: provider.name, ...(provider.defaultBaseUrl ? { defaultBaseUrl: provider.defaultBaseUrl } : {}) }, workspaceId);
   }
 
   private resolveChain<T extends TaskType>(task: T, request: LlmRequests[T]): ChainEntry[] {
