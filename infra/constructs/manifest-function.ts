@@ -11,7 +11,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec, Need } from '../../functions/manifest-types';
-import type { QueueName, TableName } from '../../shared/config/resources';
+import { type BucketName, bucketEnvironmentVariable, type QueueName, type TableName } from '../../shared/config/resources';
 import type { PlatformProvider } from '../../shared/secrets/names';
 import type { PlatformResources } from '../stacks/platform-stack';
 
@@ -83,6 +83,11 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
+    for (const need of spec.needs) {
+      if (!need.startsWith('s3:')) continue;
+      const bucket = need.slice('s3:'.length) as BucketName;
+      environment[bucketEnvironmentVariable(bucket)] = platform.data.buckets[bucket].bucketName;
+    }
     if (this.needsVpc) {
       // Brokers resolved at deploy time (see EventBus); the cluster ARN is informational for operators.
       environment.KAFKA_BROKERS = platform.bus.bootstrapBrokers;
@@ -158,6 +163,11 @@ export class ManifestFunction extends Construct {
       }
       case 'sqs':
         data.queues[name as QueueName].grantSendMessages(this.role);
+        return;
+      case 's3':
+        // Read (HeadObject, GetObject: the presigned URLs act as this role) and write objects; no delete, no listing beyond what grantRead gives.
+        data.buckets[name as BucketName].grantRead(this.role);
+        data.buckets[name as BucketName].grantPut(this.role);
         return;
       case 'secret':
         platform.secrets.secrets[name as PlatformProvider].grantRead(this.role);

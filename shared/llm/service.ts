@@ -25,7 +25,7 @@ import type {
 import type { Cooldowns } from './cooldown';
 import { type ProviderKeyDeps, resolveProviderKey } from './credentials';
 import { type ChainEntry, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
-import { LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
+import { failureVerdict, LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
 import { AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, type MediaFetcher } from './inputs';
 import type { CheckableInput, LlmProvider } from './provider';
 import type { RetryPolicy } from './retry-policy';
@@ -306,22 +306,6 @@ function textParameters(p: (LlmRequests['text_generation']['parameters'] & objec
 /** The error when no provider succeeded: who failed, why, and the status that tells the caller what to do. */
 function failure(task: TaskType, requestId: string, outcome: EngineOutcome<TaskType>): LlmCallFailedError {
   const attempts = outcome.attempts.map((a) => a.attempt);
-  const groups = new Map<string, { count: number; last: Attempt }>();
-  for (const a of attempts) {
-    const key = `${a.provider}/${a.model}`;
-    const g = groups.get(key);
-    groups.set(key, { count: (g?.count ?? 0) + (a.outcome === 'error' ? 1 : 0), last: a });
-  }
-  const reasons = [...groups].map(([key, { count, last }]) => {
-    const what = [last.status, last.error_code].filter((x) => x !== undefined).join(' ');
-    return `${key}: ${what}${last.message ? ` — ${last.message}` : ''}${count > 1 ? ` (${count} attempts)` : ''}`;
-  });
-  const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
-  const details = { attempts, task_type: task, request_id: requestId };
-  if (outcome.onlyRequestErrors) return new LlmCallFailedError(400, 'provider_rejected_request', message, details);
-  if (outcome.lastBlame === 'timeout') return new LlmCallFailedError(504, 'provider_timeout', message, details);
-  if (outcome.lastBlame === 'unavailable') {
-    return new LlmCallFailedError(503, 'provider_unavailable', message, details, Math.max(1, Math.ceil((outcome.retryAfterMs ?? 1000) / 1000)));
-  }
-  return new LlmCallFailedError(502, 'provider_failed', message, details);
+  const verdict = failureVerdict(attempts, outcome);
+  return new LlmCallFailedError(verdict.status, verdict.code, verdict.message, { attempts, task_type: task, request_id: requestId }, verdict.retryAfterS);
 }

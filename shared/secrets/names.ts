@@ -24,6 +24,7 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  'coqui',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
