@@ -15,6 +15,8 @@ export interface FakeReply {
   delayMs?: number;
   /** Never answer (the connection stays open until the client gives up or the server closes). */
   hang?: boolean;
+  /** Drop the connection without an answer (a network error for the client). */
+  reset?: boolean;
 }
 
 export interface MultipartFile {
@@ -104,6 +106,7 @@ export class FakeHttpServer {
     const queue = this.scripted.get(recorded.route);
     const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
     if (reply.hang) return;
+    if (reply.reset) return void req.socket.destroy();
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());
     send(res, reply);
   }
@@ -114,6 +117,10 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
   if (!raw.length) return;
   if (type.startsWith('application/json')) {
     recorded.body = JSON.parse(raw.toString('utf8'));
+    return;
+  }
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    recorded.body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
     return;
   }
   if (type.startsWith('multipart/form-data')) {
@@ -132,7 +139,8 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
 
 function send(res: http.ServerResponse, reply: FakeReply): void {
   if (res.destroyed) return;
-  const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  // Buffers are sent as they are (audio); anything else as JSON.
+  const body = reply.body === undefined ? '' : typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(body);
 }
