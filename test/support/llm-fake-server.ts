@@ -34,6 +34,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, or the text fields of a multipart body. */
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   files: Record<string, MultipartFile>;
+  /** The query string. */
+  query: URLSearchParams;
   /** Epoch ms the request arrived. */
   at: number;
 }
@@ -94,8 +96,9 @@ export class FakeHttpServer {
     const raw = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, at: Date.now() };
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, query: url.searchParams, at: Date.now() };
     try {
       await parseBody(recorded, raw);
     } catch (error) {

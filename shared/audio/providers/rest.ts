@@ -115,15 +115,18 @@ export function classifyRestError(error: unknown, readBody: (status: number, bod
     };
   }
   if (error instanceof NotAudioError) return { kind: 'bad_response', message: error.message };
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
-  if (error instanceof TypeError) {
-    // fetch: "fetch failed" with the socket error as its cause.
-    const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
+  // Errors from fetch (undici) and node:http may come from another realm: read by name and code, not instanceof.
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return { kind: 'aborted', message: 'the request was aborted at the deadline' };
+  if (/answer is larger than|at most \d+ are read/.test(message)) return { kind: 'bad_response', message };
+  if (e.name === 'TypeError') {
+    // fetch: "fetch failed" with the socket error as its cause; "terminated" when the body was cut.
+    const cause = e.cause as { message?: unknown } | undefined;
+    return { kind: 'network', message: `connection failed${typeof cause?.message === 'string' ? `: ${cause.message}` : message === 'fetch failed' ? '' : `: ${message}`}` };
   }
-  if (error instanceof Error && /answer is larger than|at most \d+ are read|terminated/.test(error.message)) return { kind: 'bad_response', message: error.message };
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code) return { kind: 'network', message: `connection failed: ${error.message}` };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+  if (typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) return { kind: 'network', message: `connection failed: ${message}` };
+  return { kind: 'internal', message };
 }
 
 /** The JSON of an error body, or undefined. */

@@ -3,8 +3,6 @@
  * Layer III frames), Ogg Opus (Opus silence packets in Ogg pages with their CRCs) and WAV/PCM (a
  * quiet sine). The fake TTS providers answer with these; the tests measure what comes back.
  */
-import { wav } from '../../support/llm';
-
 export interface Sample {
   bytes: Buffer;
   /** Exactly how long it plays. */
@@ -90,6 +88,28 @@ export function oggOpus(seconds: number, inputRate = 48_000, serial = 0x1a2b3c4d
     pages.push(oggPage(serial, sequence, BigInt(preSkip + done * 960), done === frames ? 0x04 : 0, Array.from({ length: n }, () => silence)));
   }
   return { bytes: Buffer.concat(pages), seconds: frames * 0.02 };
+}
+
+/** A PCM16 mono WAV of `seconds` (a quiet sine), as a recorder would produce. */
+export function wav(seconds: number, sampleRate = 16_000): Buffer {
+  const samples = Math.round(seconds * sampleRate);
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / sampleRate) * 3000), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
 }
 
 /** `seconds` of 16-bit mono WAV. */
