@@ -9,6 +9,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -81,7 +82,10 @@ export class DataStores extends Construct {
       });
     }
 
-    this.accessLogs = new s3.Bucket(this, 'BucketAccessLogs', {
+    // Log delivery is granted by a bucket policy (not the LogDeliveryWrite ACL): ACLs stay disabled everywhere.
+    const storage = new Construct(this, 'Buckets');
+    storage.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    this.accessLogs = new s3.Bucket(storage, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -92,7 +96,7 @@ export class DataStores extends Construct {
     this.buckets = {} as Record<BucketName, s3.Bucket>;
     for (const name of bucketNames) {
       const spec = buckets[name];
-      this.buckets[name] = new s3.Bucket(this, `Bucket-${name}`, {
+      this.buckets[name] = new s3.Bucket(storage, name, {
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: this.key,
         bucketKeyEnabled: true,

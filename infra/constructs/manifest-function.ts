@@ -164,11 +164,15 @@ export class ManifestFunction extends Construct {
       case 'sqs':
         data.queues[name as QueueName].grantSendMessages(this.role);
         return;
-      case 's3':
-        // Read (HeadObject, GetObject: the presigned URLs act as this role) and write objects; no delete, no listing beyond what grantRead gives.
-        data.buckets[name as BucketName].grantRead(this.role);
-        data.buckets[name as BucketName].grantPut(this.role);
+      case 's3': {
+        // Read (HeadObject, GetObject: presigned URLs act as this role) and write objects; ListBucket so a
+        // missing object is a 404, not a 403 (the cache asks for objects that may not exist). No delete.
+        const bucket = data.buckets[name as BucketName];
+        this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects('*')] }));
+        this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+        bucket.encryptionKey?.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
         return;
+      }
       case 'secret':
         platform.secrets.secrets[name as PlatformProvider].grantRead(this.role);
         return;
