@@ -5,7 +5,6 @@
  * checked by the SSRF guard now and on every connection (its fetch). Shared by every service that
  * calls providers through the strategy engine (LLM tasks, audio).
  */
-import { ConfigurationError } from '../errors';
 import type { ResolvedCredential } from './engine';
 
 /** What resolving needs of the SecretResolver (shared/secrets/secret-resolver.ts). */
@@ -48,13 +47,9 @@ export async function resolveProviderKey(deps: ProviderKeyDeps, provider: KeyedP
   const credential = await deps.secrets.resolve({ provider: provider.label, workspaceId });
   const ownBaseUrl = credential.get('base_url');
   const fallback = provider.defaultBaseUrl;
-  const baseUrl = ownBaseUrl ?? (typeof fallback === 'function' ? fallback({ get: (f) => credential.get(f), secretName: credential.secretName }) : fallback);
-  if (!baseUrl) {
-    throw new ConfigurationError(`secret ${credential.secretName} has no "base_url": ${provider.label} is self-hosted, so its secret must name the server`, {
-      code: 'secret_not_configured',
-      details: { secret: credential.secretName },
-    });
-  }
+  // A self-hosted provider has no default server: its secret must name one.
+  const baseUrl =
+    ownBaseUrl ?? (typeof fallback === 'function' ? fallback({ get: (f) => credential.get(f), secretName: credential.secretName }) : fallback) ?? credential.require('base_url');
   // A workspace's own server: checked now, and every connection to it checked again (DNS can change,
   // the server can redirect) by the guarded fetch. Platform secrets are trusted (internal servers too).
   const guarded = !!ownBaseUrl && credential.source === 'workspace';

@@ -44,9 +44,9 @@ export class FakeAzureSpeech {
     this.server = new FakeHttpServer((method, path) => (method === 'POST' && path === '/cognitiveservices/v1' ? 'tts' : 'unknown'), (r) => this.handle(r));
   }
 
-  static async start(options: { keys: string[]; voices?: string[]; anyKey?: boolean }): Promise<FakeAzureSpeech> {
+  static async start(options: { keys: string[]; voices?: string[]; anyKey?: boolean; port?: number }): Promise<FakeAzureSpeech> {
     const fake = new FakeAzureSpeech(new Set(options.keys), options.voices ? new Set(options.voices) : undefined, options.anyKey);
-    await fake.server.start();
+    await fake.server.start(options.port);
     return fake;
   }
 

@@ -16,9 +16,9 @@ export class FakeCoqui {
     this.server = new FakeHttpServer((method, path) => (method === 'POST' && path === '/api/tts' ? 'tts' : 'unknown'), (r) => this.handle(r));
   }
 
-  static async start(options: { speakers?: string[] } = {}): Promise<FakeCoqui> {
+  static async start(options: { speakers?: string[]; port?: number } = {}): Promise<FakeCoqui> {
     const fake = new FakeCoqui(new Set(options.speakers ?? ['Claribel Dervla', 'Daisy Studious', 'Andrew Chipper', 'Damien Black']));
-    await fake.server.start();
+    await fake.server.start(options.port);
     return fake;
   }
 

@@ -38,10 +38,10 @@ export class FakeElevenLabs {
     this.server = new FakeHttpServer((method, path) => (method === 'POST' && /^\/v1\/text-to-speech\/[^/]+$/.test(path) ? 'tts' : 'unknown'), (r) => this.handle(r));
   }
 
-  static async start(options: { keys: string[]; voices?: string[]; anyKey?: boolean }): Promise<FakeElevenLabs> {
+  static async start(options: { keys: string[]; voices?: string[]; anyKey?: boolean; port?: number }): Promise<FakeElevenLabs> {
     const voices = options.voices ?? ['21m00Tcm4TlvDq8ikWAM', 'EXAVITQu4vr4xnSDxMaL', 'pNInz6obpgDQGcFmaJgB', 'TxGEqnHWrfWFTfGW9XZX', 'ThT5KcBeYPX3keUQqHPh', 'onwK4e9ZLuTAKqWW03F9'];
     const fake = new FakeElevenLabs(new Set(options.keys), new Set(voices), options.anyKey);
-    await fake.server.start();
+    await fake.server.start(options.port);
     return fake;
   }
 
