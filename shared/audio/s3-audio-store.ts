@@ -55,15 +55,15 @@ export class S3AudioStore implements AudioStore {
   }
 
   async signedUrl(key: string, options: { expiresInS: number; contentType: string; deadline: number }): Promise<SignedUrl> {
-    const expiresIn = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(options.expiresInS)));
+    const wanted = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(options.expiresInS)));
     const { GetObjectCommand, getSignedUrl } = s3Sdk();
     try {
+      // Temporary credentials (Lambda's role) sign URLs that stop working when they expire.
       const credentials = await this.client.config.credentials();
-      const until = Date.now() + expiresIn * 1000;
-      const expiresAt = new Date(credentials.expiration ? Math.min(until, credentials.expiration.getTime()) : until);
-      const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: assertAudioKey(key), ResponseContentType: options.contentType }), {
-        expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
-      });
+      const left = credentials.expiration ? Math.floor((credentials.expiration.getTime() - Date.now()) / 1000) : Infinity;
+      const expiresIn = Math.max(1, Math.min(wanted, left));
+      const expiresAt = new Date(Date.now() + expiresIn * 1000);
+      const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: assertAudioKey(key), ResponseContentType: options.contentType }), { expiresIn });
       return { url, expiresAt };
     } catch (error) {
       throw new AudioStorageError(`no URL could be signed for the audio: ${(error as Error).message}`, error);

@@ -26,7 +26,7 @@ let openai: FakeOpenAi;
 let coqui: FakeCoqui;
 
 beforeAll(async () => {
-  Object.assign(process.env, { IONFLUX_LLM_BACKOFF_BASE_MS: '10', IONFLUX_LLM_ATTEMPT_TIMEOUT_MS: '800' });
+  Object.assign(process.env, { IONFLUX_LLM_BACKOFF_BASE_MS: '10', IONFLUX_LLM_ATTEMPT_TIMEOUT_MS: '8000' });
   await useLocalServices();
   [azure, elevenlabs, openai, coqui] = await Promise.all([
     FakeAzureSpeech.start({ keys: [], voices: ['en-US-JennyNeural', 'en-US-GuyNeural', 'pt-BR-FranciscaNeural', 'en-GB-SoniaNeural'] }),
@@ -66,6 +66,12 @@ async function scenario() {
       openai: openai.keysUsed('speech').filter((k) => k === keys.openai).length,
     }),
   };
+}
+
+/** Settings are read once per execution environment: change them and start a new one. */
+async function withSettings(env: Record<string, string>): Promise<void> {
+  Object.assign(process.env, env);
+  await resetEnvironment();
 }
 
 const speak = (ws: string, extra: Record<string, unknown> = {}, timeoutS?: number) =>
@@ -158,6 +164,8 @@ describe('fallback', () => {
   });
 
   it('timeouts and dropped connections fall back too', async () => {
+    // Short attempts for this scenario only (the others keep 8 s: a loaded machine must not time them out).
+    await withSettings({ IONFLUX_LLM_ATTEMPT_TIMEOUT_MS: '500' });
     const s = await scenario();
     azure.script({ status: 200, hang: true }, { status: 200, hang: true }, { status: 200, hang: true });
     elevenlabs.script({ status: 200, reset: true }, { status: 200, reset: true }, { status: 200, reset: true });
@@ -165,6 +173,7 @@ describe('fallback', () => {
     expect(res.status).toBe(200);
     expect(res.json.provider).toBe('openai');
     expect(outcomes(res.json.attempts)).toEqual(['azure:error:timeout', 'azure:error:timeout', 'azure:error:timeout', 'elevenlabs:error:network_error', 'elevenlabs:error:network_error', 'elevenlabs:error:network_error', 'openai:success']);
+    await withSettings({ IONFLUX_LLM_ATTEMPT_TIMEOUT_MS: '8000' });
   });
 
   it('a provider with no key configured is passed over (the default chain starts with the voice’s provider)', async () => {
