@@ -1,5 +1,6 @@
 /** Errors of the audio service. Each says what is wrong and never carries a key value. */
 import { IonfluxError } from '../errors';
+import { ChainFailedError } from '../llm/errors';
 
 /** 400 before any provider call: the request names a voice, language, format or provider we cannot serve. */
 export class AudioRequestError extends IonfluxError {
@@ -28,29 +29,12 @@ export interface AudioAttempt {
 }
 
 /**
- * No provider produced the audio (or the transcript). The status says whose problem it is: 400 a provider
- * rejected the content itself (bad SSML, unknown voice, text too long: no fallback is tried), 503 the
- * providers are rate-limited, overloaded or cooling down (Retry-After), 504 they timed out, 502 anything
- * else (keys, quotas, missing configuration). The details carry every attempt.
+ * No provider produced the audio (or the transcript): 400 a provider rejected the content itself (bad
+ * SSML, unknown voice, text too long: no fallback is tried), 503 the providers are rate-limited,
+ * overloaded or cooling down (Retry-After), 504 they timed out, 502 anything else. The details carry
+ * every attempt.
  */
-export class AudioCallFailedError extends IonfluxError {
-  readonly attempts: AudioAttempt[];
-
-  constructor(
-    status: 400 | 502 | 503 | 504,
-    code: string,
-    message: string,
-    details: { attempts: AudioAttempt[]; request_id: string } & Record<string, unknown>,
-    retryAfterS?: number,
-  ) {
-    super(code, message, {
-      status,
-      details: { status: 'error', ...details },
-      ...(retryAfterS !== undefined ? { headers: { 'retry-after': String(retryAfterS) } } : {}),
-    });
-    this.attempts = details.attempts;
-  }
-}
+export class AudioCallFailedError extends ChainFailedError<AudioAttempt> {}
 
 /** The audio could not be stored or handed out (S3 or the local folder): try again. */
 export class AudioStorageError extends IonfluxError {

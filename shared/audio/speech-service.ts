@@ -13,12 +13,10 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Attempt } from '../llm/contract';
-import type { Cooldowns } from '../llm/cooldown';
 import { type ProviderKeyDeps, resolveProviderKey } from '../llm/credentials';
-import { StrategyEngine, type StrategyStep } from '../llm/engine';
+import { keyedEngine, type StrategyDeps, type StrategyEngine, type StrategyStep } from '../llm/engine';
 import { failureVerdict } from '../llm/errors';
 import { type CallOptions, ProviderBadResponse, type ProviderCredential, type ProviderResult } from '../llm/provider';
-import type { RetryPolicy } from '../llm/retry-policy';
 import { moduleLogger } from '../observability/logger';
 import { joinAudio, measureAudio, pcmToWav } from './audio-files';
 import type { AudioStore, StoredAudio } from './audio-store';
@@ -32,14 +30,12 @@ import { AUDIO_PROVIDERS, type AudioProviderName, type Voice, type VoiceCatalog 
 
 const log = moduleLogger('audio');
 
-export interface SpeechServiceDeps extends ProviderKeyDeps {
+export interface SpeechServiceDeps extends ProviderKeyDeps, StrategyDeps {
   catalog: VoiceCatalog;
   /** The providers this function serves. */
   providers: Partial<Record<AudioProviderName, SpeechProvider>>;
   store: AudioStore;
   publisher: UsagePublisher;
-  cooldowns: Cooldowns;
-  policy: RetryPolicy;
   /** source_service_name of usage events. */
   source: string;
   /** Lifetime of the URLs handed out. */
@@ -51,9 +47,6 @@ export interface SpeechServiceDeps extends ProviderKeyDeps {
   cacheMaxAgeMs: number;
   /** Time kept after the provider calls to store the file, sign its URL and publish usage (default 4000 ms). */
   afterProvidersReserveMs?: number;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface SpeechCallContext {
@@ -90,15 +83,7 @@ export class SpeechService {
   private readonly engine: StrategyEngine<SpeechProvider>;
 
   constructor(private readonly deps: SpeechServiceDeps) {
-    this.engine = new StrategyEngine<SpeechProvider>({
-      credentials: (provider, workspaceId) => resolveProviderKey(deps, provider.keyed, workspaceId),
-      invalidateCredential: (name) => deps.secrets.invalidate(name),
-      cooldowns: deps.cooldowns,
-      policy: deps.policy,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-    });
+    this.engine = keyedEngine<SpeechProvider>(deps, (provider, workspaceId) => resolveProviderKey(deps, provider.keyed, workspaceId));
   }
 
   async generate(request: GenerateSpeechRequest, ctx: SpeechCallContext): Promise<{ body: GenerateSpeechResponse; timings: SpeechTimings }> {

@@ -8,13 +8,11 @@
 import { performance } from 'node:perf_hooks';
 import type { ModelCatalog } from '../llm/catalog';
 import type { SpeechToTextOutput } from '../llm/contract';
-import type { Cooldowns } from '../llm/cooldown';
 import { type ProviderKeyDeps, resolveProviderKey } from '../llm/credentials';
-import { type ChainEntry, StrategyEngine } from '../llm/engine';
+import { type ChainEntry, keyedEngine, type StrategyDeps, type StrategyEngine } from '../llm/engine';
 import { failureVerdict, LlmRequestError } from '../llm/errors';
 import { AUDIO_MAX_BYTES, type MediaFetcher } from '../llm/inputs';
 import type { LlmProvider } from '../llm/provider';
-import type { RetryPolicy } from '../llm/retry-policy';
 import { priceAttempts } from '../llm/usage';
 import { moduleLogger } from '../observability/logger';
 import type { TranscribeRequest, TranscribeResponse, TranscriptSegment } from './contract';
@@ -26,35 +24,22 @@ const log = moduleLogger('audio');
 
 export const DEFAULT_TRANSCRIPTION_MODEL = 'whisper-1';
 
-export interface TranscriptionServiceDeps extends ProviderKeyDeps {
+export interface TranscriptionServiceDeps extends ProviderKeyDeps, StrategyDeps {
   catalog: ModelCatalog;
   /** The LLM OpenAI provider (speech_to_text). */
   openai: LlmProvider;
   fetchMedia: MediaFetcher;
   publisher: UsagePublisher;
-  cooldowns: Cooldowns;
-  policy: RetryPolicy;
   source: string;
   /** Time kept after the provider call to publish usage (default 3000 ms). */
   publishReserveMs?: number;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export class TranscriptionService {
-  private readonly engine: StrategyEngine;
+  private readonly engine: StrategyEngine<LlmProvider>;
 
   constructor(private readonly deps: TranscriptionServiceDeps) {
-    this.engine = new StrategyEngine({
-      credentials: (provider, workspaceId) => resolveProviderKey(deps, { label: provider.name, ...(provider.defaultBaseUrl ? { defaultBaseUrl: provider.defaultBaseUrl } : {}) }, workspaceId),
-      invalidateCredential: (name) => deps.secrets.invalidate(name),
-      cooldowns: deps.cooldowns,
-      policy: deps.policy,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-    });
+    this.engine = keyedEngine<LlmProvider>(deps, (provider, workspaceId) => resolveProviderKey(deps, { label: provider.name, ...(provider.defaultBaseUrl ? { defaultBaseUrl: provider.defaultBaseUrl } : {}) }, workspaceId));
   }
 
   async transcribe(request: TranscribeRequest, ctx: { requestId: string; deadline: number; callerArn?: string }): Promise<{ body: TranscribeResponse; timings: { totalMs: number; providerMs: number } }> {

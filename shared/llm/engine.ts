@@ -62,6 +62,34 @@ export interface EngineDeps<P extends StrategyProvider = LlmProvider> {
   random?: () => number;
 }
 
+/** What a service hands its engine: the strategy's shared state (cooldowns, policy) and, in tests, time. */
+export interface StrategyDeps {
+  cooldowns: Cooldowns;
+  policy: RetryPolicy;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The engine of a service that resolves keys with `credentials` and whose rejected keys are dropped from
+ * its secret cache (every service calling providers: LLM tasks, speech, transcription).
+ */
+export function keyedEngine<P extends StrategyProvider>(
+  deps: StrategyDeps & { secrets: { invalidate(name: string): void } },
+  credentials: EngineDeps<P>['credentials'],
+): StrategyEngine<P> {
+  return new StrategyEngine<P>({
+    credentials,
+    invalidateCredential: (name) => deps.secrets.invalidate(name),
+    cooldowns: deps.cooldowns,
+    policy: deps.policy,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}
+
 /** One attempt with what cost accounting needs besides the public record. */
 export interface EngineAttempt {
   attempt: Attempt;

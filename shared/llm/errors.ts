@@ -24,19 +24,19 @@ export class InputError extends IonfluxError {
 }
 
 /**
- * Every provider of the chain failed (or was skipped). The message names each provider and why; the
- * details carry every attempt. The status says whose problem it is: 400 the providers rejected the
- * request itself, 503 they are rate-limited or overloaded (with Retry-After), 504 they timed out, 502
+ * No provider of a chain answered. The message names each provider and why; the details carry every
+ * attempt (in the caller's shape: LLM attempts, audio attempts). The status says whose problem it is
+ * (`failureVerdict`): 400 the request itself, 503 unavailable (with Retry-After), 504 timeouts, 502
  * anything else (errors, keys, quotas, configuration).
  */
-export class LlmCallFailedError extends IonfluxError {
-  readonly attempts: Attempt[];
+export class ChainFailedError<A = Attempt> extends IonfluxError {
+  readonly attempts: A[];
 
   constructor(
     status: 400 | 502 | 503 | 504,
     code: string,
     message: string,
-    details: { attempts: Attempt[]; task_type: string; request_id: string },
+    details: { attempts: A[]; request_id: string } & Record<string, unknown>,
     retryAfterS?: number,
   ) {
     super(code, message, {
@@ -45,6 +45,13 @@ export class LlmCallFailedError extends IonfluxError {
       ...(retryAfterS !== undefined ? { headers: { 'retry-after': String(retryAfterS) } } : {}),
     });
     this.attempts = details.attempts;
+  }
+}
+
+/** Every provider of an LLM task's chain failed (or was skipped). */
+export class LlmCallFailedError extends ChainFailedError<Attempt> {
+  constructor(status: 400 | 502 | 503 | 504, code: string, message: string, details: { attempts: Attempt[]; task_type: string; request_id: string }, retryAfterS?: number) {
+    super(status, code, message, details, retryAfterS);
   }
 }
 

@@ -22,34 +22,27 @@ import type {
   TaskType,
   TextParameters,
 } from './contract';
-import type { Cooldowns } from './cooldown';
 import { type ProviderKeyDeps, resolveProviderKey } from './credentials';
-import { type ChainEntry, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
+import { type ChainEntry, type EngineOutcome, keyedEngine, type ResolvedCredential, type StrategyDeps, type StrategyEngine } from './engine';
 import { failureVerdict, LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
 import { AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, type MediaFetcher } from './inputs';
 import type { CheckableInput, LlmProvider } from './provider';
-import type { RetryPolicy } from './retry-policy';
 import { priceAttempts, responseUsage, USAGE_EVENT_TYPE, usagePayload } from './usage';
 
 const log = moduleLogger('llm');
 
 export type { CredentialSource } from './credentials';
 
-export interface LlmServiceDeps extends ProviderKeyDeps {
+export interface LlmServiceDeps extends ProviderKeyDeps, StrategyDeps {
   catalog: ModelCatalog;
   /** The providers this function serves (each function bundles only the providers of its task). */
   providers: readonly LlmProvider[];
   publisher: { publish(events: OutgoingEvent[], options: { deadline: number }): Promise<unknown> };
-  cooldowns: Cooldowns;
   fetchMedia: MediaFetcher;
-  policy: RetryPolicy;
   /** source_service_name of usage events. */
   source: string;
   /** Time kept after the provider calls to publish the usage event (default 3000 ms). */
   publishReserveMs?: number;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface CallContext {
@@ -77,15 +70,7 @@ export class LlmService {
 
   constructor(private readonly deps: LlmServiceDeps) {
     this.registry = new Map(deps.providers.map((p) => [p.name, p]));
-    this.engine = new StrategyEngine({
-      credentials: (provider, workspaceId) => this.credentials(provider, workspaceId),
-      invalidateCredential: (name) => deps.secrets.invalidate(name),
-      cooldowns: deps.cooldowns,
-      policy: deps.policy,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-    });
+    this.engine = keyedEngine<LlmProvider>(deps, (provider, workspaceId) => this.credentials(provider, workspaceId));
   }
 
   async run<T extends TaskType>(task: T, request: LlmRequests[T], ctx: CallContext): Promise<{ body: LlmSuccessResponse<T>; timings: CallTimings }> {

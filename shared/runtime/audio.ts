@@ -57,6 +57,16 @@ export const audioStore = perEnvironment((): AudioStore => {
   return new LocalFileAudioStore(path.join(cfg.home, 'audio'), () => process.env.IONFLUX_PUBLIC_BASE_URL || localOrigin || `http://127.0.0.1:${process.env.PORT || 3000}`);
 });
 
+/** What both audio services take from this environment: keys, the outbox, the engine's settings and cooldowns. */
+const serviceDeps = () => ({
+  secrets: secretResolver(),
+  ...llmInputs(),
+  publisher: outboxPublisher(),
+  cooldowns: llmCooldowns(),
+  policy: llmSettings().policy,
+  source: config().serviceName,
+});
+
 /** The text-to-speech service for one function's providers, created once per execution environment. */
 export function speechService(providers: Partial<Record<AudioProviderName, SpeechProvider>>): () => SpeechService {
   return perEnvironment(() => {
@@ -65,12 +75,7 @@ export function speechService(providers: Partial<Record<AudioProviderName, Speec
       catalog: voiceCatalog(),
       providers,
       store: audioStore(),
-      secrets: secretResolver(),
-      ...llmInputs(),
-      publisher: outboxPublisher(),
-      cooldowns: llmCooldowns(),
-      policy: llmSettings().policy,
-      source: config().serviceName,
+      ...serviceDeps(),
       urlTtlSeconds: settings.urlTtlSeconds,
       cacheMaxAgeMs: settings.cacheMaxAgeMs,
     });
@@ -84,12 +89,7 @@ export function transcriptionService(openai: LlmProvider): () => TranscriptionSe
       new TranscriptionService({
         catalog: modelCatalog(),
         openai,
-        secrets: secretResolver(),
-        ...llmInputs(),
-        publisher: outboxPublisher(),
-        cooldowns: llmCooldowns(),
-        policy: llmSettings().policy,
-        source: config().serviceName,
+        ...serviceDeps(),
       }),
   );
 }
