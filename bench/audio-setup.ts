@@ -31,7 +31,7 @@ export async function audioBench() {
   await provisionBuckets();
   const fake = await FakeOpenAi.start({ keys: [KEY] });
   const store = new S3AudioStore(s3Client(), audioSettings().bucket);
-  const secrets: SecretStore = { get: async () => JSON.stringify({ api_key: KEY, base_url: fake.baseUrl }), put: async () => undefined, list: async () => [] };
+  const secrets: SecretStore = { get: async () => JSON.stringify({ api_key: KEY, base_url: fake.baseUrl }), put: async () => undefined, delete: async () => undefined, list: async () => [] };
   const resolver = new SecretResolver({ store: secrets, workspaces: new WorkspaceDirectory(new MemoryTable('workspaces'), { secretRoot: 'ionflux' }), secretRoot: 'ionflux', ttlMs: 3_600_000 });
   const handler = (publisher: Pick<EventPublisher, 'publish'>) => {
     const service = new SpeechService({

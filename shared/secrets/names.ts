@@ -25,6 +25,8 @@ export const platformProviders = [
   'elevenlabs',
   'azure-speech',
   'coqui',
+  /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
+  'agent-service',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
@@ -42,6 +44,8 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   'azure-speech': ['api_key', 'region'],
   elevenlabs: ['api_key'],
   coqui: ['base_url'],
+  // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
+  'agent-service': ['base_url'],
 };
 
 /** Secret names: what Secrets Manager accepts. */

@@ -46,7 +46,8 @@ export const devFakes: Record<string, DevFakeEntry> = {
   anthropic: { port: 3103, load: () => import('./anthropic/dev-fake').then((m) => m.anthropicDevFake) },
   deepseek: { port: 3104, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('deepseek')) },
   'sentence-transformers': { port: 3105, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('tei')) },
-  'azure-speech': { port: 3106, load: () => import('./azure-speech/dev-fake').then((m) => m.azureSpeechDevFake) },
-  elevenlabs: { port: 3107, load: () => import('./elevenlabs/dev-fake').then((m) => m.elevenLabsDevFake) },
-  coqui: { port: 3108, load: () => import('./coqui/dev-fake').then((m) => m.coquiDevFake) },
+  'agent-service': { port: 3106, load: () => import('./agent-service/dev-fake').then((m) => m.agentServiceDevFake) },
+  'azure-speech': { port: 3107, load: () => import('./azure-speech/dev-fake').then((m) => m.azureSpeechDevFake) },
+  elevenlabs: { port: 3108, load: () => import('./elevenlabs/dev-fake').then((m) => m.elevenLabsDevFake) },
+  coqui: { port: 3109, load: () => import('./coqui/dev-fake').then((m) => m.coquiDevFake) },
 };
