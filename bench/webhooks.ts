@@ -70,7 +70,7 @@ function webhookEvent(i: number) {
 }
 
 async function inProcessDeps(bus: EventBus): Promise<WebhookDeps> {
-  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [], delete: async () => undefined };
   const connections = new ConnectionRegistry(new MemoryTable('connections'));
   await connections.connect('shopify', SHOP, WORKSPACE);
   return {

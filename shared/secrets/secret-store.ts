@@ -6,4 +6,9 @@ export interface SecretStore {
   put(name: string, value: string): Promise<void>;
   /** Names only, optionally under a prefix. */
   list(prefix?: string): Promise<string[]>;
+  /**
+   * Removes the secret; nothing happens when it does not exist. Secrets Manager keeps it recoverable (not
+   * readable) for its shortest recovery window, 7 days.
+   */
+  delete(name: string): Promise<void>;
 }

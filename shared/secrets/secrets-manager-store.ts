@@ -6,9 +6,18 @@ import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
 const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundException');
+/** A secret scheduled for deletion answers InvalidRequestException: for us it is gone. */
+const isDeleted = (error: unknown) => isAwsError(error, 'InvalidRequestException') && /deleted|deletion/i.test((error as Error).message);
+
+/** Shortest recovery window Secrets Manager allows: a deleted secret stays recoverable (not readable) that long. */
+export const DELETE_RECOVERY_DAYS = 7;
 
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: AwsJsonClient) {}
+  /** `kmsKeyId`: the key secrets created here are encrypted with (else the account's aws/secretsmanager key). */
+  constructor(
+    private readonly client: AwsJsonClient,
+    private readonly options: { kmsKeyId?: string } = {},
+  ) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
@@ -16,7 +25,7 @@ export class SecretsManagerStore implements SecretStore {
       if (out.SecretString !== undefined) return out.SecretString;
       return out.SecretBinary ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error) || isDeleted(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
     }
   }
@@ -28,10 +37,24 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.call('CreateSecret', { Name: name, SecretString: value, ClientRequestToken: randomUUID() });
+        await this.client.call('CreateSecret', {
+          Name: name,
+          SecretString: value,
+          ClientRequestToken: randomUUID(),
+          ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}),
+        });
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.call('DeleteSecret', { SecretId: name, RecoveryWindowInDays: DELETE_RECOVERY_DAYS });
+    } catch (error) {
+      if (isNotFound(error) || isDeleted(error)) return;
+      throw new SecretStoreError('deleting', name, error);
     }
   }
 
