@@ -59,6 +59,11 @@ export interface EngineOutcome<T extends TaskType> {
   onlyRequestErrors?: boolean;
   /** Shortest wait a provider or a cooldown asked for, when the chain failed for availability. */
   retryAfterMs?: number;
+  /**
+   * Our own storage (the secret store, the workspace directory) was unavailable for some provider's key:
+   * not the provider's fault, and worth retrying.
+   */
+  storageUnavailable?: boolean;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -77,6 +82,7 @@ export class StrategyEngine {
     let providerMs = 0;
     let lastBlame: Blame | undefined;
     let onlyRequestErrors = true;
+    let storageUnavailable = false;
     const waits: number[] = [];
     const record = (entry: ChainEntry, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Partial<EngineAttempt> = {}) =>
       attempts.push({ attempt: { provider: entry.provider.name, model: entry.target.model.id, ...attempt }, model: entry.target.model, ...extra });
@@ -91,8 +97,11 @@ export class StrategyEngine {
       } catch (error) {
         const code = error instanceof IonfluxError ? error.code : 'credential_error';
         const message = error instanceof Error ? error.message : String(error);
+        // 503 from a store (secret store, workspace directory): our outage, not the key's; a retry may work.
+        const outage = error instanceof IonfluxError && error.status === 503;
         log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.target.model.id, code, reason: message });
-        record(entry, { outcome: 'error', error_code: code, message, retryable: false, latency_ms: 0, billed: false });
+        record(entry, { outcome: 'error', error_code: code, message, retryable: outage, latency_ms: 0, billed: false });
+        if (outage) storageUnavailable = true;
         lastBlame = 'upstream';
         onlyRequestErrors = false;
         continue;
@@ -148,7 +157,7 @@ export class StrategyEngine {
           }
           record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
           lastBlame = 'timeout';
-          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}), ...(storageUnavailable ? { storageUnavailable } : {}) };
         }
 
         const controller = new AbortController();
@@ -224,7 +233,14 @@ export class StrategyEngine {
         providerMs += performance.now() - pause;
       }
     }
-    return { attempts, providerMs, ...(lastBlame ? { lastBlame } : {}), onlyRequestErrors: onlyRequestErrors && attempts.length > 0, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+    return {
+      attempts,
+      providerMs,
+      ...(lastBlame ? { lastBlame } : {}),
+      onlyRequestErrors: onlyRequestErrors && attempts.length > 0,
+      ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}),
+      ...(storageUnavailable ? { storageUnavailable } : {}),
+    };
   }
 
   /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */

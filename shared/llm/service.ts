@@ -352,6 +352,8 @@ function failure(task: TaskType, requestId: string, outcome: EngineOutcome<TaskT
   const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
   const details = { attempts, task_type: task, request_id: requestId };
   if (outcome.onlyRequestErrors) return new LlmCallFailedError(400, 'provider_rejected_request', message, details);
+  // A key we could not read because our own storage was down: a retry may work (whatever the others did).
+  if (outcome.storageUnavailable) return new LlmCallFailedError(503, 'storage_unavailable', message, details, 2);
   if (outcome.lastBlame === 'timeout') return new LlmCallFailedError(504, 'provider_timeout', message, details);
   if (outcome.lastBlame === 'unavailable') {
     return new LlmCallFailedError(503, 'provider_unavailable', message, details, Math.max(1, Math.ceil((outcome.retryAfterMs ?? 1000) / 1000)));

@@ -254,8 +254,9 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     try {
       const response = await installRequest(newShopDomain(), newWorkspaceId('cfg'), { accept: 'application/json' });
       expect(response.status).toBe(500);
-      expect(response.json.error).toMatchObject({ code: 'secret_not_configured', message: expect.stringContaining('not configured correctly') });
+      expect(response.json.error).toEqual({ code: 'internal_error', message: expect.any(String), request_id: expect.any(String) });
       expect(response.text).not.toContain(name);
+      expect(response.text).not.toMatch(/client_id|ionflux secrets/);
     } finally {
       await storeSecret(name, { client_id: CLIENT_ID, client_secret: SHOPIFY_SECRET });
       secretResolver().invalidate(name);

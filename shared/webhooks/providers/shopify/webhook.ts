@@ -11,7 +11,7 @@ import { shopifyEventType, topics } from '../../../events/topics';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
 import { moduleLogger } from '../../../observability/logger';
-import { verifyShopifyWebhook } from './shopify-hmac';
+import { isShopifySignatureShape, verifyShopifyWebhook } from './shopify-hmac';
 import { SHOPIFY_TOPIC } from './topics';
 
 const log = moduleLogger('shopify-webhooks');
@@ -81,6 +81,12 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     'shopify-api-version',
     'shopify-triggered-at',
   ],
+
+  requireSignature(request) {
+    const signature = header(request, 'hmac-sha256');
+    if (!signature) throw new WebhookSignatureError('shopify', 'missing');
+    if (!isShopifySignatureShape(signature.trim())) throw new WebhookSignatureError('shopify', 'invalid');
+  },
 
   verify(request, credential) {
     const signature = header(request, 'hmac-sha256');
