@@ -4,7 +4,7 @@ import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsList, secretsSet } from './commands/secrets';
-import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
+import { shopifyInstallUrl, shopifyMigrateTokens, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
@@ -23,5 +23,6 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  shopifyMigrateTokens,
   run,
 ];
