@@ -4,7 +4,7 @@
  * 400; unknown shop → parked, then replayed; app/uninstalled → connection inactive; orders feed the
  * Sales Sentinel counters through an MSK batch.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { handler as orderCounter } from '../../functions/sentinel/order-counter';
 import { buildMskEvent } from '../../shared/events/msk-event';
 import { validatePlatformEvent } from '../../shared/events/platform-event-schema';
@@ -46,7 +46,8 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
   it('publishes exactly one PlatformEvent to the workspace topic, keyed by the entity id', async () => {
     const { shop, ws } = await connectedShop();
     const order = { id: 820982911946154500, total_price: '59.80', currency: 'USD', created_at: '2026-11-25T09:59:00-05:00' };
-    const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order, eventId: 'evt-1', headers: { 'x-shopify-triggered-at': '2026-11-25T10:00:00.000Z' } });
+    const triggeredAt = new Date(Date.now() - 3_600_000).toISOString(); // an hour ago: within Shopify's retries
+    const response = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order, eventId: 'evt-1', headers: { 'x-shopify-triggered-at': triggeredAt } });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ status: 'accepted', deliveries: [{ status: 'accepted', via: 'kafka', kind: 'orders/create' }] });
 
@@ -61,7 +62,7 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
       event_type: 'shopify.orders.created',
       workspace_id: ws,
       source_service_name: 'webhook-shopify',
-      timestamp: '2026-11-25T10:00:00.000Z',
+      timestamp: triggeredAt,
       payload_json: { shop_domain: shop, shopify_topic: 'orders/create', shopify_event_id: 'evt-1', data: order },
     });
     expect(response.json.deliveries[0].event_ids).toEqual([record!.event.event_id]);
@@ -174,7 +175,7 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
 
   it('marks the connection inactive on app/uninstalled, and still routes later compliance webhooks', async () => {
     const { shop, ws } = await connectedShop();
-    expect((await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 548380009, domain: shop } })).status).toBe(200);
+    expect((await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 548380009, domain: 'shop.example.com', myshopify_domain: shop } })).status).toBe(200);
     expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'inactive', status_reason: expect.stringContaining('app/uninstalled') });
     expect(await eventsIn(topics.shopify(ws, 'app/uninstalled'))).toHaveLength(1);
     const redact = await sendShopifyWebhook({ topic: 'shop/redact', shop, payload: { shop_id: 954889, shop_domain: shop } });
@@ -186,17 +187,17 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
   it('ignores an app/uninstalled that predates the current install (a late retry of an old one)', async () => {
     const { shop, ws } = await connectedShop();
     const before = new Date(Date.now() - 60_000).toISOString();
-    const late = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': before } });
+    const late = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, myshopify_domain: shop, updated_at: before }, headers: { 'x-shopify-triggered-at': before } });
     expect(late.json.status).toBe('accepted'); // still published: consumers see it happened
     expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'active' });
-    const now = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': new Date(Date.now() + 1000).toISOString() } });
+    const now = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, myshopify_domain: shop }, headers: { 'x-shopify-triggered-at': new Date(Date.now() + 1000).toISOString() } });
     expect(now.json.status).toBe('accepted');
     expect(await connectionRegistry().get('shopify', shop)).toMatchObject({ status: 'inactive' });
   });
 
   it('a parked app/uninstalled without a timestamp, replayed after the shop is connected, does not disconnect the new install', async () => {
     const shop = newShop();
-    const parked = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, domain: shop }, headers: { 'x-shopify-triggered-at': '' } });
+    const parked = await sendShopifyWebhook({ topic: 'app/uninstalled', shop, payload: { id: 1, myshopify_domain: shop }, headers: { 'x-shopify-triggered-at': '' } });
     expect(parked.json.status).toBe('parked');
     await new Promise((resolve) => setTimeout(resolve, 20));
     await connectionRegistry().connect('shopify', shop, newWorkspaceId('reinstall'));
@@ -230,7 +231,7 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
 
   it('tells a retry to come back while another invocation holds the claim, and takes over an expired one', async () => {
     const { shop } = await connectedShop();
-    const key = `shopify:${shop}:orders/create:evt-busy`;
+    const key = `shopify:${shop}:orders/create:${createHash('sha256').update(JSON.stringify({ id: 1 })).digest('base64url')}`;
     await table('webhook-dedup').put({ pk: key, state: 'processing', lease_until: Date.now() + 60_000, expires_at: nowSeconds() + 3600 });
     const busy = await sendShopifyWebhook({ topic: 'orders/create', shop, eventId: 'evt-busy' });
     expect(busy.status).toBe(409);
@@ -273,5 +274,63 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
       { date: '2026-11-21', orders: 1, gross_sales_hundredths: 550, currency: 'EUR' },
       { date: '2026-11-20', orders: 1, gross_sales_hundredths: 1000, currency: 'EUR' },
     ]);
+  });
+});
+
+describe('Shopify webhook replays (headers are not signed)', () => {
+  it('a captured body replayed with a fresh X-Shopify-Event-Id and webhook id yields no second event', async () => {
+    const { shop, ws } = await connectedShop();
+    const payload = { id: 5001, total_price: '12.00', updated_at: new Date().toISOString() };
+    const first = await sendShopifyWebhook({ topic: 'orders/create', shop, payload, eventId: 'evt-original', webhookId: 'wh-original' });
+    const replay = await sendShopifyWebhook({ topic: 'orders/create', shop, payload, eventId: randomUUID(), webhookId: randomUUID() });
+    expect([first.json.status, replay.json.status]).toEqual(['accepted', 'duplicate']);
+    expect(await eventsIn(topics.shopify(ws, 'orders/create'))).toHaveLength(1);
+    // Per shop and topic: the same bytes under another topic are another delivery.
+    expect((await sendShopifyWebhook({ topic: 'orders/paid', shop, payload, eventId: 'evt-original' })).json.status).toBe('accepted');
+  });
+
+  it('refuses a delivery triggered longer ago than the 48-hour replay window, and accepts one just inside it', async () => {
+    const { shop, ws } = await connectedShop();
+    const old = new Date(Date.now() - 49 * 3_600_000).toISOString();
+    const stale = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: { id: 5101 }, headers: { 'x-shopify-triggered-at': old } });
+    expect(stale.status).toBe(400);
+    expect(stale.json.error).toMatchObject({ code: 'stale_webhook', details: { triggered_at: old, window_seconds: 172_800 } });
+    const recent = new Date(Date.now() - 47 * 3_600_000).toISOString();
+    expect((await sendShopifyWebhook({ topic: 'orders/create', shop, payload: { id: 5102 }, headers: { 'x-shopify-triggered-at': recent } })).json.status).toBe('accepted');
+    expect((await eventsIn(topics.shopify(ws, 'orders/create'))).map((r) => r.event.payload_json.data.id)).toEqual([5102]);
+  });
+
+  it('app/uninstalled disconnects only the shop its signed payload names', async () => {
+    const victim = await connectedShop();
+    const other = await connectedShop();
+    // A genuine uninstall of another shop, re-addressed to the victim through the (unsigned) header.
+    const rerouted = await sendShopifyWebhook({ topic: 'app/uninstalled', shop: victim.shop, payload: { id: 7, myshopify_domain: other.shop } });
+    expect(rerouted.status).toBe(400);
+    expect(rerouted.json.error.message).toContain(other.shop);
+    // A payload that names no shop is published (consumers decide) but disconnects nothing.
+    const anonymous = await sendShopifyWebhook({ topic: 'app/uninstalled', shop: victim.shop, payload: { id: 8 } });
+    expect(anonymous.json.status).toBe('accepted');
+    expect(await connectionRegistry().get('shopify', victim.shop)).toMatchObject({ status: 'active' });
+    // Compliance payloads name the shop too (shop_domain): the same rule.
+    expect((await sendShopifyWebhook({ topic: 'shop/redact', shop: victim.shop, payload: { shop_id: 1, shop_domain: other.shop } })).status).toBe(400);
+    const genuine = await sendShopifyWebhook({ topic: 'app/uninstalled', shop: victim.shop, payload: { id: 9, myshopify_domain: victim.shop.toUpperCase() } });
+    expect(genuine.json.status).toBe('accepted');
+    expect(await connectionRegistry().get('shopify', victim.shop)).toMatchObject({ status: 'inactive' });
+  });
+
+  it('refuses a signed body nested 5,000 levels deep with 400 naming the limit, before anything is published', async () => {
+    const { shop, ws } = await connectedShop();
+    const body = `{"id":6001,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // Shopify would retry a 5xx: the answer is the same 400 every time.
+      const response = await sendShopifyWebhook({ topic: 'orders/create', shop, body });
+      expect(response.status).toBe(400);
+      expect(response.json.error).toMatchObject({ code: 'malformed_webhook', details: { max_depth: 64 } });
+      expect(response.json.error.message).toContain('64 levels');
+    }
+    // Brackets inside strings are text, not nesting.
+    const textual = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: { id: 6002, note: '['.repeat(5000) } });
+    expect(textual.json.status).toBe('accepted');
+    expect((await eventsIn(topics.shopify(ws, 'orders/create'))).map((r) => r.event.payload_json.data.id)).toEqual([6002]);
   });
 });
