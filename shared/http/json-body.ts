@@ -46,9 +46,35 @@ export function parseJsonBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>)
   return validate(parsed, schema, 'invalid_body');
 }
 
+/** The parts of a zod issue the lines below read (an invalid_union carries each alternative's issues). */
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: Issue[][];
+}
+
+/**
+ * One line per problem, `path: message`, in zod's own words (English locale, shared/zod-messages.ts). For a
+ * value that may take either of two types, the problem of the alternative whose type it has (a list that is
+ * too long), rather than zod's bare "Invalid input".
+ */
+export function issueLines(issues: readonly Issue[], root = '(body)'): string[] {
+  const where = (path: PropertyKey[]) => (path.length ? path.map(String).join('.') : root);
+  return issues.flatMap((issue): string[] => {
+    if (issue.code === 'invalid_union' && issue.errors?.length) {
+      const typed = issue.errors.find((branch) => branch.length > 0 && !branch.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      if (typed) return issueLines(typed.map((e) => ({ ...e, path: [...issue.path, ...e.path] })), root);
+      // Of no alternative's type: what each alternative expected.
+      return [`${where(issue.path)}: ${[...new Set(issue.errors.flat().map((e) => e.message))].join(' | ')}`];
+    }
+    return [`${where(issue.path)}: ${issue.message}`];
+  });
+}
+
 export function validate<T>(value: unknown, schema: z.ZodMiniType<T>, code = 'invalid_request'): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  const problems = issueLines(result.error.issues as unknown as Issue[]);
   throw badRequest(code, `request is invalid: ${problems.join('; ')}`, { problems });
 }
