@@ -7,6 +7,7 @@
  */
 import { handler as installLinkHandler } from '../../functions/shopify/install-link';
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { table } from '../../shared/runtime/storage';
 import { eventBus } from '../../shared/runtime/events';
 import { queue } from '../../shared/runtime/queues';
@@ -245,6 +246,33 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
       body: JSON.stringify({ shop, ttl_seconds: 30 * 86_400 }),
     });
     expect(bad.status).toBe(400);
+  });
+
+  it('answers an invalid Host header with 400 (no public URL configured), and ignores it when one is', async () => {
+    const shop = newShopDomain('host');
+    fake.addShop(shop);
+    const ws = newWorkspaceId('host');
+    // Configured (the harness sets IONFLUX_PUBLIC_BASE_URL): the Host header plays no part.
+    const configured = await installRequest(shop, ws, { host: 'not a host/at all' });
+    expect(configured.status).toBe(302);
+    expect(new URL(String(configured.headers.location)).searchParams.get('redirect_uri')).toBe(`${PUBLIC_BASE_URL}/oauth/shopify/callback`);
+    delete process.env.IONFLUX_PUBLIC_BASE_URL;
+    await resetEnvironment();
+    try {
+      for (const host of ['not a host/at all', 'evil.example.com@x', 'a'.repeat(10) + ':999999']) {
+        const refused = await installRequest(shop, ws, { host, accept: 'application/json' });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error.code).toBe('invalid_host');
+      }
+      const page = await installRequest(shop, ws, { host: '%s' });
+      expect(page.status).toBe(400);
+      expect(page.headers['content-type']).toContain('text/html');
+      const derived = await installRequest(shop, ws, { host: 'abc123.execute-api.us-east-1.amazonaws.com', 'x-forwarded-proto': 'https' });
+      expect(new URL(String(derived.headers.location)).searchParams.get('redirect_uri')).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/oauth/shopify/callback');
+    } finally {
+      process.env.IONFLUX_PUBLIC_BASE_URL = PUBLIC_BASE_URL;
+      await resetEnvironment();
+    }
   });
 
   it('keeps operator configuration problems off the public page (they stay in the logs)', async () => {
