@@ -5,6 +5,7 @@
  * Sales Sentinel counters through an MSK batch.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { handler as getOrderCounters } from '../../functions/sentinel/get-order-counters';
 import { handler as orderCounter } from '../../functions/sentinel/order-counter';
 import { buildMskEvent } from '../../shared/events/msk-event';
 import { validatePlatformEvent } from '../../shared/events/platform-event-schema';
@@ -22,6 +23,7 @@ import { webhookProviders } from '../../shared/webhooks/providers';
 import { replayParked } from '../../shared/webhooks/replay';
 import { lambdaContext } from '../../local/lambda-context';
 import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
+import { invokeHttp } from '../support/http';
 import { configureShopifySecret, sendShopifyWebhook, SHOPIFY_SECRET } from '../support/shopify';
 
 /** The all-workspaces topic is shared by every run on the broker: read it from this file's start only. */
@@ -269,11 +271,49 @@ describe('Shopify webhooks (real Kafka + moto)', () => {
     // Delivered twice (an event-source retry): counted once.
     for (let i = 0; i < 2; i++) expect(await orderCounter(event as never, lambdaContext('sentinel-order-counter', 60))).toEqual({ batchItemFailures: [] });
     const view = await orderCounters().read(ws);
-    expect(view.totals).toMatchObject({ orders: 2, gross_sales_hundredths: 1550, currency: 'EUR' });
+    expect(view.totals).toMatchObject({ orders: 2, gross_sales: '15.50', gross_sales_hundredths: 1550, currency: 'EUR' });
     expect(view.days).toEqual([
-      { date: '2026-11-21', orders: 1, gross_sales_hundredths: 550, currency: 'EUR' },
-      { date: '2026-11-20', orders: 1, gross_sales_hundredths: 1000, currency: 'EUR' },
+      { date: '2026-11-21', orders: 1, gross_sales: '5.50', gross_sales_hundredths: 550, currency: 'EUR' },
+      { date: '2026-11-20', orders: 1, gross_sales: '10.00', gross_sales_hundredths: 1000, currency: 'EUR' },
     ]);
+  });
+
+  it('keeps the Sentinel counters exact whatever total_price and created_at say: huge sums stay exact, nonsense is counted as such', async () => {
+    const { shop, ws } = await connectedShop();
+    const orders = [
+      { id: 2001, total_price: '10.00', currency: 'EUR', created_at: '2026-11-20T12:00:00+01:00' },
+      { id: 2002, total_price: '9'.repeat(400), currency: 'EUR', created_at: '2026-11-20T13:00:00+01:00' }, // used to wipe the 10.00
+      { id: 2003, total_price: '12345678901234567890', currency: 'EUR', created_at: '2026-11-20T14:00:00+01:00' }, // used to show as 1e+22
+      { id: 2004, total_price: '999999999999999.99', currency: 'EUR', created_at: '9999-99-99' }, // used to create day 9999-99-99
+      { id: 2005, total_price: '999999999999999.99', currency: 'EUR', created_at: '2026-11-21T09:00:00+01:00' },
+    ];
+    for (const order of orders) expect((await sendShopifyWebhook({ topic: 'orders/create', shop, payload: order })).json.status).toBe('accepted');
+    const records = (await eventBus().readAll(topics.shopifyAllWorkspaces(), { since: fileStartedAt })).filter((r) => JSON.parse(r.value).workspace_id === ws);
+    const event = buildMskEvent(
+      records.map((r) => ({ ...r, offset: Number(r.offset) })),
+      { clusterArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/test/x', bootstrapServers: '127.0.0.1:9092' },
+    );
+    expect(await orderCounter(event as never, lambdaContext('sentinel-order-counter', 60))).toEqual({ batchItemFailures: [] });
+    const view = await orderCounters().read(ws);
+    // 10.00 + 2 × 999,999,999,999,999.99, to the cent (past what a double holds: no hundredths number then).
+    expect(view.totals).toMatchObject({ orders: 5, gross_sales: '2000000000000009.98', orders_with_invalid_amount: 2, orders_with_invalid_date: 1 });
+    expect(view.totals.gross_sales_hundredths).toBeUndefined();
+    expect(view.totals.last_invalid?.problem).toMatch(/not a real date/);
+    expect(JSON.stringify(view)).not.toMatch(/\de\+|Infinity|NaN/);
+    expect(view.days.map((d) => d.date)).not.toContain('9999-99-99');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(view.days.map((d) => [d.date, d.orders, d.gross_sales])).toEqual(
+      expect.arrayContaining([
+        ['2026-11-21', 1, '999999999999999.99'],
+        ['2026-11-20', 3, '10.00'],
+      ]),
+    );
+    expect(view.days.find((d) => d.date !== '2026-11-21' && d.date !== '2026-11-20')).toMatchObject({ orders: 1, orders_with_invalid_date: 1, gross_sales: '999999999999999.99' });
+    expect([today, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)]).toContain(view.days.find((d) => d.orders_with_invalid_date)!.date);
+    // Through the API, as the agents read it.
+    const api = await invokeHttp(getOrderCounters as never, { method: 'GET', rawPath: `/v1/sentinel/workspaces/${ws}/order-counters`, pathParameters: { workspace_id: ws } });
+    expect(api.status).toBe(200);
+    expect(api.json.totals.gross_sales).toBe('2000000000000009.98');
   });
 });
 
