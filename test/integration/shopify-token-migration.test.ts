@@ -5,7 +5,9 @@
  * changes nothing; a rerun has nothing to do; a refresh running at the same time is waited for and its
  * rotated refresh token is what ends up at the new name (Shopify accepts it: nothing was lost).
  */
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../cli/main';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { secretStore } from '../../shared/runtime/secrets';
 import { shopifyApp, shopifyConfig, shopifyTokenLocks, shopTokenStore } from '../../shared/runtime/shopify';
@@ -165,5 +167,21 @@ describe('shop token migration (moto + fake Shopify)', () => {
     const after = await cli(['shopify', 'migrate-tokens']);
     expect(after.code).toBe(0);
     expect(await refOf(a.shop)).toBe(a.to);
+  });
+
+  it('creates the new secrets with the KMS key the deployment names (IONFLUX_SECRETS_KMS_KEY_ID)', async () => {
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    process.env.IONFLUX_SECRETS_KMS_KEY_ID = keyArn;
+    await resetEnvironment();
+    try {
+      const a = await legacyShop();
+      await new ShopTokenMigration({ store: secretStore(), connections: connectionRegistry(), locks: shopifyTokenLocks(), secretRoot: secretRoot() }).run({ dryRun: false });
+      const client = new SecretsManagerClient({ endpoint: process.env.AWS_ENDPOINT_URL!, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      expect((await client.send(new DescribeSecretCommand({ SecretId: a.to }))).KmsKeyId).toBe(keyArn);
+      client.destroy();
+    } finally {
+      delete process.env.IONFLUX_SECRETS_KMS_KEY_ID;
+      await resetEnvironment();
+    }
   });
 });
