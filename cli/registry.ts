@@ -1,15 +1,17 @@
 import type { Command } from './command';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
-import { secretsList, secretsSet } from './commands/secrets';
+import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyMigrateTokens, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
 export const commands: Command[] = [
   secretsSet,
+  secretsGet,
   secretsList,
   workspacesSet,
   workspacesGet,
@@ -25,4 +27,5 @@ export const commands: Command[] = [
   shopifySync,
   shopifyMigrateTokens,
   run,
+  devFake,
 ];
