@@ -76,25 +76,16 @@ export class OperationsAlarms extends Construct {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-/**
- * Errors (exceptions, timeouts: what Lambda counts as a failed invocation) as a share of invocations over
- * five minutes, alarmed at `thresholdPercent`: whatever triggers the function (HTTP, Kafka, schedule,
- * SQS), a function that starts failing is seen. One failed nightly run is 100 %.
- */
-export function functionErrorRateAlarm(
+/** An alarm on a percentage computed over five minutes (`expression` of `metrics`), to the alarm topic. */
+function rateAlarm(
   scope: Construct,
-  fn: lambda.IFunction,
-  props: { functionId: string; alarmName: string; topic: sns.ITopic; thresholdPercent: number },
+  id: string,
+  props: { expression: string; metrics: Record<string, cloudwatch.IMetric>; label: string; alarmName: string; description: string; topic: sns.ITopic; thresholdPercent: number },
 ): cloudwatch.Alarm {
-  const rate = new cloudwatch.MathExpression({
-    expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-    usingMetrics: { errors: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), invocations: fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }) },
-    period: FIVE_MINUTES,
-    label: `${props.functionId} error rate (%)`,
-  });
-  const alarm = rate.createAlarm(scope, 'ErrorRate', {
+  const rate = new cloudwatch.MathExpression({ expression: props.expression, usingMetrics: props.metrics, period: FIVE_MINUTES, label: props.label });
+  const alarm = rate.createAlarm(scope, id, {
     alarmName: props.alarmName,
-    alarmDescription: `${props.functionId}: more than ${props.thresholdPercent} % of its invocations failed (exception or timeout) in 5 minutes. Its log group says why.`,
+    alarmDescription: props.description,
     threshold: props.thresholdPercent,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -105,25 +96,39 @@ export function functionErrorRateAlarm(
 }
 
 /**
+ * Errors (exceptions, timeouts: what Lambda counts as a failed invocation) as a share of invocations over
+ * five minutes, alarmed at `thresholdPercent`: whatever triggers the function (HTTP, Kafka, schedule,
+ * SQS), a function that starts failing is seen. One failed nightly run is 100 %.
+ */
+export function functionErrorRateAlarm(
+  scope: Construct,
+  fn: lambda.IFunction,
+  props: { functionId: string; alarmName: string; topic: sns.ITopic; thresholdPercent: number },
+): cloudwatch.Alarm {
+  return rateAlarm(scope, 'ErrorRate', {
+    expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+    metrics: { errors: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), invocations: fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }) },
+    label: `${props.functionId} error rate (%)`,
+    alarmName: props.alarmName,
+    description: `${props.functionId}: more than ${props.thresholdPercent} % of its invocations failed (exception or timeout) in 5 minutes. Its log group says why.`,
+    topic: props.topic,
+    thresholdPercent: props.thresholdPercent,
+  });
+}
+
+/**
  * 5xx answers of the HTTP API as a share of its requests over five minutes. HTTP functions answer their
  * own failures (503 when Kafka and the outbox are both down, 500 on a bug) as responses, which Lambda does
  * not count as errors: this alarm sees them.
  */
 export function api5xxAlarm(scope: Construct, stage: apigw.IHttpStage, props: { alarmName: string; topic: sns.ITopic; thresholdPercent: number }): cloudwatch.Alarm {
-  const rate = new cloudwatch.MathExpression({
+  return rateAlarm(scope, 'Api5xxRate', {
     expression: 'IF(requests > 0, 100 * failures / requests, 0)',
-    usingMetrics: { failures: stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests: stage.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }) },
-    period: FIVE_MINUTES,
+    metrics: { failures: stage.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), requests: stage.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }) },
     label: 'HTTP API 5xx rate (%)',
-  });
-  const alarm = rate.createAlarm(scope, 'Api5xxRate', {
     alarmName: props.alarmName,
-    alarmDescription: `More than ${props.thresholdPercent} % of the HTTP API's answers were 5xx in 5 minutes (our failures, not the callers'). The access log names the routes; the functions' logs say why.`,
-    threshold: props.thresholdPercent,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    description: `More than ${props.thresholdPercent} % of the HTTP API's answers were 5xx in 5 minutes (our failures, not the callers'). The access log names the routes; the functions' logs say why.`,
+    topic: props.topic,
+    thresholdPercent: props.thresholdPercent,
   });
-  alarm.addAlarmAction(new actions.SnsAction(props.topic));
-  return alarm;
 }
