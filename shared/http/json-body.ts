@@ -17,6 +17,13 @@ export const MAX_JSON_DEPTH = 64;
  * anything before JSON.parse.
  */
 export function jsonNestsDeeperThan(bytes: Uint8Array, max: number = MAX_JSON_DEPTH): boolean {
+  // Most bodies open fewer brackets than the limit in all: counted natively (indexOf), no scan needed.
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let opened = 0;
+  for (const bracket of [0x7b, 0x5b]) {
+    for (let at = buffer.indexOf(bracket); at !== -1 && opened <= max; at = buffer.indexOf(bracket, at + 1)) opened++;
+  }
+  if (opened <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {

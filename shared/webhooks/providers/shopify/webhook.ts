@@ -9,7 +9,7 @@
  * triggered-at older than those 48 h is refused; a payload that names its shop (`myshopify_domain`,
  * `shop_domain`) must name the header's; and app/uninstalled disconnects only a shop its payload names.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
 import { InvalidAccountIdError } from '../../../connections/errors';
 import { createPlatformEvent } from '../../../events/platform-event';
@@ -159,7 +159,7 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     if (instant && request.receivedAt - Date.parse(instant) > SHOPIFY_REPLAY_WINDOW_S * 1000) throw new StaleWebhookError('shopify', instant, SHOPIFY_REPLAY_WINDOW_S);
     const delivery: ShopifyDelivery = {
       // The body, not the (unsigned) event id: a captured body replayed with a fresh X-Shopify-Event-Id is a duplicate.
-      dedupKey: `shopify:${shop}:${topic}:${createHash('sha256').update(request.rawBody).digest('base64url')}`,
+      dedupKey: `shopify:${shop}:${topic}:${hash('sha256', request.rawBody, 'base64url')}`,
       kind: topic,
       account: { provider: 'shopify', id: shop },
       shop,
