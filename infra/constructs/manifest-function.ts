@@ -132,6 +132,12 @@ export class ManifestFunction extends Construct {
     );
   }
 
+  /** A function that creates secrets creates them under the data key (SecretsManagerStore passes KmsKeyId). */
+  private useDataKeyForNewSecrets(platform: PlatformResources): void {
+    this.grantSecretsKey(platform, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    this.fn.addEnvironment('IONFLUX_SECRETS_KMS_KEY_ID', platform.data.key.keyArn);
+  }
+
   private grant(need: Need, platform: PlatformResources): void {
     const { data } = platform;
     if (need === 'kafka') {
@@ -152,6 +158,24 @@ export class ManifestFunction extends Construct {
       data.tables.workspaces.grantReadData(this.role);
       return;
     }
+    if (need === 'workspace-secrets:write') {
+      // The credentials API: a workspace's own keys only, never platform keys or connection tokens.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          ],
+          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
+        }),
+      );
+      this.useDataKeyForNewSecrets(platform);
+      return;
+    }
     if (need.startsWith('connection-tokens:')) {
       // Only this provider's connection tokens (<root>/connections/<provider>/<workspace>/<account>): such a
       // function cannot read or replace a workspace's own keys or another provider's tokens.
@@ -162,9 +186,7 @@ export class ManifestFunction extends Construct {
           resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/connections/${provider}/*`],
         }),
       );
-      // The secrets it creates are encrypted with the data key (SecretsManagerStore passes KmsKeyId).
-      this.grantSecretsKey(platform, ['kms:Decrypt', 'kms:GenerateDataKey']);
-      this.fn.addEnvironment('IONFLUX_SECRETS_KMS_KEY_ID', data.key.keyArn);
+      this.useDataKeyForNewSecrets(platform);
       return;
     }
     const [kind, name, mode] = need.split(':') as [string, string, string | undefined];

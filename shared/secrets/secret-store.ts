@@ -6,9 +6,6 @@ export interface SecretStore {
   put(name: string, value: string): Promise<void>;
   /** Names only, optionally under a prefix. */
   list(prefix?: string): Promise<string[]>;
-  /**
-   * Removes the secret; nothing happens when it does not exist. Secrets Manager keeps it recoverable (not
-   * readable) for its shortest recovery window, 7 days.
-   */
+  /** Deletes the secret at once (no recovery window, so the name can be used again); a missing one is fine. */
   delete(name: string): Promise<void>;
 }

@@ -9,9 +9,6 @@ const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundExcept
 /** A secret scheduled for deletion answers InvalidRequestException: for us it is gone. */
 const isDeleted = (error: unknown) => isAwsError(error, 'InvalidRequestException') && /deleted|deletion/i.test((error as Error).message);
 
-/** Shortest recovery window Secrets Manager allows: a deleted secret stays recoverable (not readable) that long. */
-export const DELETE_RECOVERY_DAYS = 7;
-
 export class SecretsManagerStore implements SecretStore {
   /** `kmsKeyId`: the key secrets created here are encrypted with (else the account's aws/secretsmanager key). */
   constructor(
@@ -51,10 +48,9 @@ export class SecretsManagerStore implements SecretStore {
 
   async delete(name: string): Promise<void> {
     try {
-      await this.client.call('DeleteSecret', { SecretId: name, RecoveryWindowInDays: DELETE_RECOVERY_DAYS });
+      await this.client.call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
     } catch (error) {
-      if (isNotFound(error) || isDeleted(error)) return;
-      throw new SecretStoreError('deleting', name, error);
+      if (!isNotFound(error) && !isDeleted(error)) throw new SecretStoreError('deleting', name, error);
     }
   }
 

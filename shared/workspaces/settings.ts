@@ -1,7 +1,8 @@
 /**
  * Validating workspace settings as the platform sends them (zod, its own messages): the mapping
  * `generic_secrets_config_json` (labels → secret names under the workspace's own prefix; may come as a
- * JSON string, as the seed stores it) and `active_kafka_topics_list` (Kafka topic names, bounded). Unknown
+ * JSON string, as the seed stores it) and `active_kafka_topics_list` (Kafka topic names, bounded; checked
+ * though not stored: the directory derives the stored list from the agent registrations). Unknown
  * settings are refused, `__proto__` included. Loaded only by writers (workspace-directory.ts requires it on
  * the first write), so the functions that merely read settings never evaluate zod.
  */

@@ -82,7 +82,7 @@ describe('CDK app', () => {
     }
   });
 
-  it('lets functions write connection tokens only (their own provider\'s), never a workspace\'s own keys', () => {
+  it('lets functions write connection tokens only (their own provider\'s), and workspace keys only through the credentials API', () => {
     const writes: string[] = [];
     for (const policy of Object.values(fns.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
@@ -91,7 +91,9 @@ describe('CDK app', () => {
       }
     }
     expect(writes.length).toBeGreaterThan(0);
-    for (const resource of writes) expect(resource).toMatch(/:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/);
+    const workspaceKeyWrites = writes.filter((r) => r.includes(':secret:ionflux/workspaces/*"'));
+    expect(workspaceKeyWrites).toHaveLength(functions.filter((f) => f.needs.includes('workspace-secrets:write')).length);
+    for (const resource of writes.filter((r) => !workspaceKeyWrites.includes(r))) expect(resource).toMatch(/:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/);
     // Workspace keys (read by the LLM functions) and connection tokens are disjoint paths.
     const reads = Object.values(fns.findResources('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>).map((st) => JSON.stringify(st.Resource)),
@@ -162,7 +164,7 @@ describe('CDK app', () => {
     expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
   });
 
-  it('encrypts the platform secrets, and the connection tokens functions create, with the data key', () => {
+  it('encrypts the platform secrets, and the secrets functions create (connection tokens, workspace credentials), with the data key', () => {
     const keyId = Object.keys(platform.findResources('AWS::KMS::Key'))[0]!;
     for (const provider of platformProviders) {
       platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `ionflux/platform/${provider}`, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
@@ -170,7 +172,7 @@ describe('CDK app', () => {
     const lambdas = Object.values(fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: Match.anyValue() } } } }));
     for (const lambda of lambdas) {
       const spec = functions.find((f) => f.id === lambda.Properties.Environment.Variables.IONFLUX_FUNCTION_ID)!;
-      const creates = spec.needs.some((n) => n.startsWith('connection-tokens:'));
+      const creates = spec.needs.some((n) => n.startsWith('connection-tokens:') || n === 'workspace-secrets:write');
       const keyVar = lambda.Properties.Environment.Variables.IONFLUX_SECRETS_KMS_KEY_ID;
       if (creates) expect(JSON.stringify(keyVar)).toMatch(/Fn::ImportValue.*DataKey/);
       else expect(keyVar).toBeUndefined();
