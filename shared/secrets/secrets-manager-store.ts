@@ -17,9 +17,15 @@ import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
 const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundException');
+/** A secret scheduled for deletion answers InvalidRequestException: for us it is gone. */
+const isDeleted = (error: unknown) => isAwsError(error, 'InvalidRequestException') && /deleted|deletion/i.test((error as Error).message);
 
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: SecretsManagerClient) {}
+  /** `kmsKeyId`: the key secrets created here are encrypted with (else the account's aws/secretsmanager key). */
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly options: { kmsKeyId?: string } = {},
+  ) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
@@ -27,7 +33,7 @@ export class SecretsManagerStore implements SecretStore {
       if (out.SecretString !== undefined) return out.SecretString;
       return out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error) || isDeleted(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
     }
   }
@@ -38,7 +44,10 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }), awsCallOptions());
+        await this.client.send(
+          new CreateSecretCommand({ Name: name, SecretString: value, ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}) }),
+          awsCallOptions(),
+        );
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
@@ -49,7 +58,7 @@ export class SecretsManagerStore implements SecretStore {
     try {
       await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }), awsCallOptions());
     } catch (error) {
-      if (!isNotFound(error)) throw new SecretStoreError('deleting', name, error);
+      if (!isNotFound(error) && !isDeleted(error)) throw new SecretStoreError('deleting', name, error);
     }
   }
 
