@@ -12,6 +12,11 @@ export interface DeploymentSettings {
   /** Steady-state requests per second across the HTTP API, and the burst above it. */
   apiRateLimit: number;
   apiBurstLimit: number;
+  /**
+   * SES identities (domains or addresses) email may be sent from: `ses:SendRawEmail` is granted on these
+   * only. Context `ionflux:sesIdentities`, comma-separated (e.g. `brand.example,news.brand.example`).
+   */
+  sesIdentities: string[];
 }
 
 export function readSettings(node: Node): DeploymentSettings {
@@ -23,5 +28,9 @@ export function readSettings(node: Node): DeploymentSettings {
     logRetentionDays: Number(get('logRetentionDays', '30')),
     apiRateLimit: Number(get('apiRateLimit', '200')),
     apiBurstLimit: Number(get('apiBurstLimit', '400')),
+    sesIdentities: get('sesIdentities', '')
+      .split(',')
+      .map((identity) => identity.trim())
+      .filter(Boolean),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * Tables and queues, created from the one catalog in shared/config/resources.ts: DynamoDB with
+ * Tables, queues and SNS topics, created from the one catalog in shared/config/resources.ts: DynamoDB with
  * point-in-time recovery, customer-managed KMS encryption and TTL where declared; SQS with KMS,
- * TLS-only access and the declared dead-letter queues.
+ * TLS-only access and the declared dead-letter queues; SNS with KMS and TLS-only access.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -14,6 +15,9 @@ import {
   queueNames,
   queues,
   type QueueSpec,
+  type SnsTopicName,
+  snsTopicNames,
+  snsTopics,
   type TableName,
   tableNames,
   tables,
@@ -28,6 +32,7 @@ export class DataStores extends Construct {
   readonly key: kms.Key;
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly queues: Record<QueueName, sqs.Queue>;
+  readonly topics: Record<SnsTopicName, sns.Topic>;
 
   constructor(scope: Construct, id: string, props: DataStoresProps) {
     super(scope, id);
@@ -69,6 +74,16 @@ export class DataStores extends Construct {
         retentionPeriod: Duration.days(spec.retentionDays),
         ...(deadLetter ? { deadLetterQueue: { queue: deadLetter, maxReceiveCount: spec.maxReceiveCount ?? 5 } } : {}),
         removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    this.topics = {} as Record<SnsTopicName, sns.Topic>;
+    for (const name of snsTopicNames) {
+      this.topics[name] = new sns.Topic(this, `Topic-${name}`, {
+        topicName: physicalName(props.resourcePrefix, name),
+        displayName: snsTopics[name].purpose.slice(0, 100),
+        masterKey: this.key,
+        enforceSSL: true,
       });
     }
   }

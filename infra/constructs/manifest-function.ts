@@ -83,6 +83,7 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
+    if (spec.needs.includes('ses:send')) environment.IONFLUX_SES_CONFIGURATION_SET = platform.email.configurationSetName;
     if (this.needsVpc) {
       // Brokers resolved at deploy time (see EventBus); the cluster ARN is informational for operators.
       environment.KAFKA_BROKERS = platform.bus.bootstrapBrokers;
@@ -134,6 +135,14 @@ export class ManifestFunction extends Construct {
         }),
       );
       data.tables.workspaces.grantReadData(this.role);
+      return;
+    }
+    if (need === 'ses:send') {
+      // Raw sends from the configured identities, with the email configuration set; nothing else in SES.
+      const resources = platform.email.sendResources();
+      if (platform.email.identities.length) this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendRawEmail'], resources }));
+      // GetSendQuota has no resource-level permissions.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
       return;
     }
     if (need.startsWith('connection-tokens:')) {

@@ -1,7 +1,7 @@
 /**
  * Every function of the manifest, and how each is triggered: HTTP API routes (IAM authorisation for
  * internal APIs; webhooks and OAuth redirects public at the gateway and verified in the handler), MSK
- * event sources, EventBridge schedules and SQS event sources.
+ * event sources, EventBridge schedules, SQS event sources and SNS subscriptions.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -11,11 +11,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { ManagedKafkaEventSource, SnsEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS } from '../../functions/manifest-types';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSns, isSqs, KAFKA_RETRY_ATTEMPTS, SNS_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import type { DeploymentSettings } from '../settings';
@@ -152,9 +153,16 @@ export class FunctionsStack extends Stack {
         new SqsEventSource(queue, {
           batchSize: trigger.sqs.batchSize ?? 10,
           ...(trigger.sqs.maxBatchingWindowS ? { maxBatchingWindow: Duration.seconds(trigger.sqs.maxBatchingWindowS) } : {}),
+          ...(trigger.sqs.maxConcurrency ? { maxConcurrency: trigger.sqs.maxConcurrency } : {}),
           reportBatchItemFailures: true,
         }),
       );
+      return;
+    }
+    if (isSns(trigger)) {
+      // SNS invokes asynchronously: after Lambda's retries the event is kept in an alarmed queue, never dropped.
+      fn.addEventSource(new SnsEventSource(platform.data.topics[trigger.sns.topic]));
+      fn.configureAsyncInvoke({ retryAttempts: SNS_RETRY_ATTEMPTS, onFailure: new SqsDestination(platform.data.queues['sns-consumer-dlq']) });
     }
   }
 }

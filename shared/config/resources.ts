@@ -19,6 +19,13 @@ export const tables = {
   'shopify-oauth-states': { sortKey: false, ttl: true, purpose: 'Shopify OAuth installs: single-use state values bound to a workspace and shop, kept 10 minutes.' },
   'shopify-token-locks': { sortKey: false, ttl: true, purpose: 'Shopify token refresh: per-shop locks and failure cooldowns, so concurrent functions spend a rotating refresh token once.' },
   'shopify-shop-state': { sortKey: true, ttl: true, purpose: 'Per-shop Shopify state: workspace index, main-theme history, sync and reconciliation watermarks, orders seen through webhooks.' },
+  'email-dispatches': {
+    sortKey: true,
+    ttl: true,
+    purpose: 'Email dispatch: one record per message sent (single or bulk recipient), idempotency keys, bulk batches with their recipient chunks and counters.',
+  },
+  'email-suppressions': { sortKey: true, ttl: false, purpose: 'Per-workspace email suppressions: hard bounces and complaints (every category), unsubscribes (marketing).' },
+  'email-send-rate': { sortKey: false, ttl: true, purpose: 'Shared email sending budgets: the SES rate timeline every worker reserves slots from, SendGrid rate-limit pauses.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -66,6 +73,27 @@ export const queues = {
     retentionDays: 14,
     purpose: 'Shopify sync jobs that failed on every attempt; inspected and redriven by operators.',
   },
+  'email-bulk': {
+    deadLetterQueue: 'email-bulk-dlq',
+    // A chunk whose recipients are still pacing, waiting on a retry or held by a duplicate invocation is
+    // released and received again; 20 receives leave room for that and for a few crashes. The visibility
+    // timeout is twice the worker's 300 s timeout plus its batching window.
+    maxReceiveCount: 20,
+    visibilityTimeoutS: 660,
+    retentionDays: 4,
+    purpose: 'Bulk email: one message per chunk of up to 100 recipients of a batch, sent by email-bulk-worker at the shared rate.',
+  },
+  'email-bulk-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Bulk email chunks that failed on every attempt (their recipients stay pending); inspected and redriven by operators.',
+  },
+  'sns-consumer-dlq': {
+    holdsDeadLetters: true,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Dead letters of every SNS-triggered function: the SNS events (e.g. SES delivery notifications) it could not process after Lambda\'s retries. Redrive by invoking the function with the stored event.',
+  },
   'kafka-consumer-dlq': {
     holdsDeadLetters: true,
     visibilityTimeoutS: 120,
@@ -77,6 +105,21 @@ export const queues = {
 
 export type QueueName = keyof typeof queues;
 
+export interface SnsTopicSpec {
+  purpose: string;
+}
+
+/**
+ * SNS topics AWS services publish to (SES event destinations). CDK creates them; the local runtime
+ * emulates them (an embedded folder, or a moto topic with a local SQS subscription) for `sns` triggers.
+ */
+export const snsTopics = {
+  'email-events': { purpose: 'SES sending events (send, delivery, bounce, complaint, …) of the email configuration set, consumed by webhook-ses-sns.' },
+} as const satisfies Record<string, SnsTopicSpec>;
+
+export type SnsTopicName = keyof typeof snsTopics;
+export const snsTopicNames = Object.keys(snsTopics) as SnsTopicName[];
+
 for (const [name, spec] of Object.entries(queues) as Array<[string, QueueSpec]>) {
   if (spec.deadLetterQueue && !(spec.deadLetterQueue in queues)) throw new Error(`queue ${name}: dead-letter queue ${spec.deadLetterQueue} is not declared`);
 }
@@ -85,4 +128,4 @@ export const tableNames = Object.keys(tables) as TableName[];
 export const queueNames = Object.keys(queues) as QueueName[];
 
 /** Physical name of a table or queue: `<prefix>-<name>`. */
-export const physicalName = (prefix: string, name: TableName | QueueName): string => `${prefix}-${name}`;
+export const physicalName = (prefix: string, name: TableName | QueueName | SnsTopicName): string => `${prefix}-${name}`;

@@ -24,8 +24,15 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  'email',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
+
+/**
+ * Platform secrets holding a key the platform makes itself rather than one a provider issues: the CDK
+ * app generates this field when it creates the secret (the email unsubscribe links' signing key).
+ */
+export const generatedSecretFields: Partial<Record<PlatformProvider, string>> = { email: 'unsubscribe_signing_key' };
 
 /** Secret names: what Secrets Manager accepts. */
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;

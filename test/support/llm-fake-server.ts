@@ -69,14 +69,18 @@ export class FakeHttpServer {
     this.scripted.clear();
   }
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1: `port` (0: any free port, what tests use; a fixed one for a dev tool). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
