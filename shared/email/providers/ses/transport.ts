@@ -81,6 +81,8 @@ export class SesTransport implements EmailTransport {
 
   async send(message: OutgoingEmail, options: SendOptions): Promise<SendResult> {
     const { rate } = await this.rate(options.signal);
+    // Built before the slot: once it comes, the request leaves at once (arrivals as evenly spaced as slots).
+    const raw = await this.deps.compose(message);
     try {
       await this.deps.timeline.acquire(rate, options.deadline - MIN_CALL_MS, options.signal);
     } catch (error) {
@@ -94,7 +96,6 @@ export class SesTransport implements EmailTransport {
       throw new TransportFailure('ses', 'unavailable', `could not reserve an SES send slot: ${errorMessage(error)}`, { cause: error });
     }
     if (options.signal.aborted) throw new TransportFailure('ses', 'deadline', 'the request deadline ran out while waiting for an SES send slot');
-    const raw = await this.deps.compose(message);
     const { SendRawEmailCommand } = sesSdk();
     const command = new SendRawEmailCommand({
       Source: message.from.address,
