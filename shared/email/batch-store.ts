@@ -1,13 +1,16 @@
 /**
  * Bulk batches in `email-dispatches`, one partition per batch (pk `batch#<batch_id>`):
- * - `meta`: who, what (the templates), the counters (sent, failed, suppressed) and the state (`creating`
- *   until every chunk is queued, then `accepted`);
+ * - `meta`: who, what (the templates), how many, and the state (`creating` until every chunk is queued,
+ *   then `accepted`);
  * - `chunk#NNN`: up to 100 recipients with their template data, as queued for the worker;
  * - `r#NNNNN`: one record per recipient once a worker touches it. Its state moves only by conditional
  *   writes — `sending` (claimed by one attempt, with a lease) → `sent` | `failed` | `suppressed`, or back
- *   to `retry` — and a terminal state moves the batch counter in the same transaction. A recipient is
- *   therefore counted once and sent by one attempt at a time, whatever crashes or duplicate deliveries
- *   happen; a claim whose lease expired is in doubt and settled by the provider's own report.
+ *   to `retry` — so a recipient is sent by one attempt at a time, whatever crashes or duplicate deliveries
+ *   happen; a claim whose lease expired is in doubt and settled by the provider's own report;
+ * - `tally#NNN`: how many of a chunk's recipients ended which way, counted from its records by the
+ *   worker after each round (a put of the whole count: repeating it is harmless). The batch's progress is
+ *   the sum of its tallies: no counter item every worker would contend for (DynamoDB refuses concurrent
+ *   transactions on one item), and a count lost to a crash is redone by the chunk's next round.
  */
 import { ConditionFailedError } from '../storage/errors';
 import { nowSeconds, type Table, type TableItem, when } from '../storage/table';
@@ -28,6 +31,7 @@ export function parseRecipientDispatchId(dispatchId: string): { batchId: string;
 
 const pk = (batchId: string) => `batch#${batchId}`;
 const chunkSk = (chunk: number) => `chunk#${String(chunk).padStart(3, '0')}`;
+const tallySk = (chunk: number) => `tally#${String(chunk).padStart(3, '0')}`;
 const recipientSk = (index: number) => `r#${String(index).padStart(5, '0')}`;
 /** With 5-digit indices and chunks of 100, a chunk's records share the first 3 digits. */
 const chunkRecipientsPrefix = (chunk: number) => `r#${String(chunk).padStart(3, '0')}`;
@@ -47,10 +51,13 @@ export interface BatchMeta {
   public_base_url: string;
   total: number;
   chunks: number;
+  created_at: string;
+}
+
+export interface Tally {
   sent: number;
   failed: number;
   suppressed: number;
-  created_at: string;
 }
 
 export type RecipientState = 'sending' | 'sent' | 'failed' | 'suppressed' | 'retry';
@@ -79,12 +86,19 @@ export interface BatchStatus {
   pending: number;
 }
 
-export const batchStatus = (meta: BatchMeta): BatchStatus => {
-  const pending = Math.max(0, meta.total - meta.sent - meta.failed - meta.suppressed);
-  return { batch_id: meta.batch_id, status: pending === 0 && meta.state === 'accepted' ? 'done' : 'running', total: meta.total, sent: meta.sent, failed: meta.failed, suppressed: meta.suppressed, pending };
+export const batchStatus = (meta: BatchMeta, tallies: Tally[]): BatchStatus => {
+  const sum = (field: keyof Tally) => tallies.reduce((n, t) => n + t[field], 0);
+  const [sent, failed, suppressed] = [sum('sent'), sum('failed'), sum('suppressed')];
+  const pending = Math.max(0, meta.total - sent - failed - suppressed);
+  return { batch_id: meta.batch_id, status: pending === 0 && meta.state === 'accepted' ? 'done' : 'running', total: meta.total, sent, failed, suppressed, pending };
 };
 
-const COUNTER: Record<'sent' | 'failed' | 'suppressed', string> = { sent: 'sent', failed: 'failed', suppressed: 'suppressed' };
+/** How a chunk's recipients ended, from their records. */
+export function tallyOf(records: Iterable<RecipientRecord>): Tally {
+  const tally: Tally = { sent: 0, failed: 0, suppressed: 0 };
+  for (const record of records) if (record.state === 'sent' || record.state === 'failed' || record.state === 'suppressed') tally[record.state]++;
+  return tally;
+}
 
 export class BatchStore {
   constructor(
@@ -97,9 +111,9 @@ export class BatchStore {
   }
 
   /** Writes the batch (state `creating`) unless it exists; false when it did (a resumed creation). */
-  async createMeta(meta: Omit<BatchMeta, 'state' | 'sent' | 'failed' | 'suppressed'>): Promise<boolean> {
+  async createMeta(meta: Omit<BatchMeta, 'state'>): Promise<boolean> {
     try {
-      await this.table.put({ pk: pk(meta.batch_id), sk: 'meta', ...meta, state: 'creating', sent: 0, failed: 0, suppressed: 0, expires_at: this.expiresAt() }, { condition: when.absent() });
+      await this.table.put({ pk: pk(meta.batch_id), sk: 'meta', ...meta, state: 'creating', expires_at: this.expiresAt() }, { condition: when.absent() });
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
@@ -122,6 +136,15 @@ export class BatchStore {
   async meta(batchId: string): Promise<BatchMeta | undefined> {
     const item = await this.table.get({ pk: pk(batchId), sk: 'meta' });
     return item ? (item as unknown as BatchMeta) : undefined;
+  }
+
+  /** The tallies of every chunk a worker has counted. */
+  async tallies(batchId: string): Promise<Tally[]> {
+    return (await this.table.query(pk(batchId), { skBeginsWith: 'tally#' })).map((item) => ({ sent: Number(item.sent), failed: Number(item.failed), suppressed: Number(item.suppressed) }));
+  }
+
+  async putTally(batchId: string, chunk: number, tally: Tally): Promise<void> {
+    await this.table.put({ pk: pk(batchId), sk: tallySk(chunk), ...tally, expires_at: this.expiresAt() });
   }
 
   async chunk(batchId: string, chunk: number): Promise<{ start: number; recipients: BulkRecipient[] } | undefined> {
@@ -164,29 +187,23 @@ export class BatchStore {
     }
   }
 
-  /**
-   * Ends a recipient (sent, failed, suppressed) and counts it, in one transaction, if this attempt still
-   * holds it. False when it does not (its lease expired and another attempt took over).
-   */
+  /** Ends a recipient (sent, failed, suppressed) if this attempt still holds it; false when it does not (taken over). */
   async finish(batchId: string, index: number, attemptId: string, outcome: { state: 'sent' | 'failed' | 'suppressed'; provider?: string; providerMessageId?: string; reason?: string }): Promise<boolean> {
     try {
-      await this.table.transactWrite([
+      await this.table.update(
+        { pk: pk(batchId), sk: recipientSk(index) },
         {
-          update: { pk: pk(batchId), sk: recipientSk(index) },
-          spec: {
-            set: {
-              state: outcome.state,
-              provider: outcome.provider,
-              provider_message_id: outcome.providerMessageId,
-              reason: outcome.reason?.slice(0, 1000),
-              finished_at: new Date(this.clock()).toISOString(),
-            },
-            remove: ['claimed_until', 'retry_at'],
+          set: {
+            state: outcome.state,
+            provider: outcome.provider,
+            provider_message_id: outcome.providerMessageId,
+            reason: outcome.reason?.slice(0, 1000),
+            finished_at: new Date(this.clock()).toISOString(),
           },
-          condition: when.and(when.equals('attempt_id', attemptId), when.equals('state', 'sending')),
+          remove: ['claimed_until', 'retry_at'],
         },
-        { update: { pk: pk(batchId), sk: 'meta' }, spec: { add: { [COUNTER[outcome.state]]: 1 } } },
-      ]);
+        { condition: when.and(when.equals('attempt_id', attemptId), when.equals('state', 'sending')) },
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;

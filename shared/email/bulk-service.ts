@@ -107,6 +107,6 @@ export class BulkEmailService {
     const meta = /^bat_[A-Za-z0-9]{1,64}$/.test(batchId) ? await this.deps.batches.meta(batchId) : undefined;
     // Another workspace's batch does not exist for this one.
     if (!meta || meta.workspace_id !== workspaceId) throw new BatchNotFoundError(batchId);
-    return batchStatus(meta);
+    return batchStatus(meta, await this.deps.batches.tallies(batchId));
   }
 }

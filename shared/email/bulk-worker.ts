@@ -13,7 +13,7 @@
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { parseMailbox } from './addresses';
-import { type BatchMeta, type BatchStore, CHUNK_SIZE, type RecipientRecord, recipientDispatchId, TERMINAL } from './batch-store';
+import { type BatchMeta, type BatchStore, CHUNK_SIZE, type RecipientRecord, recipientDispatchId, TERMINAL, tallyOf } from './batch-store';
 import type { ChunkJob } from './bulk-service';
 import type { EmailDispatcher } from './dispatcher';
 import type { ConfirmationStore } from './dispatch-store';
@@ -107,6 +107,8 @@ export class BulkEmailWorker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.settings.concurrency ?? 16, CHUNK_SIZE) }, lane));
+    // The chunk's count, from its records (whoever ended them: this round, an earlier one, a dead worker).
+    await batches.putTally(job.batch_id, job.chunk, tallyOf((await batches.records(job.batch_id, job.chunk)).values()));
     if (round.waiting) return { kind: 'later', delayMs: Math.max(0, round.laterAt - this.now()), waiting: round.waiting };
     return { kind: 'done', sent: round.sent, failed: round.failed, suppressed: round.suppressed };
   }

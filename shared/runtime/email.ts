@@ -12,7 +12,7 @@ import { awsClientOptions } from '../aws/client-config';
 import { config } from '../config/env';
 import { BatchStore } from '../email/batch-store';
 import { BulkEmailService, type ChunkJob } from '../email/bulk-service';
-import { BulkEmailWorker } from '../email/bulk-worker';
+import { BulkEmailWorker, type BulkWorkerDeps } from '../email/bulk-worker';
 import { type EmailConfig, readEmailConfig, type TransportName } from '../email/config';
 import { EmailDispatcher } from '../email/dispatcher';
 import { ConfirmationStore, IdempotencyStore } from '../email/dispatch-store';
@@ -204,9 +204,10 @@ function batchTemplates(meta: BatchMeta): CompiledTemplates {
   return compiled;
 }
 
-export const bulkEmailWorker = perEnvironment(() => {
+/** What the bulk worker of this environment works with (a benchmark or test may add a clock). */
+export function bulkWorkerDeps(): BulkWorkerDeps {
   const settings = emailConfig();
-  return new BulkEmailWorker({
+  return {
     batches: batchStore(),
     suppressions: suppressionStore(),
     confirmations: confirmationStore(),
@@ -215,8 +216,10 @@ export const bulkEmailWorker = perEnvironment(() => {
     templates: batchTemplates,
     settings: { claimLeaseMs: settings.claimLeaseMs, confirmGraceMs: settings.confirmGraceMs, maxAttempts: settings.maxAttempts },
     newAttemptId: () => randomUUID(),
-  });
-});
+  };
+}
+
+export const bulkEmailWorker = perEnvironment(() => new BulkEmailWorker(bulkWorkerDeps()));
 
 export const unsubscribeService = perEnvironment(
   () => new UnsubscribeService({ links: unsubscribeLinks(), suppressions: suppressionStore(), publisher: outboxPublisher(), source: config().serviceName }),

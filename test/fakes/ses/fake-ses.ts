@@ -72,6 +72,7 @@ export class FakeSes {
   readonly throttled: number[] = [];
   private readonly scripted: FakeReply[] = [];
   private holding = 0;
+  private holdAfterAnswers?: number;
   private tokens: number;
   private refilledAt: number;
   private quota: { maxSendRate: number; max24HourSend: number };
@@ -111,6 +112,11 @@ export class FakeSes {
   /** The next `count` messages are accepted and recorded, but never answered. */
   hold(count = 1): void {
     this.holding += count;
+  }
+
+  /** After `answered` more messages are answered normally, every later one is accepted and recorded but never answered. */
+  holdAfter(answered: number): void {
+    this.holdAfterAnswers = answered;
   }
 
   setQuota(quota: { maxSendRate?: number; burst?: number }): void {
@@ -186,6 +192,10 @@ export class FakeSes {
     if (this.holding > 0) {
       this.holding--;
       return { status: 200, hang: true };
+    }
+    if (this.holdAfterAnswers !== undefined) {
+      if (this.holdAfterAnswers <= 0) return { status: 200, hang: true };
+      this.holdAfterAnswers--;
     }
     return xml(200, `<SendRawEmailResponse xmlns="${XMLNS}"><SendRawEmailResult><MessageId>${message.messageId}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></SendRawEmailResponse>`);
   }
