@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './commands/email';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
@@ -23,5 +24,8 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  emailSend,
+  emailSuppressionsList,
+  emailSuppressionsRemove,
   run,
 ];
