@@ -36,7 +36,7 @@ describe('email infrastructure', () => {
     // SES may publish to it (this account's configuration set only) and use its key.
     const policy = JSON.stringify(platform.findResources('AWS::SNS::TopicPolicy'));
     expect(policy).toContain('ses.amazonaws.com');
-    expect(policy).toMatch(/:configuration-set/",{"Ref":"EmailConfigurationSet/);
+    expect(policy).toMatch(/:configuration-set\/",\{"Ref":"EmailConfigurationSet/);
     expect(JSON.stringify(platform.findResources('AWS::KMS::Key'))).toContain('ses.amazonaws.com');
   });
 
