@@ -106,7 +106,7 @@ export class BulkEmailWorker {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.deps.settings.concurrency ?? 16, CHUNK_SIZE) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.deps.settings.concurrency ?? 50, CHUNK_SIZE) }, lane));
     // The chunk's count, from its records (whoever ended them: this round, an earlier one, a dead worker).
     await batches.putTally(job.batch_id, job.chunk, tallyOf((await batches.records(job.batch_id, job.chunk)).values()));
     if (round.waiting) return { kind: 'later', delayMs: Math.max(0, round.laterAt - this.now()), waiting: round.waiting };

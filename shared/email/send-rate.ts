@@ -22,7 +22,7 @@ export interface SendRateOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Largest block one reservation takes, as time at the current rate (default 200 ms). */
   blockMs?: number;
-  /** A slot this far in the past is still used (the reservation's own latency); older ones are discarded. */
+  /** A slot this far in the past is still used (default 250 ms); older ones are discarded. */
   slackMs?: number;
 }
 
@@ -40,12 +40,20 @@ interface Waiter {
 }
 
 const DAY_S = 86_400;
+/**
+ * A slot up to this far in the past is still used (the process was busy when it came): SES accepts short
+ * bursts (a bucket of about a second of MaxSendRate), and a quarter second of catching up stays well
+ * within it. Older slots are discarded: using them would be a burst.
+ */
+const DEFAULT_SLACK_MS = 250;
 
 export class SendRateTimeline {
   /** Reserved slots not handed out yet (epoch µs, ascending). */
   private pool: number[] = [];
   private readonly waiters: Waiter[] = [];
   private reserving = false;
+  /** What this environment did with the timeline (for logs and the benchmark). */
+  readonly stats = { reservations: 0, reserved: 0, discarded: 0, handedOut: 0, tooLate: 0, idleResets: 0 };
 
   constructor(
     private readonly table: Table,
@@ -70,6 +78,8 @@ export class SendRateTimeline {
     const slotMs = slotUs / 1000;
     if (slotMs > latestStartMs) {
       // Someone behind may still use it.
+      this.stats.tooLate++;
+      this.stats.handedOut--;
       this.pool.unshift(slotUs);
       throw new SlotTooLateError(slotMs - this.nowMs());
     }
@@ -78,10 +88,16 @@ export class SendRateTimeline {
 
   /** Hands out pooled slots to waiters, reserving a block when the pool runs dry. */
   private serve(ratePerSecond: number): void {
-    const slackUs = (this.options.slackMs ?? 50) * 1000;
+    const slackUs = (this.options.slackMs ?? DEFAULT_SLACK_MS) * 1000;
     const nowUs = this.nowMs() * 1000;
-    while (this.pool.length && this.pool[0]! < nowUs - slackUs) this.pool.shift();
-    while (this.waiters.length && this.pool.length) this.waiters.shift()!.resolve(this.pool.shift()!);
+    while (this.pool.length && this.pool[0]! < nowUs - slackUs) {
+      this.pool.shift();
+      this.stats.discarded++;
+    }
+    while (this.waiters.length && this.pool.length) {
+      this.stats.handedOut++;
+      this.waiters.shift()!.resolve(this.pool.shift()!);
+    }
     if (!this.waiters.length || this.reserving) return;
     this.reserving = true;
     const intervalUs = Math.ceil(1_000_000 / ratePerSecond);
@@ -100,28 +116,50 @@ export class SendRateTimeline {
     );
   }
 
-  /** Reserves k slots on the shared timeline; returns those not already in the past. */
+  /**
+   * Reserves k slots on the shared timeline; returns those not already in the past when the answer
+   * arrives. A timeline that lags behind (idle, or reservations slower than the sends) is moved to a
+   * start a little in the future — as far as a reservation's own round trip is expected to take — so
+   * the slots are still ahead when they reach the caller.
+   */
   private async reserve(k: number, intervalUs: number): Promise<number[]> {
-    const slackUs = (this.options.slackMs ?? 50) * 1000;
+    const slackUs = (this.options.slackMs ?? DEFAULT_SLACK_MS) * 1000;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const nowUs = Math.floor(this.nowMs() * 1000);
-      const item = await this.table.update({ pk: this.key }, { add: { tat_us: k * intervalUs }, set: { expires_at: nowSeconds(nowUs / 1000) + DAY_S } });
+      const askedUs = Math.floor(this.nowMs() * 1000);
+      const item = await this.table.update({ pk: this.key }, { add: { tat_us: k * intervalUs }, set: { expires_at: nowSeconds(askedUs / 1000) + DAY_S } });
+      const answeredUs = Math.floor(this.nowMs() * 1000);
+      this.observeLatency(answeredUs - askedUs);
       const end = Number(item.tat_us);
-      const slots = Array.from({ length: k }, (_, i) => end - (k - i) * intervalUs).filter((slot) => slot >= nowUs - slackUs);
+      this.stats.reservations++;
+      this.stats.reserved += k;
+      const slots = Array.from({ length: k }, (_, i) => end - (k - i) * intervalUs).filter((slot) => slot >= answeredUs - slackUs);
+      this.stats.discarded += k - slots.length;
       if (slots.length) return slots;
-      // The timeline lay in the past (idle): move it to now, unless another worker already did.
+      // The timeline lies in the past: move it ahead, unless another worker already did.
+      const startUs = answeredUs + this.leadUs();
       try {
         await this.table.update(
           { pk: this.key },
-          { set: { tat_us: nowUs + k * intervalUs, expires_at: nowSeconds(nowUs / 1000) + DAY_S } },
-          { condition: when.lessThan('tat_us', nowUs) },
+          { set: { tat_us: startUs + k * intervalUs, expires_at: nowSeconds(answeredUs / 1000) + DAY_S } },
+          { condition: when.lessThan('tat_us', startUs) },
         );
-        return Array.from({ length: k }, (_, i) => nowUs + i * intervalUs);
+        this.stats.idleResets++;
+        this.stats.reserved += k;
+        return Array.from({ length: k }, (_, i) => startUs + i * intervalUs);
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
       }
     }
     throw new Error(`could not reserve send slots on ${this.key}`);
+  }
+
+  /** Round trips of the reservations (moving average), and the lead a moved timeline starts with. */
+  private latencyUs = 20_000;
+  private observeLatency(us: number): void {
+    this.latencyUs = 0.8 * this.latencyUs + 0.2 * Math.max(0, us);
+  }
+  private leadUs(): number {
+    return Math.min(1_000_000, Math.round(2 * this.latencyUs));
   }
 
   /**

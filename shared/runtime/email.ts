@@ -21,7 +21,7 @@ import { composeMime } from '../email/mime';
 import { EmbeddedTransport } from '../email/providers/embedded/transport';
 import { SendGridRateGate } from '../email/providers/sendgrid/rate-limit';
 import { SendGridTransport } from '../email/providers/sendgrid/transport';
-import { SesQuota } from '../email/providers/ses/quota';
+import { type QuotaReader, SesQuota } from '../email/providers/ses/quota';
 import { sesSdk, SesTransport } from '../email/providers/ses/transport';
 import { SendRateTimeline } from '../email/send-rate';
 import { EmailSendService } from '../email/send-service';
@@ -62,16 +62,13 @@ export const sesClient = perEnvironment(
   (client) => client.destroy(),
 );
 
-export const sesQuota = perEnvironment(
-  () =>
-    new SesQuota(
-      async ({ signal }) => {
-        const out = await sesClient().send(new (sesSdk().GetSendQuotaCommand)({}), { abortSignal: signal });
-        return { maxSendRate: Number(out.MaxSendRate), max24HourSend: Number(out.Max24HourSend ?? -1), sentLast24Hours: Number(out.SentLast24Hours ?? 0) };
-      },
-      { refreshMs: emailConfig().quotaRefreshMs },
-    ),
-);
+/** GetSendQuota through this environment's SES client. */
+export const readSesSendQuota: QuotaReader = async ({ signal }) => {
+  const out = await sesClient().send(new (sesSdk().GetSendQuotaCommand)({}), { abortSignal: signal });
+  return { maxSendRate: Number(out.MaxSendRate), max24HourSend: Number(out.Max24HourSend ?? -1), sentLast24Hours: Number(out.SentLast24Hours ?? 0) };
+};
+
+export const sesQuota = perEnvironment(() => new SesQuota(readSesSendQuota, { refreshMs: emailConfig().quotaRefreshMs }));
 
 /** The account's shared send-slot timeline (one per SES account and region). */
 export const sesTimeline = perEnvironment(() => new SendRateTimeline(table('email-send-rate'), `ses:${config().aws.region}`));
