@@ -1,16 +1,20 @@
 import type { Command } from './command';
+import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
 import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './commands/email';
+import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
+import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
-import { secretsList, secretsSet } from './commands/secrets';
+import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
 export const commands: Command[] = [
   secretsSet,
+  secretsGet,
   secretsList,
   workspacesSet,
   workspacesGet,
@@ -24,8 +28,16 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  credentialsSet,
+  credentialsList,
+  credentialsDelete,
+  credentialsServices,
+  agentsList,
+  agentsDeadLetters,
+  agentsRedrive,
   emailSend,
   emailSuppressionsList,
   emailSuppressionsRemove,
   run,
+  devFake,
 ];

@@ -24,9 +24,26 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
+  'agent-service',
   'email',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
+
+/**
+ * The fields a provider's secret must hold, platform or workspace (optional ones, such as `base_url`, are
+ * not listed). Hints that tell an operator to store a secret show every one of them, so following a hint
+ * never leaves a secret half-filled. A provider not listed gets hints naming the field that was missing.
+ */
+export const requiredSecretFields: Readonly<Record<string, readonly string[]>> = {
+  openai: ['api_key'],
+  anthropic: ['api_key'],
+  deepseek: ['api_key'],
+  'sentence-transformers': ['base_url'],
+  shopify: ['client_id', 'client_secret'],
+  // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
+  'agent-service': ['base_url'],
+};
 
 /**
  * Platform secrets holding a key the platform makes itself rather than one a provider issues: the CDK

@@ -25,6 +25,8 @@ export interface FakeSendGridOptions {
   keys: string[];
   /** Requests per window before 429 (default 600 per second). */
   rateLimit?: { limit: number; windowMs: number };
+  /** Called with every accepted message (the dev tool posts its events from here). */
+  onMessage?: (message: SendGridMessage) => void;
   clock?: () => number;
 }
 
@@ -115,7 +117,9 @@ export class FakeSendGrid {
     const problem = this.validate(body);
     if (problem) return reply(400, errorBody(problem.message, problem.field));
     const messageId = randomBytes(16).toString('base64url').slice(0, 22);
-    this.messages.push({ messageId, at: this.now(), apiKey, body });
+    const message = { messageId, at: this.now(), apiKey, body };
+    this.messages.push(message);
+    this.options.onMessage?.(message);
     return { status: 202, body: '', headers: { ...rate, 'x-message-id': messageId } };
   }
 
