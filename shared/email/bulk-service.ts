@@ -7,8 +7,8 @@
  */
 import { CHUNK_SIZE, type BatchStatus, batchStatus, type BatchStore } from './batch-store';
 import { type SendBulkRequest, toBulkParts } from './contract';
-import { fingerprint, type IdempotencyStore } from './dispatch-store';
-import { BatchNotFoundError, IdempotencyKeyReusedError, InvalidEmailRequestError, RequestInProgressError } from './errors';
+import type { IdempotencyStore } from './dispatch-store';
+import { BatchNotFoundError, InvalidEmailRequestError } from './errors';
 import { formatMailbox } from './addresses';
 import { compileTemplates, missingPlaceholders } from './templates';
 
@@ -27,7 +27,7 @@ export interface ChunkJob {
 
 export interface BulkServiceDeps {
   batches: BatchStore;
-  idempotency: Pick<IdempotencyStore, 'claim' | 'complete'>;
+  idempotency: Pick<IdempotencyStore, 'begin' | 'complete'>;
   enqueue: (job: ChunkJob) => Promise<void>;
   newBatchId: () => string;
   clock?: () => number;
@@ -69,10 +69,8 @@ export class BulkEmailService {
     const key = request.idempotency_key;
     let batchId = this.deps.newBatchId();
     if (key) {
-      const claim = await this.deps.idempotency.claim('bulk', parts.workspaceId, key, fingerprint(request), batchId);
+      const claim = await this.deps.idempotency.begin('bulk', parts.workspaceId, key, request, batchId);
       if (claim.kind === 'done') return claim.response as BulkResponse;
-      if (claim.kind === 'mismatch') throw new IdempotencyKeyReusedError();
-      if (claim.kind === 'in_progress') throw new RequestInProgressError(Math.max(1, Math.ceil(claim.retryAfterMs / 1000)));
       // A resumed creation finishes the same batch: every write below is idempotent.
       batchId = claim.id;
     }

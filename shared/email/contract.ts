@@ -9,7 +9,7 @@ import '../zod-messages';
 import { WORKSPACE_ID } from '../workspaces/workspace-id';
 import { addressKey, parseMailbox } from './addresses';
 import { InvalidEmailRequestError } from './errors';
-import { type Attachment, CATEGORIES, type Category, type Mailbox, messageSize, RESERVED_TAGS } from './message';
+import { type Attachment, CATEGORIES, type Category, type Mailbox, messageSize, type OutgoingEmail, RESERVED_TAGS } from './message';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -92,21 +92,8 @@ function checkBody(text: string | undefined, html: string | undefined): void {
   if (!text && !html) throw new InvalidEmailRequestError('text', 'a message needs a text or an html body (or both)');
 }
 
-/** What a single send asks for, checked beyond its shape. */
-export interface SendParts {
-  workspaceId: string;
-  category: Category;
-  from: Mailbox;
-  to: Mailbox[];
-  cc: Mailbox[];
-  bcc: Mailbox[];
-  replyTo?: Mailbox;
-  subject: string;
-  text?: string;
-  html?: string;
-  attachments: Attachment[];
-  tags: Record<string, string>;
-}
+/** What a single send asks for, checked beyond its shape: the message but for what the service adds. */
+export type SendParts = Omit<OutgoingEmail, 'dispatchId' | 'batchId' | 'headers'>;
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionFailedError } from '../storage/errors';
 import { nowSeconds, type Table, type TableItem, when } from '../storage/table';
+import { IdempotencyKeyReusedError, RequestInProgressError } from './errors';
 
 export const IDEMPOTENCY_TTL_S = 7 * 86_400;
 const CONFIRMATION_TTL_S = 30 * 86_400;
@@ -76,6 +77,18 @@ export class IdempotencyStore {
       }
     }
     return { kind: 'in_progress', retryAfterMs: 1000 };
+  }
+
+  /**
+   * What a request with an idempotency key does: the first answer again (`done`), or go on as `claimed`
+   * (with the id the key stands for). A different body with the key is refused (409), and so is a second
+   * request while the first is still running (409 with Retry-After).
+   */
+  async begin(endpoint: IdempotencyEndpoint, workspaceId: string, idempotencyKey: string, body: unknown, newId: string): Promise<Extract<IdempotencyClaim, { kind: 'claimed' | 'done' }>> {
+    const claim = await this.claim(endpoint, workspaceId, idempotencyKey, fingerprint(body), newId);
+    if (claim.kind === 'mismatch') throw new IdempotencyKeyReusedError();
+    if (claim.kind === 'in_progress') throw new RequestInProgressError(Math.max(1, Math.ceil(claim.retryAfterMs / 1000)));
+    return claim;
   }
 
   /** Keeps the answer: the same key with the same body gets it from now on. */

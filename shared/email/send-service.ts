@@ -7,8 +7,8 @@
 import { addressKey } from './addresses';
 import { type SendRequest, toSendParts } from './contract';
 import type { EmailDispatcher } from './dispatcher';
-import { type Confirmation, type ConfirmationStore, fingerprint, type IdempotencyStore } from './dispatch-store';
-import { AllRecipientsSuppressedError, EmailUnavailableError, IdempotencyKeyReusedError, RequestInProgressError } from './errors';
+import type { Confirmation, ConfirmationStore, IdempotencyStore } from './dispatch-store';
+import { AllRecipientsSuppressedError, EmailUnavailableError, RequestInProgressError } from './errors';
 import type { Mailbox, OutgoingEmail } from './message';
 import type { SuppressionStore } from './suppressions';
 import type { UnsubscribeLinks } from './unsubscribe';
@@ -29,7 +29,7 @@ export interface SendResponse {
 export interface SendServiceDeps {
   dispatcher: Pick<EmailDispatcher, 'deliver'>;
   suppressions: Pick<SuppressionStore, 'blocking'>;
-  idempotency: Pick<IdempotencyStore, 'claim' | 'complete' | 'release'>;
+  idempotency: Pick<IdempotencyStore, 'begin' | 'complete' | 'release'>;
   confirmations: Pick<ConfirmationStore, 'get'>;
   links: Pick<UnsubscribeLinks, 'headers'>;
   /** How long a send in doubt waits for the provider's own report before it is sent again. */
@@ -53,10 +53,8 @@ export class EmailSendService {
     const key = request.idempotency_key;
     let dispatchId = this.deps.newDispatchId();
     if (key) {
-      const claim = await this.deps.idempotency.claim('send', parts.workspaceId, key, fingerprint(request), dispatchId);
+      const claim = await this.deps.idempotency.begin('send', parts.workspaceId, key, request, dispatchId);
       if (claim.kind === 'done') return claim.response as SendResponse;
-      if (claim.kind === 'mismatch') throw new IdempotencyKeyReusedError();
-      if (claim.kind === 'in_progress') throw new RequestInProgressError(Math.max(1, Math.ceil(claim.retryAfterMs / 1000)));
       dispatchId = claim.id;
       if (claim.resumed) {
         // The first attempt died mid-send: the provider may have accepted it. Its own report settles that.

@@ -3,30 +3,18 @@
  * no services: `send` writes an RFC 5322 `.eml` any mail client opens; `suppressions list/remove` show and
  * lift what the workspace no longer mails.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { suppressionStore } from '../../shared/runtime/email';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
-import { projectRoot } from '../support/paths';
+import { ionflux as runIonflux } from '../support/cli';
 
-const run = promisify(execFile);
-const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'email-cli-'));
 const env = { IONFLUX_HOME: home, AWS_ENDPOINT_URL: undefined, KAFKA_BROKERS: undefined, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux', IONFLUX_EMAIL_TRANSPORT: undefined };
 
-async function ionflux(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, cwd: projectRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ionflux = (args: string[]) => runIonflux(args, env);
 
 beforeAll(async () => {
   // This process reads the same embedded state as the CLI.
