@@ -11,14 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { config } from '../../shared/config/env';
-import { SendRequestSchema } from '../../shared/email/contract';
 import { CATEGORIES } from '../../shared/email/message';
-import { emlFile } from '../../shared/email/providers/embedded/transport';
-import { validate } from '../../shared/http/json-body';
-import { emailConfig, emailSendService, suppressionStore } from '../../shared/runtime/email';
 import { assertWorkspaceId } from '../../shared/workspaces/workspace-id';
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
+
+/** The email service, loaded when an email command runs (not for every `ionflux` command). */
+const email = () => import('../../shared/runtime/email');
 
 /** Content types of common attachments (anything else is sent as application/octet-stream). */
 const MEDIA_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.txt': 'text/plain', '.csv': 'text/csv', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.html': 'text/html', '.json': 'application/json' };
@@ -52,6 +51,12 @@ export const emailSend: Command = {
       if (!fs.existsSync(file)) throw new UsageError(`--attach ${file}: no such file`);
       return { filename: path.basename(file), content_base64: fs.readFileSync(file).toString('base64'), content_type: MEDIA_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' };
     });
+    const [{ validate }, { SendRequestSchema }, { emlFile }, { emailConfig, emailSendService }] = await Promise.all([
+      import('../../shared/http/json-body'),
+      import('../../shared/email/contract'),
+      import('../../shared/email/providers/embedded/transport'),
+      email(),
+    ]);
     const request = validate(
       {
         workspace_id: values.workspace,
@@ -86,6 +91,7 @@ export const emailSuppressionsList: Command = {
     const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: false });
     if (!values.workspace) throw new UsageError(this.usage);
     await ensureResources();
+    const { suppressionStore } = await email();
     const list = await suppressionStore().list(assertWorkspaceId(values.workspace));
     if (values.json) {
       for (const s of list) io.out(JSON.stringify(s));
@@ -108,6 +114,7 @@ export const emailSuppressionsRemove: Command = {
     const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, email: { type: 'string' } }, allowPositionals: false });
     if (!values.workspace || !values.email) throw new UsageError(this.usage);
     await ensureResources();
+    const { suppressionStore } = await email();
     const removed = await suppressionStore().remove(assertWorkspaceId(values.workspace), values.email);
     if (!removed) {
       io.err(`${values.email} is not suppressed in workspace ${values.workspace}`);

@@ -60,6 +60,8 @@ export const MIN_RECIPIENT_MS = 3000;
 /** Kept before a claim's lease ends: the call is over before anyone may take the recipient over. */
 const LEASE_MARGIN_MS = 5000;
 const DEFAULT_ABANDONED_AFTER_MS = 15 * 60_000;
+/** Recipients ended between two counts of a chunk's progress within a round. */
+const TALLY_EVERY = 25;
 
 /** Backoff of a bulk recipient's next attempt: 15 s, 30 s, 1 min … at most 10 min. */
 export const retryDelayMs = (attempts: number, hintMs = 0): number => Math.max(hintMs, Math.min(600_000, 15_000 * 2 ** Math.max(0, attempts - 1)));
@@ -92,13 +94,18 @@ export class BulkEmailWorker {
     };
 
     const indices = chunk.recipients.map((_, i) => chunk.start + i);
+    const tally = async () => batches.putTally(job.batch_id, job.chunk, tallyOf((await batches.records(job.batch_id, job.chunk)).values()));
     let next = 0;
+    let ended = 0;
     const lane = async () => {
       while (next < indices.length) {
         const index = indices[next++]!;
         const recipient = chunk.recipients[index - chunk.start]!;
         try {
+          const before = round.sent + round.failed + round.suppressed;
           await this.recipient(meta, index, recipient, records.get(index), templates, deadline, round, later);
+          // The batch's progress moves during a round too, every TALLY_EVERY recipients ended.
+          if (round.sent + round.failed + round.suppressed > before && ++ended % TALLY_EVERY === 0) await tally();
         } catch (error) {
           // Our bug or our store: leave the recipient as it is (its lease, if claimed, settles it later).
           log.error('bulk recipient failed unexpectedly', { batch_id: meta.batch_id, index, error: errorMessage(error) });
@@ -108,7 +115,7 @@ export class BulkEmailWorker {
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.settings.concurrency ?? 50, CHUNK_SIZE) }, lane));
     // The chunk's count, from its records (whoever ended them: this round, an earlier one, a dead worker).
-    await batches.putTally(job.batch_id, job.chunk, tallyOf((await batches.records(job.batch_id, job.chunk)).values()));
+    await tally();
     if (round.waiting) return { kind: 'later', delayMs: Math.max(0, round.laterAt - this.now()), waiting: round.waiting };
     return { kind: 'done', sent: round.sent, failed: round.failed, suppressed: round.suppressed };
   }
