@@ -140,7 +140,7 @@ export class FakeSes {
   }
 
   private async handle(request: RecordedRequest): Promise<FakeReply> {
-    const body = typeof request.body === 'string' ? request.body : '';
+    const body = request.raw.toString('utf8');
     const form = new URLSearchParams(body);
     const signatureValid = await verifySigV4({ headers: request.headers, method: request.method, url: request.path }, body, this.options.keys ?? { test: 'test' }, {
       region: this.options.region ?? 'us-east-1',
