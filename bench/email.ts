@@ -262,7 +262,7 @@ export async function run(args: string[]): Promise<void> {
   );
   printTable(
     'The shared timeline, all workers together (reserved = handed out + discarded + unused)',
-    ['run', 'reservations', 'reserved', 'handed out', 'discarded (stale)', 'too late', 'idle resets', 'worker CPU ms/msg'],
+    ['run', 'reservations', 'reserved', 'handed out', 'discarded (stale)', 'too late', 'overslept', 'idle resets', 'worker CPU ms/msg'],
     results.map((r) => [
       r.run,
       r.timeline.reservations ?? 0,
@@ -270,6 +270,7 @@ export async function run(args: string[]): Promise<void> {
       r.timeline.handedOut ?? 0,
       r.timeline.discarded ?? 0,
       r.timeline.tooLate ?? 0,
+      r.timeline.overslept ?? 0,
       r.timeline.idleResets ?? 0,
       ((r.timeline.cpuMs ?? 0) / Math.max(1, r.accepted)).toFixed(2),
     ]),

@@ -53,7 +53,7 @@ export class SendRateTimeline {
   private readonly waiters: Waiter[] = [];
   private reserving = false;
   /** What this environment did with the timeline (for logs and the benchmark). */
-  readonly stats = { reservations: 0, reserved: 0, discarded: 0, handedOut: 0, tooLate: 0, idleResets: 0 };
+  readonly stats = { reservations: 0, reserved: 0, discarded: 0, handedOut: 0, tooLate: 0, overslept: 0, idleResets: 0 };
 
   constructor(
     private readonly table: Table,
@@ -67,23 +67,31 @@ export class SendRateTimeline {
   }
 
   /**
-   * Waits for this caller's slot at `ratePerSecond` and returns when it has come. Throws SlotTooLateError
-   * (without waiting) when the slot lies after `latestStartMs`.
+   * Waits for this caller's slot at `ratePerSecond` and returns when it has come — never more than the
+   * slack after it (a caller the process woke later takes a new slot), so the sends of any interval are
+   * bounded by the slots of that interval plus the slack. Throws SlotTooLateError (without waiting) when
+   * the slot lies after `latestStartMs`.
    */
   async acquire(ratePerSecond: number, latestStartMs: number, signal?: AbortSignal): Promise<void> {
-    const slotUs = await new Promise<number>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.serve(ratePerSecond);
-    });
-    const slotMs = slotUs / 1000;
-    if (slotMs > latestStartMs) {
-      // Someone behind may still use it.
-      this.stats.tooLate++;
-      this.stats.handedOut--;
-      this.pool.unshift(slotUs);
-      throw new SlotTooLateError(slotMs - this.nowMs());
+    const slackMs = this.options.slackMs ?? DEFAULT_SLACK_MS;
+    for (;;) {
+      const slotUs = await new Promise<number>((resolve, reject) => {
+        this.waiters.push({ resolve, reject });
+        this.serve(ratePerSecond);
+      });
+      const slotMs = slotUs / 1000;
+      if (slotMs > latestStartMs) {
+        // Someone behind may still use it.
+        this.stats.tooLate++;
+        this.stats.handedOut--;
+        this.pool.unshift(slotUs);
+        throw new SlotTooLateError(slotMs - this.nowMs());
+      }
+      await (this.options.sleep ?? sleep)(slotMs - this.nowMs(), signal);
+      // Woken too late (a busy process): sending now would bunch with the slots after it. Take another.
+      if (this.nowMs() - slotMs <= slackMs || signal?.aborted) return;
+      this.stats.overslept++;
     }
-    await (this.options.sleep ?? sleep)(slotMs - this.nowMs(), signal);
   }
 
   /** Hands out pooled slots to waiters, reserving a block when the pool runs dry. */
