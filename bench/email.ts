@@ -200,7 +200,7 @@ async function oneRun(run: number, options: Options): Promise<RunResult> {
   const interval = 1000 / options.rate;
   // Time the account's rate went unused: gaps between accepted sends beyond one interval.
   const idleMs = times.slice(1).reduce((idle, t, i) => idle + Math.max(0, t - times[i]! - interval), 0);
-  const timeline = stats.reduce<TimelineStats>((sum, s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, (sum[k] ?? 0) + v])), {});
+  const timeline = stats.reduce<TimelineStats>((sum, s) => ({ ...sum, ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, (sum[k] ?? 0) + v])) }), {});
   const unique = new Set(fake.messages.map((m) => m.destinations[0])).size;
   const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : 0;
   const achieved = seconds > 0 ? (times.length - 1) / seconds : 0;
