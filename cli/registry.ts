@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './commands/email';
 import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
 import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
@@ -35,6 +36,9 @@ export const commands: Command[] = [
   agentsList,
   agentsDeadLetters,
   agentsRedrive,
+  emailSend,
+  emailSuppressionsList,
+  emailSuppressionsRemove,
   run,
   devFake,
 ];

@@ -26,6 +26,11 @@ export interface DeploymentSettings {
   webhookReservedConcurrency: number;
   /** Error rate (% of invocations in 5 minutes) of any function that raises its alarm. */
   functionErrorRatePercent: number;
+  /**
+   * SES identities (domains or addresses) email may be sent from: `ses:SendRawEmail` is granted on these
+   * only. Context `ionflux:sesIdentities`, comma-separated (e.g. `brand.example,news.brand.example`).
+   */
+  sesIdentities: string[];
 }
 
 export function readSettings(node: Node): DeploymentSettings {
@@ -48,5 +53,9 @@ export function readSettings(node: Node): DeploymentSettings {
     publicBurstLimit: num('publicBurstLimit', 20),
     webhookReservedConcurrency: Math.floor(num('webhookReservedConcurrency', 50)),
     functionErrorRatePercent: num('functionErrorRatePercent', 5),
+    sesIdentities: get('sesIdentities', '')
+      .split(',')
+      .map((identity) => identity.trim())
+      .filter(Boolean),
   };
 }

@@ -37,6 +37,8 @@ export interface RecordedRequest {
   files: Record<string, MultipartFile>;
   /** The query string. */
   query: URLSearchParams;
+  /** The body as it arrived (what a signature is computed over). */
+  raw: Buffer;
   /** Epoch ms the request arrived. */
   at: number;
 }
@@ -100,7 +102,7 @@ export class FakeHttpServer {
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = url.pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, query: url.searchParams, at: Date.now() };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, query: url.searchParams, raw, at: Date.now() };
     try {
       await parseBody(recorded, raw);
     } catch (error) {
