@@ -27,6 +27,10 @@ export interface MultipartFile {
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, without "?" (URLSearchParams reads it, repeated keys included). */
+  search: string;
+  /** Size of the raw body. */
+  bytes: number;
   route: string;
   headers: Record<string, string>;
   /** Parsed JSON body, or the text fields of a multipart body. */
@@ -38,6 +42,11 @@ export interface RecordedRequest {
 
 export type FakeHandler = (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
 
+export interface FakeServerOptions {
+  /** Keep parsed bodies in `requests` (default true); a fake taking bulk traffic drops them after use. */
+  retainBodies?: boolean;
+}
+
 export class FakeHttpServer {
   readonly requests: RecordedRequest[] = [];
   private readonly scripted = new Map<string, FakeReply[]>();
@@ -48,6 +57,7 @@ export class FakeHttpServer {
   constructor(
     private readonly routeOf: (method: string, path: string) => string,
     private readonly handle: FakeHandler,
+    private readonly options: FakeServerOptions = {},
   ) {}
 
   get origin(): string {
@@ -69,14 +79,21 @@ export class FakeHttpServer {
     this.scripted.clear();
   }
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1, on `port` (default: a free one). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
@@ -92,8 +109,19 @@ export class FakeHttpServer {
     const raw = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, at: Date.now() };
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      search: url.search.replace(/^\?/, ''),
+      bytes: raw.length,
+      route: this.routeOf(req.method ?? 'GET', path),
+      headers,
+      body: undefined,
+      files: {},
+      at: Date.now(),
+    };
     try {
       await parseBody(recorded, raw);
     } catch (error) {
@@ -103,6 +131,7 @@ export class FakeHttpServer {
     this.requests.push(recorded);
     const queue = this.scripted.get(recorded.route);
     const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
+    if (this.options.retainBodies === false) recorded.body = undefined;
     if (reply.hang) return;
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());
     send(res, reply);
