@@ -97,9 +97,12 @@ export class FakePinecone {
   readonly indexes = new Map<string, FakeIndex>();
   /** Added delay per route (ms), to make calls slow. */
   readonly delays = new Map<PineconeRoute, number>();
+  /** Pinecone's per-namespace rates (changeable while running). */
+  readonly limits: { namespaceRequestsPerSecond: number; namespaceUpsertBytesPerSecond: number };
   private readonly windows = new Map<string, Array<{ at: number; bytes: number }>>();
 
   private constructor(private readonly options: FakePineconeOptions) {
+    this.limits = { namespaceRequestsPerSecond: options.namespaceRequestsPerSecond ?? 100, namespaceUpsertBytesPerSecond: options.namespaceUpsertBytesPerSecond ?? 50 * MB };
     this.projects = new Map(Array.isArray(options.keys) ? options.keys.map((k) => [k, 'default']) : Object.entries(options.keys));
     this.server = new FakeHttpServer((method, path) => routeOf(method, path), (request) => this.handle(request), { retainBodies: options.retainBodies ?? true });
   }
@@ -237,8 +240,8 @@ export class FakePinecone {
     const key = `${index.project}/${index.name}/${namespace}`;
     const now = Date.now();
     const window = (this.windows.get(key) ?? []).filter((e) => now - e.at < 1000);
-    const rps = this.options.namespaceRequestsPerSecond ?? 100;
-    const bps = this.options.namespaceUpsertBytesPerSecond ?? 50 * MB;
+    const rps = this.limits.namespaceRequestsPerSecond;
+    const bps = this.limits.namespaceUpsertBytesPerSecond;
     if (window.length + 1 > rps || window.reduce((n, e) => n + e.bytes, 0) + bytes > bps) {
       this.windows.set(key, window);
       return true;
