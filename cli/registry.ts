@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { connectionsAdd, connectionsList } from './commands/connections';
 import { eventsRead, eventsTail } from './commands/events';
+import { memoryQuery, memoryStats } from './commands/memory';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsList, secretsSet } from './commands/secrets';
@@ -23,5 +24,7 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  memoryQuery,
+  memoryStats,
   run,
 ];

@@ -1,6 +1,6 @@
 /**
  * Per-namespace pacing of backend calls, per execution environment. Work waits in one queue per
- * namespace; queues take turns (round robin), each namespace may have at most `perNamespaceInFlight`
+ * namespace; queues take turns (round robin; a namespace that just got work goes first), each namespace may have at most `perNamespaceInFlight`
  * calls out at once and the environment `maxInFlight`, and a namespace's calls are spaced to stay under
  * Pinecone's per-namespace rates (requests and upserted bytes per second, token buckets). So one agent's
  * bulk upsert — hundreds of batches into its namespace — takes its share, not the whole pipe: another
@@ -32,6 +32,8 @@ interface Task {
 interface Lane {
   key: string;
   queue: Task[];
+  /** Waiting for its first turn since it got work: goes ahead of lanes already being served. */
+  fresh: boolean;
   inFlight: number;
   requestTokens: number;
   byteTokens: number;
@@ -66,7 +68,7 @@ export class NamespacePacer {
       let lane = this.lanes.get(key);
       if (!lane) {
         // A new lane starts with one second's worth of tokens (a burst), like Pinecone's own buckets.
-        lane = { key, queue: [], inFlight: 0, requestTokens: Math.min(this.rps, 1e9), byteTokens: Math.min(this.bps, 1e15), refilledAt: this.now() };
+        lane = { key, queue: [], fresh: false, inFlight: 0, requestTokens: Math.min(this.rps, 1e9), byteTokens: Math.min(this.bps, 1e15), refilledAt: this.now() };
         this.lanes.set(key, lane);
       }
       const owner = lane;
@@ -88,7 +90,17 @@ export class NamespacePacer {
         },
       };
       lane.queue.push(task);
-      if (lane.queue.length === 1) this.turns.push(lane);
+      if (lane.queue.length === 1 && !this.turns.includes(lane)) {
+        if (lane.inFlight > 0) this.turns.push(lane);
+        else {
+          // A namespace that just got work (none of its calls out) takes its turn before those already in
+          // rotation, after other newcomers: a query is not queued behind a round of another's bulk upsert.
+          let at = 0;
+          while (at < this.turns.length && this.turns[at]!.fresh) at++;
+          lane.fresh = true;
+          this.turns.splice(at, 0, lane);
+        }
+      }
       this.pump();
     });
   }
@@ -135,6 +147,7 @@ export class NamespacePacer {
         lane.requestTokens -= 1;
         lane.byteTokens -= needBytes;
         lane.queue.shift();
+        lane.fresh = false;
         // Round robin: this lane goes to the back of the turns if it still has work.
         this.turns.splice(i, 1);
         if (lane.queue.length) this.turns.push(lane);

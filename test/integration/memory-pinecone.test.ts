@@ -10,7 +10,7 @@ import { workspaceDirectory } from '../../shared/runtime/workspaces';
 import { type FakePinecone, pineconeErrors } from '../fakes/pinecone/fake-pinecone';
 import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environment';
 import { newKey } from '../support/llm';
-import { callMemory, clearMemorySettings, createIndex, deleteIndex, describeIndex, memoryStats, startPinecone, useMemory, vectorOf } from '../support/memory';
+import { callMemory, clearMemorySettings, createIndex, deleteIndex, deleteWorkspaceMemory, describeIndex, memoryStats, startPinecone, useMemory, vectorOf } from '../support/memory';
 import { storeSecret } from '../support/secrets';
 
 const MAIN = 'pc-main';
@@ -282,6 +282,20 @@ describe("a workspace's own Pinecone project", () => {
     expect([...fake.index(MAIN)!.namespaces.keys()]).not.toContain(`ws_${ws}/own`);
     expect(fake.on('upsert').at(-1)!.headers['api-key']).toBe(acmeKey);
     expect((await memoryStats(ws)).json.namespaces).toEqual([{ namespace: 'own', record_count: 2 }]);
+  });
+
+  it("offboarding clears its own project and the platform's, where it wrote before it mapped its key", async () => {
+    if (!fake.index(MAIN, 'acme')) fake.addIndex({ name: MAIN, dimension: 8, project: 'acme' });
+    const ws = newWorkspaceId('pc');
+    expect((await callMemory('upsert', ws, { resolved_namespace: 'before', records: records(2) })).status).toBe(200);
+    await mapOwnKey(ws, { api_key: acmeKey, controller_host_url: fake.controllerUrl });
+    expect((await callMemory('upsert', ws, { resolved_namespace: 'after', records: records(3) })).status).toBe(200);
+    const res = await deleteWorkspaceMemory(ws);
+    expect(res.json.deleted_namespaces).toEqual([
+      { index: MAIN, namespace: 'after', records: 3 },
+      { index: MAIN, namespace: 'before', records: 2 },
+    ]);
+    for (const project of ['acme', 'default']) expect([...fake.index(MAIN, project)!.namespaces.keys()].filter((n) => n.startsWith(`ws_${ws}/`))).toEqual([]);
   });
 
   it('a controller_host_url at a private address is refused before the key is sent', async () => {

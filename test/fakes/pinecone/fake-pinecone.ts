@@ -470,7 +470,7 @@ function score(metric: Metric, q: Float32Array, v: Float32Array): number {
 }
 
 /** Pinecone's filter language, as its documentation describes it. Throws on what Pinecone rejects. */
-function filterTest(filter: unknown): (m: Meta | undefined) => boolean {
+export function filterTest(filter: unknown): (m: Meta | undefined) => boolean {
   if (!isObject(filter) || !Object.keys(filter).length) throw new Error('filter must be a non-empty object');
   const clauses = Object.entries(filter).map(([key, value]): ((m: Meta | undefined) => boolean) => {
     if (key === '$and' || key === '$or') {
