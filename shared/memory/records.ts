@@ -100,9 +100,25 @@ export function checkRecords(raw: unknown[], index: IndexDescription): PendingRe
   return out;
 }
 
-/** JSON bytes of a record in an upsert body (a little over, never under: the batch must fit). */
-export function recordBytes(record: VectorRecord): number {
-  let bytes = 48 + Buffer.byteLength(record.id) + JSON.stringify(record.values).length;
+/**
+ * JSON characters per value, measured on a sample of the records (their producer writes them alike) with
+ * a margin. Writing every vector to JSON to measure it would cost as much as the SDK's own serialisation
+ * of the batch; the exact size is checked where the SDK serialises it (pinecone-store.ts splits a batch
+ * that came out over 2 MB, before sending it).
+ */
+export function valueWidth(records: VectorRecord[]): number {
+  const step = Math.max(1, Math.floor(records.length / 8));
+  let widest = 0;
+  for (let i = 0; i < records.length; i += step) {
+    const values = records[i]!.values;
+    if (values.length) widest = Math.max(widest, JSON.stringify(values).length / values.length);
+  }
+  return widest * 1.1 + 0.5;
+}
+
+/** JSON bytes of a record in an upsert body, given the width of its values. */
+export function recordBytes(record: VectorRecord, width: number): number {
+  let bytes = 48 + Buffer.byteLength(record.id) + Math.ceil(record.values.length * width);
   if (record.metadata) bytes += 12 + Buffer.byteLength(JSON.stringify(record.metadata));
   return bytes;
 }
@@ -112,14 +128,15 @@ export interface Batch {
   bytes: number;
 }
 
-/** Consecutive batches of at most `maxRecords` records and `maxBytes` bytes (a record alone may not exceed it). */
+/** Consecutive batches of at most `maxRecords` records and about `maxBytes` bytes (by the estimate above). */
 export function toBatches(records: VectorRecord[], maxRecords: number = LIMITS.upsertBatchRecords, maxBytes: number = LIMITS.upsertBatchBytes): Batch[] {
   const out: Batch[] = [];
   // Room for the envelope: {"vectors":[…],"namespace":"…"}.
   const budget = maxBytes - 1024;
+  const width = valueWidth(records);
   let current: Batch = { records: [], bytes: 0 };
   for (const record of records) {
-    const size = recordBytes(record);
+    const size = recordBytes(record, width);
     if (current.records.length && (current.records.length >= maxRecords || current.bytes + size > budget)) {
       out.push(current);
       current = { records: [], bytes: 0 };

@@ -209,6 +209,24 @@ describe('limits, as Pinecone enforces them', () => {
     for (const r of sent) expect(r.bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(sent.reduce((n, r) => n + r.body.vectors.length, 0)).toBe(1000);
   });
+
+  it('a batch estimated under 2 MB that serialises over it is split before anything is sent', async () => {
+    const ws = newWorkspaceId('pc');
+    const before = fake.on('upsert').length;
+    // The estimate samples every 125th record: those are short; the rest serialise to 17-digit doubles.
+    const mixed = Array.from({ length: 1000 }, (_, i) => ({
+      id: `m${i}`,
+      values: i % 125 === 0 ? Array.from({ length: 8 }, (_, j) => (j + 1) / 2) : Array.from({ length: 8 }, (_, j) => Math.PI / (i + j + 3)),
+      metadata: { pad: 'p'.repeat(2200) },
+    }));
+    const res = await callMemory('upsert', ws, { resolved_namespace: 'mixed', records: mixed });
+    expect([res.status, res.json.upserted]).toEqual([200, 1000]);
+    const sent = fake.on('upsert').slice(before);
+    for (const r of sent) expect(r.bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+    // Estimated as two batches (909 + 91 records); the first serialised to 2.2 MB and went as two halves.
+    expect(sent.map((r) => r.body.vectors.length).sort((a, b) => a - b)).toEqual([91, 454, 455]);
+    expect(fake.index(MAIN)!.namespaces.get(`ws_${ws}/mixed`)!.size).toBe(1000);
+  });
 });
 
 describe('admin routes (platform key)', () => {

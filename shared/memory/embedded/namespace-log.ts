@@ -133,6 +133,8 @@ export class NamespaceLog {
     if (stat.ino !== this.ino || stat.size < this.offset) {
       this.reset();
       this.ino = stat.ino;
+      // Sized for every record the file could hold: loading never regrows (and recopies) the matrix.
+      this.table = new VectorTable(this.dimension, Math.max(256, Math.ceil(stat.size / (this.dimension * 4 + 16))));
     }
     if (stat.size > this.offset) this.applyFrom(stat.size);
   }

@@ -28,7 +28,8 @@ import type {
   VectorRecord,
   VectorStore,
 } from '../vector-store';
-import { onWire, type WireCall, wireFailure, wireFetch } from './wire';
+import { LIMITS } from '../contract';
+import { BodyTooLargeError, onWire, type WireCall, wireFailure, wireFetch } from './wire';
 
 const log = moduleLogger('memory');
 
@@ -53,6 +54,13 @@ export interface PineconeStoreOptions {
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const MAX_UPSERT_BYTES = LIMITS.upsertBatchBytes;
+
+/** The error of class `type` in a chain of causes (the SDK wraps what the fetch threw). */
+function findCause<E extends Error>(error: unknown, type: new (...args: never[]) => E): E | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e;
+  return undefined;
+}
 
 export class PineconeVectorStore implements VectorStore {
   readonly backend = 'pinecone' as const;
@@ -79,7 +87,13 @@ export class PineconeVectorStore implements VectorStore {
    * One logical call with retries within the deadline. `what` names it in errors; `onStatus` may turn a
    * final HTTP status into a result (404 on a delete: nothing to delete) or a specific error.
    */
-  private async call<T>(what: string, deadline: number, fn: () => Promise<T>, onStatus?: (status: number, message: string) => { value: T } | Error | undefined): Promise<T> {
+  private async call<T>(
+    what: string,
+    deadline: number,
+    fn: () => Promise<T>,
+    onStatus?: (status: number, message: string) => { value: T } | Error | undefined,
+    maxBodyBytes?: number,
+  ): Promise<T> {
     const { policy } = this.options;
     for (let retries = 0; ; retries++) {
       const remaining = deadline - this.now();
@@ -89,11 +103,12 @@ export class PineconeVectorStore implements VectorStore {
       const timeoutMs = Math.min(policy.attemptTimeoutMs, remaining);
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
-      const wire: WireCall = { signal: controller.signal };
+      const wire: WireCall = { signal: controller.signal, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) };
       const started = performance.now();
       try {
         return await onWire(wire, fn);
       } catch (error) {
+        if (findCause(error, BodyTooLargeError)) throw findCause(error, BodyTooLargeError);
         const cut = { timedOut: controller.signal.aborted, deadline: controller.signal.aborted && timeoutMs >= remaining - 5 };
         const failure = wireFailure(error, wire, cut);
         if (failure.kind === 'http' && onStatus) {
@@ -159,12 +174,18 @@ export class PineconeVectorStore implements VectorStore {
     this.handles.delete(name);
   }
 
-  private dataCall<T>(index: IndexDescription, what: string, options: CallOptions, fn: (handle: Index<RecordMetadata>) => Promise<T>): Promise<T> {
-    return this.call(`${what} on index ${index.name}`, options.deadline, () => fn(this.handle(index)), (status) => {
-      if (status !== 404) return undefined;
-      this.forget(index.name);
-      return new IndexNotFoundError(index.name, 'create it with POST /v1/memory/indexes');
-    });
+  private dataCall<T>(index: IndexDescription, what: string, options: CallOptions, fn: (handle: Index<RecordMetadata>) => Promise<T>, maxBodyBytes?: number): Promise<T> {
+    return this.call(
+      `${what} on index ${index.name}`,
+      options.deadline,
+      () => fn(this.handle(index)),
+      (status) => {
+        if (status !== 404) return undefined;
+        this.forget(index.name);
+        return new IndexNotFoundError(index.name, 'create it with POST /v1/memory/indexes');
+      },
+      maxBodyBytes,
+    );
   }
 
   /**
@@ -229,9 +250,17 @@ export class PineconeVectorStore implements VectorStore {
     return deleted;
   }
 
+  /** One upsert request; a batch that serialises to more than Pinecone's 2 MB is split in two, unsent. */
   async upsert(index: IndexDescription, namespace: WorkspaceNamespace, records: VectorRecord[], options: CallOptions): Promise<Units> {
     const payload = records.map((r) => (r.metadata ? { id: r.id, values: r.values, metadata: r.metadata } : { id: r.id, values: r.values }));
-    await this.dataCall(index, `upsert of ${records.length} record(s)`, options, (h) => h.upsert({ records: payload, namespace: namespace.stored }));
+    try {
+      await this.dataCall(index, `upsert of ${records.length} record(s)`, options, (h) => h.upsert({ records: payload, namespace: namespace.stored }), MAX_UPSERT_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError) || records.length < 2) throw error;
+      const half = Math.ceil(records.length / 2);
+      await this.upsert(index, namespace, records.slice(0, half), options);
+      await this.upsert(index, namespace, records.slice(half), options);
+    }
     return {};
   }
 

@@ -18,8 +18,18 @@ export interface WireCall {
   headers?: Headers;
   /** Why the connection failed, when it did. */
   transportError?: unknown;
-  /** Bytes of the last request body sent (upserts: checked against 2 MB in tests). */
+  /** Bytes of the last request body sent. */
   requestBytes?: number;
+  /** A body over this many bytes is not sent: the fetch throws BodyTooLargeError (the caller splits the batch). */
+  maxBodyBytes?: number;
+}
+
+/** The SDK serialised a body over the limit; nothing was sent. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`request body of ${bytes} bytes is over the limit`);
+    this.name = 'BodyTooLargeError';
+  }
 }
 
 const current = new AsyncLocalStorage<WireCall>();
@@ -32,7 +42,10 @@ export function wireFetch(base: () => typeof globalThis.fetch = () => globalThis
     const call = current.getStore();
     if (!call) return base()(input, init);
     const signal = init?.signal ? AbortSignal.any([init.signal, call.signal]) : call.signal;
-    if (typeof init?.body === 'string') call.requestBytes = Buffer.byteLength(init.body);
+    if (typeof init?.body === 'string') {
+      call.requestBytes = Buffer.byteLength(init.body);
+      if (call.maxBodyBytes !== undefined && call.requestBytes > call.maxBodyBytes) throw new BodyTooLargeError(call.requestBytes);
+    }
     try {
       const response = await base()(input, { ...init, signal });
       call.status = response.status;

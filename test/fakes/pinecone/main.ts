@@ -2,6 +2,7 @@
  * The fake Pinecone as a dev tool (in memory, like Pinecone Local, but speaking the v9 SDK's API 2026-07):
  *
  *   npx tsx test/fakes/pinecone/main.ts [--port 5081] [--key pclocal] [--index ionflux-memory:1536[:cosine]]…
+ *                                       [--rps 100] [--mbps 50]   (per-namespace limits; 0 = none)
  *
  * It prints the secret and the settings that point `npm run dev` at it. Indexes given with --index exist
  * from the start (as if created in the console); others are created with POST /v1/memory/indexes.
@@ -15,11 +16,20 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '5081' },
       key: { type: 'string', default: 'pclocal' },
       index: { type: 'string', multiple: true },
+      rps: { type: 'string', default: '100' },
+      mbps: { type: 'string', default: '50' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port (got ${values.port})`);
-  const fake = await FakePinecone.start({ keys: [values.key], port, retainBodies: false });
+  const limit = (v: string | undefined) => (Number(v) > 0 ? Number(v) : Infinity);
+  const fake = await FakePinecone.start({
+    keys: [values.key],
+    port,
+    retainBodies: false,
+    namespaceRequestsPerSecond: limit(values.rps),
+    namespaceUpsertBytesPerSecond: limit(values.mbps) * 1024 * 1024,
+  });
   for (const spec of values.index ?? []) {
     const [name, dimension, metric] = spec.split(':');
     if (!name || !Number(dimension)) throw new Error(`--index takes name:dimension[:metric] (got ${spec})`);
