@@ -12,6 +12,9 @@ export interface DeploymentSettings {
   /** Steady-state requests per second across the HTTP API, and the burst above it. */
   apiRateLimit: number;
   apiBurstLimit: number;
+  /** The vector index memory requests use by default, and the others they may name (comma-separated). */
+  vectorIndex: string;
+  vectorIndexes: string;
 }
 
 export function readSettings(node: Node): DeploymentSettings {
@@ -23,5 +26,7 @@ export function readSettings(node: Node): DeploymentSettings {
     logRetentionDays: Number(get('logRetentionDays', '30')),
     apiRateLimit: Number(get('apiRateLimit', '200')),
     apiBurstLimit: Number(get('apiBurstLimit', '400')),
+    vectorIndex: get('vectorIndex', 'ionflux-memory'),
+    vectorIndexes: get('vectorIndexes', ''),
   };
 }
