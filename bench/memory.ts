@@ -45,6 +45,17 @@ function vector(seed: number): number[] {
   return out;
 }
 
+/** POST /v1/memory/workspaces/bench/<route> as API Gateway delivers it. */
+const routeEvent = (route: 'upsert' | 'query', body: string) =>
+  buildHttpApiEvent({
+    method: 'POST',
+    rawPath: `/v1/memory/workspaces/${WORKSPACE}/${route}`,
+    routeKey: `POST /v1/memory/workspaces/{workspace_id}/${route}`,
+    pathParameters: { workspace_id: WORKSPACE },
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+
 const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `doc-${from + i}`, values: vector(from + i), metadata: { bucket: (from + i) % 10, source: 'bench' } }));
 
 async function startFake(): Promise<{ child: ChildProcess; url: string }> {
@@ -103,15 +114,7 @@ async function upsertThroughput(args: string[]) {
     const route = async (round: number, bodies: string[]) => {
       const started = performance.now();
       await pool(bodies, concurrency, async (body) => {
-        const event = buildHttpApiEvent({
-          method: 'POST',
-          rawPath: `/v1/memory/workspaces/${WORKSPACE}/upsert`,
-          routeKey: 'POST /v1/memory/workspaces/{workspace_id}/upsert',
-          pathParameters: { workspace_id: WORKSPACE },
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        const result = await handler(event, lambdaContext('memory-upsert', 29, 1024));
+        const result = await handler(routeEvent('upsert', body), lambdaContext('memory-upsert', 29, 1024));
         if (result.statusCode !== 200) throw new Error(`route round ${round}: ${result.statusCode} ${result.body.slice(0, 300)}`);
       });
       return performance.now() - started;
@@ -206,14 +209,7 @@ async function embeddedLatency(args: string[]) {
         let t = performance.now();
         await fresh.query(index, ns, { target: { vector: v }, topK: 10, ...(filter ? { filter } : {}), includeMetadata: true, includeValues: false });
         if (q >= 10) storeMs.push(performance.now() - t);
-        const event = buildHttpApiEvent({
-          method: 'POST',
-          rawPath: `/v1/memory/workspaces/${WORKSPACE}/query`,
-          routeKey: 'POST /v1/memory/workspaces/{workspace_id}/query',
-          pathParameters: { workspace_id: WORKSPACE },
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ resolved_namespace: `n${size}`, vector: v, top_k: 10, ...(filter ? { filter } : {}) }),
-        });
+        const event = routeEvent('query', JSON.stringify({ resolved_namespace: `n${size}`, vector: v, top_k: 10, ...(filter ? { filter } : {}) }));
         const context = lambdaContext('memory-query', 29, 512);
         t = performance.now();
         const result = await handler(event, context);

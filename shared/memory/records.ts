@@ -34,6 +34,13 @@ export function idProblem(id: unknown, where: string): string | undefined {
   return undefined;
 }
 
+/** Every id of a fetch or delete, checked: 400 naming each bad one. */
+export function checkIds(ids: string[]): string[] {
+  const problems = ids.map((id, i) => idProblem(id, `ids[${i}]`)).filter((p): p is string => !!p);
+  if (problems.length) throw new MemoryRequestError('invalid_ids', problems.join('; '), { problems });
+  return [...new Set(ids)];
+}
+
 /** Checks a vector's numbers (the caller checked its length); a problem or undefined. */
 export function vectorProblem(values: unknown[], where: string, metric: IndexDescription['metric']): string | undefined {
   let nonZero = false;

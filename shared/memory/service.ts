@@ -21,7 +21,7 @@ import { compileFilter, type Filter } from './filter';
 import type { Metadata } from './metadata';
 import { type NamespaceRef, type WorkspaceNamespace, workspaceNamespace, workspacePrefix } from './namespaces';
 import type { NamespacePacer } from './pacer';
-import { checkRecords, dimensionMismatch, idProblem, toBatches, vectorProblem } from './records';
+import { checkIds, checkRecords, dimensionMismatch, idProblem, toBatches, vectorProblem } from './records';
 import { type MemoryOperation, VECTOR_USAGE_EVENT_TYPE, VECTOR_USAGE_TOPIC, type VectorUsageInput, vectorUsagePayload } from './usage';
 import type { Backend, DeleteSelector, IndexDescription, Metric, QueryTarget, StoredRecord, Units, VectorRecord, VectorStore } from './vector-store';
 
@@ -326,21 +326,20 @@ export class MemoryService {
   async fetch(workspaceId: string, body: FetchBody, call: MemoryCall) {
     const deadline = this.backendDeadline(call);
     const { namespace, store, index: describe } = await this.scope(workspaceId, body, deadline);
-    const problems = body.ids.map((id, i) => idProblem(id, `ids[${i}]`)).filter((p): p is string => !!p);
-    if (problems.length) throw new MemoryRequestError('invalid_ids', problems.join('; '), { problems });
+    const ids = checkIds(body.ids);
     const index = await describe();
     const tally: Tally = { records: 0, requests: 0, units: {} };
     return this.withUsage(workspaceId, 'fetch', call, { backend: store.backend, index: index.name, namespace: namespace.relative }, tally, async () => {
       const result = await this.paced(store, index, namespace, 'a fetch', deadline, () => {
         tally.requests++;
-        return store.fetch(index, namespace, body.ids, { deadline });
+        return store.fetch(index, namespace, ids, { deadline });
       });
       tally.records = result.records.length;
       addUnits(tally.units, result);
       const found = new Set(result.records.map((r) => r.id));
       return {
         records: result.records.map((r: StoredRecord) => ({ id: r.id, values: r.values, ...(r.metadata ? { metadata: r.metadata as Metadata } : {}) })),
-        missing: [...new Set(body.ids)].filter((id) => !found.has(id)),
+        missing: ids.filter((id) => !found.has(id)),
         namespace: namespace.relative,
         index: index.name,
         ...usageOut(tally.units),
@@ -355,9 +354,7 @@ export class MemoryService {
     if (given !== 1) throw new MemoryRequestError('invalid_delete', 'delete by exactly one of "ids", "filter" or "all": true');
     let selector: DeleteSelector;
     if (body.ids) {
-      const problems = body.ids.map((id, i) => idProblem(id, `ids[${i}]`)).filter((p): p is string => !!p);
-      if (problems.length) throw new MemoryRequestError('invalid_ids', problems.join('; '), { problems });
-      selector = { ids: [...new Set(body.ids)] };
+      selector = { ids: checkIds(body.ids) };
     } else if (body.filter) {
       compileFilter(body.filter);
       selector = { filter: body.filter as Filter };

@@ -32,17 +32,10 @@ import { PineconeStores } from '../memory/pinecone/pinecone-stores';
 import { MemoryService, type MemorySettings, type StoreSource } from '../memory/service';
 import type { Metric } from '../memory/vector-store';
 import { embeddingService } from './embeddings';
+import { setting } from './llm';
 import { outboxPublisher } from './outbox';
 import { perEnvironment } from './per-environment';
 import { secretResolver } from './secrets';
-
-function number(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new InvalidConfigError(name, `must be a number ≥ 0 (got "${raw}")`);
-  return value;
-}
 
 function indexName(name: string, variable: string): string {
   if (!INDEX_NAME.test(name)) throw new InvalidConfigError(variable, `"${name}" is not an index name (lower-case letters, digits and "-", at most 45)`);
@@ -73,8 +66,8 @@ export const memoryConfig = perEnvironment((): MemoryConfig => {
   if (!model?.tasks.includes('embedding') || !model.embedding_dimensions) {
     throw new InvalidConfigError('IONFLUX_EMBEDDING_MODEL', `"${modelName}" is not an embedding model of the catalog`);
   }
-  const retries = number('IONFLUX_MEMORY_MAX_RETRIES', 5);
-  const attemptTimeoutMs = number('IONFLUX_MEMORY_ATTEMPT_TIMEOUT_MS', 10_000);
+  const retries = setting('IONFLUX_MEMORY_MAX_RETRIES', 5);
+  const attemptTimeoutMs = setting('IONFLUX_MEMORY_ATTEMPT_TIMEOUT_MS', 10_000);
   return {
     store,
     defaultIndex,
@@ -87,16 +80,16 @@ export const memoryConfig = perEnvironment((): MemoryConfig => {
     policy: {
       ...defaultRetryPolicy,
       maxRetries: retries,
-      baseDelayMs: number('IONFLUX_MEMORY_BACKOFF_BASE_MS', 200),
+      baseDelayMs: setting('IONFLUX_MEMORY_BACKOFF_BASE_MS', 200),
       attemptTimeoutMs,
       minAttemptMs: Math.min(500, attemptTimeoutMs),
       fallbackReserveMs: 0,
     },
     pacing: {
-      rps: number('IONFLUX_MEMORY_NAMESPACE_RPS', 50),
-      bytesPerSecond: number('IONFLUX_MEMORY_NAMESPACE_MBPS', 40) * 1024 * 1024,
-      perNamespaceInFlight: Math.max(1, number('IONFLUX_MEMORY_NAMESPACE_IN_FLIGHT', 4)),
-      maxInFlight: Math.max(1, number('IONFLUX_MEMORY_MAX_IN_FLIGHT', 16)),
+      rps: setting('IONFLUX_MEMORY_NAMESPACE_RPS', 50),
+      bytesPerSecond: setting('IONFLUX_MEMORY_NAMESPACE_MBPS', 40) * 1024 * 1024,
+      perNamespaceInFlight: Math.max(1, setting('IONFLUX_MEMORY_NAMESPACE_IN_FLIGHT', 4)),
+      maxInFlight: Math.max(1, setting('IONFLUX_MEMORY_MAX_IN_FLIGHT', 16)),
     },
   };
 });
