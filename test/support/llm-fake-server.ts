@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from './listen';
 
 export interface FakeReply {
   status: number;
@@ -79,7 +80,7 @@ export class FakeHttpServer {
     this.scripted.clear();
   }
 
-  /** Listens on 127.0.0.1, on `port` (default: a free one). */
+  /** Listens on 127.0.0.1:`port` (0: a free port; dev tools pass their documented port). */
   async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -87,13 +88,7 @@ export class FakeHttpServer {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(this.server, port);
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
