@@ -4,7 +4,8 @@
  * 1. Upsert throughput: `--records` 384-d records (JSON values with 6 decimals, a little metadata)
  *    through the upsert route handler (payload 2.0 events in process: validation, checks, 2 MB batching,
  *    pacing, the v9 SDK, the usage event to the outbox) vs the v9 SDK alone (batches of 500, the most
- *    that fit Pinecone's 2 MB), against the same fake Pinecone in its own process (the dev tool). Rounds
+ *    that fit Pinecone's 2 MB), against the same fake Pinecone in its own process (`ionflux dev fake
+ *    pinecone`). Rounds
  *    alternate between the two (noise hits both); each round writes its own namespace; the fake's and the
  *    pacer's per-namespace rate limits are off so the comparison measures our own cost. Goal: ratio ≥ 0.9.
  * 2. Embedded store (the `npm run dev` default): query latency at 10k and 100k records of 384-d — exact
@@ -60,7 +61,7 @@ const records = (from: number, n: number) => Array.from({ length: n }, (_, i) =>
 
 async function startFake(): Promise<{ child: ChildProcess; url: string }> {
   const root = path.join(__dirname, '..');
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'test/fakes/pinecone/main.ts', '--port', '0', '--key', KEY, '--index', `${INDEX}:${DIM}`, '--rps', '0', '--mbps', '0'], {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'ionflux.cjs'), 'dev', 'fake', 'pinecone', '--port', '0', '--api-key', KEY, '--index', `${INDEX}:${DIM}`, '--rps', '0', '--mbps', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -68,7 +69,7 @@ async function startFake(): Promise<{ child: ChildProcess; url: string }> {
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const match = /fake pinecone on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) resolve(match[1]!);
     });
     child.once('exit', (code) => reject(new Error(`the fake exited (${code}): ${out}`)));

@@ -38,6 +38,7 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   deepseek: ['api_key'],
   'sentence-transformers': ['base_url'],
   shopify: ['client_id', 'client_secret'],
+  pinecone: ['api_key'],
 };
 
 /** Secret names: what Secrets Manager accepts. */

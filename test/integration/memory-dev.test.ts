@@ -88,24 +88,21 @@ describe('memory under npm run dev (nothing configured)', () => {
 });
 
 describe('the fake Pinecone as a dev tool', () => {
-  it('starts standalone, prints how to point IONFLUX at it, and serves the SDK', async () => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'test/fakes/pinecone/main.ts', '--port', '0', '--key', 'pclocal-dev', '--index', 'ionflux-memory:8'], {
+  it('npx ionflux dev fake pinecone starts it, prints how to point IONFLUX at it, and serves the SDK', async () => {
+    const child = spawn(process.execPath, [cli, 'dev', 'fake', 'pinecone', '--port', '0', '--api-key', 'pclocal-dev', '--index', 'ionflux-memory:8'], {
       cwd: projectRoot,
+      env: { ...process.env, IONFLUX_SECRET_ROOT: 'ionflux' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       let out = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /controller_host_url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-      });
-      expect(out).toContain("npx ionflux secrets set ionflux/platform/pinecone '{\"api_key\":\"pclocal-dev\"");
-      expect(out).toContain('IONFLUX_VECTOR_STORE=pinecone');
-      const pc = new Pinecone({ apiKey: 'pclocal-dev', controllerHostUrl: url, maxRetries: 0 });
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      for (let i = 0; i < 300 && !out.includes('npx ionflux secrets set'); i++) await new Promise((r) => setTimeout(r, 50));
+      const url = /fake pinecone on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      expect(url).toBeDefined();
+      expect(out).toContain('IONFLUX_VECTOR_STORE=pinecone npm run dev');
+      expect(out).toContain(`npx ionflux secrets set ionflux/platform/pinecone --merge '{"api_key":"pclocal-dev","controller_host_url":"${url}"}'`);
+      const pc = new Pinecone({ apiKey: 'pclocal-dev', controllerHostUrl: url!, maxRetries: 0 });
       const model = await pc.indexes.describe('ionflux-memory');
       expect(model.host).toBe(`${url}/data/default/ionflux-memory`);
       const index = pc.index({ name: 'ionflux-memory', host: model.host });
@@ -113,7 +110,7 @@ describe('the fake Pinecone as a dev tool', () => {
       const found = await index.query({ vector: [1, 0, 0, 0, 0, 0, 0, 1], topK: 1, namespace: 'ws_acme/x' });
       expect(found.matches.map((m) => m.id)).toEqual(['a']);
     } finally {
-      child.kill('SIGTERM');
+      child.kill('SIGINT');
     }
   }, 30_000);
 });
