@@ -78,6 +78,16 @@ describe('retries and pacing', () => {
     expect(fake.on('query').length - before).toBe(4);
   });
 
+  it('an answer that cannot be read is a 502, not retried', async () => {
+    const ws = newWorkspaceId('pc');
+    await callMemory('upsert', ws, { resolved_namespace: 'garbled', records: records(1) });
+    const before = fake.on('query').length;
+    fake.script('query', { status: 200, body: 'not json' });
+    const res = await callMemory('query', ws, { resolved_namespace: 'garbled', vector: vectorOf(1, 8), top_k: 1 });
+    expect([res.status, res.json.error.code]).toEqual([502, 'vector_store_bad_response']);
+    expect(fake.on('query').length - before).toBe(1);
+  });
+
   it('a batch that fails is retried alone: the others are not sent again', async () => {
     const ws = newWorkspaceId('pc');
     const before = fake.on('upsert').length;

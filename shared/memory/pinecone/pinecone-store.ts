@@ -149,6 +149,8 @@ export class PineconeVectorStore implements VectorStore {
     if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
       return new VectorStoreError(400, 'vector_store_rejected', `Pinecone rejected ${what}: ${message}`, { details, cause });
     }
+    if (code === 'internal_error') return new VectorStoreError(500, 'internal_error', `Pinecone ${what} failed on our side: ${message}`, { details, cause });
+    if (code === 'bad_response') return new VectorStoreError(502, 'vector_store_bad_response', `Pinecone answered ${what} with something unreadable: ${message}`, { details, cause });
     if (code === 'deadline_exceeded' || code === 'timeout') {
       return new VectorStoreError(503, 'vector_store_timeout', `Pinecone did not answer ${what} before the deadline (${attempts} attempt${attempts > 1 ? 's' : ''})`, { details, cause, retryAfterS: 1 });
     }

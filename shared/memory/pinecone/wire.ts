@@ -77,7 +77,8 @@ export function wireFailure(error: unknown, call: WireCall, cut: { timedOut: boo
   if (cut.deadline) return { kind: 'aborted', message: 'the request deadline cut the call' };
   if (cut.timedOut) return { kind: 'timeout', message: 'Pinecone did not answer in time' };
   if (call.transportError !== undefined) return { kind: 'network', message: errorText(call.transportError) };
-  if (call.status !== undefined && error instanceof SyntaxError) return { kind: 'bad_response', message: `unreadable answer: ${message}` };
+  // It answered 2xx and the call still failed: the answer could not be read.
+  if (call.status !== undefined) return { kind: 'bad_response', message: `unreadable answer: ${message}` };
   return { kind: 'internal', message };
 }
 
