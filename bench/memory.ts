@@ -112,21 +112,30 @@ async function upsertThroughput(args: string[]) {
     const host = (await pc.indexes.describe(INDEX)).host;
     const sdkIndex = pc.index({ name: INDEX, host });
 
+    const cpu = { route: 0, sdk: 0 };
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
     const route = async (round: number, bodies: string[]) => {
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       await pool(bodies, concurrency, async (body) => {
         const result = await handler(routeEvent('upsert', body), lambdaContext('memory-upsert', 29, 1024));
         if (result.statusCode !== 200) throw new Error(`route round ${round}: ${result.statusCode} ${result.body.slice(0, 300)}`);
       });
+      if (round >= 0) cpu.route += cpuMs(cpuStart);
       return performance.now() - started;
     };
     const sdk = async (round: number, batches: PineconeRecord[][]) => {
       const ns = sdkIndex.namespace(`sdk/round-${round}`);
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       // Each route call sends its two batches at once: the SDK gets twice the calls in flight.
       await pool(batches, concurrency * 2, async (batch) => {
         await ns.upsert({ records: batch });
       });
+      if (round >= 0) cpu.sdk += cpuMs(cpuStart);
       return performance.now() - started;
     };
 
@@ -165,12 +174,39 @@ async function upsertThroughput(args: string[]) {
       routeRecordsPerSecond: Math.round(routeRate),
       sdkRecordsPerSecond: Math.round(sdkRate),
       ratio: routeRate / sdkRate,
+      /** CPU of this process (the fake runs in its own) per record: what each path costs, whatever the machine's load. */
+      routeCpuUsPerRecord: (cpu.route * 1000) / done,
+      sdkCpuUsPerRecord: (cpu.sdk * 1000) / done,
       roundRatios: { min: Math.min(...perRoundRatios), median: median(perRoundRatios), max: Math.max(...perRoundRatios) },
       goal: 0.9,
     };
   } finally {
     child.kill('SIGTERM');
   }
+}
+
+/** Where a route call's own CPU goes, per 1,000 records (each phase alone, median of 20). */
+async function phases() {
+  const { UpsertBodySchema } = await import('../shared/memory/contract');
+  const { validate } = await import('../shared/http/json-body');
+  const { checkRecords, toBatches } = await import('../shared/memory/records');
+  const body = JSON.stringify({ resolved_namespace: 'p', records: records(0, 1000) });
+  const index = { name: INDEX, dimension: DIM, metric: 'cosine' as const, ready: true, state: 'Ready' };
+  const times: Record<string, number[]> = {};
+  const time = <T>(name: string, fn: () => T): T => {
+    const started = performance.now();
+    const out = fn();
+    (times[name] ??= []).push(performance.now() - started);
+    return out;
+  };
+  for (let i = 0; i < 20; i++) {
+    const parsed = time('JSON.parse of the request (3.7 MB)', () => JSON.parse(body) as unknown);
+    const valid = time('schema', () => validate(parsed, UpsertBodySchema));
+    const checked = time('record checks (ids, dimension, numbers, metadata)', () => checkRecords(valid.records, index));
+    const batches = time('batching (sampled widths)', () => toBatches(checked.map((r) => ({ id: r.id, values: r.values!, ...(r.metadata ? { metadata: r.metadata } : {}) }))));
+    time("the SDK's JSON.stringify of the batches", () => batches.map((b) => JSON.stringify({ vectors: b.records, namespace: 'ws_bench/p' })));
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 async function embeddedLatency(args: string[]) {
@@ -204,12 +240,18 @@ async function embeddedLatency(args: string[]) {
     for (const filtered of [false, true]) {
       const filter = filtered ? { bucket: { $eq: 3 } } : undefined;
       const storeMs: number[] = [];
+      const storeCpuMs: number[] = [];
       const routeMs: number[] = [];
       for (let q = 0; q < queries + 10; q++) {
         const v = vector(1_000_000 + q);
         let t = performance.now();
+        const c = process.cpuUsage();
         await fresh.query(index, ns, { target: { vector: v }, topK: 10, ...(filter ? { filter } : {}), includeMetadata: true, includeValues: false });
-        if (q >= 10) storeMs.push(performance.now() - t);
+        if (q >= 10) {
+          storeMs.push(performance.now() - t);
+          const used = process.cpuUsage(c);
+          storeCpuMs.push((used.user + used.system) / 1000);
+        }
         const event = routeEvent('query', JSON.stringify({ resolved_namespace: `n${size}`, vector: v, top_k: 10, ...(filter ? { filter } : {}) }));
         const context = lambdaContext('memory-query', 29, 512);
         t = performance.now();
@@ -217,7 +259,15 @@ async function embeddedLatency(args: string[]) {
         if (result.statusCode !== 200) throw new Error(`query: ${result.statusCode} ${result.body}`);
         if (q >= 10) routeMs.push(performance.now() - t);
       }
-      rows.push({ records: size, filter: filtered ? 'bucket = 3 (1 in 10)' : 'none', storeP50Ms: median(storeMs), storeP99Ms: percentile(storeMs, 99), routeP50Ms: median(routeMs), routeP99Ms: percentile(routeMs, 99) });
+      rows.push({
+        records: size,
+        filter: filtered ? 'bucket = 3 (1 in 10)' : 'none',
+        storeP50Ms: median(storeMs),
+        storeP99Ms: percentile(storeMs, 99),
+        storeCpuP50Ms: median(storeCpuMs),
+        routeP50Ms: median(routeMs),
+        routeP99Ms: percentile(routeMs, 99),
+      });
     }
   }
   const bytes = fs.readdirSync(path.join(dir, INDEX, 'ns')).reduce((n, f) => n + fs.statSync(path.join(dir, INDEX, 'ns', f)).size, 0);
@@ -227,6 +277,7 @@ async function embeddedLatency(args: string[]) {
 export async function run(args: string[]): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const upsert = args.includes('--embedded-only') ? undefined : await upsertThroughput(args);
+  const split = args.includes('--embedded-only') ? undefined : await phases();
   const embedded = args.includes('--upsert-only') ? undefined : await embeddedLatency(args);
   if (upsert) {
     printTable(`Upsert throughput, ${upsert.records.toLocaleString('en')} records × ${DIM}-d, fake Pinecone in its own process (records/s)`, ['path', 'records/s', 'ratio', 'goal'], [
@@ -234,19 +285,22 @@ export async function run(args: string[]): Promise<void> {
       [`upsert route (${upsert.recordsPerRouteCall} records/call, ${(upsert.meanRouteBodyBytes / 1e6).toFixed(1)} MB bodies, ${upsert.concurrency} at once)`, upsert.routeRecordsPerSecond, upsert.ratio.toFixed(2), `≥ 0.90 → ${upsert.ratio >= 0.9 ? 'met' : 'NOT met'}`],
       ['  per-round ratio min / median / max', '', `${upsert.roundRatios.min.toFixed(2)} / ${upsert.roundRatios.median.toFixed(2)} / ${upsert.roundRatios.max.toFixed(2)}`, ''],
     ]);
+    if (split) printTable('Where a route call spends its own CPU, per 1,000 records (ms, median of 20)', ['phase', 'ms'], Object.entries(split).map(([k, v]) => [k, v.toFixed(1)]));
+    console.log(`CPU of this process per record: route ${upsert.routeCpuUsPerRecord.toFixed(0)} µs, SDK alone ${upsert.sdkCpuUsPerRecord.toFixed(0)} µs (CPU ratio ${(upsert.sdkCpuUsPerRecord / upsert.routeCpuUsPerRecord).toFixed(2)})`);
   }
   if (embedded) {
-    printTable(`Embedded store (exact search, ${DIM}-d cosine, top 10, ${embedded.queries} queries each; ms)`, ['records', 'filter', 'store p50', 'store p99', 'route p50', 'route p99'], embedded.rows.map((r) => [
+    printTable(`Embedded store (exact search, ${DIM}-d cosine, top 10, ${embedded.queries} queries each; ms)`, ['records', 'filter', 'store p50', 'store p99', 'store CPU p50', 'route p50', 'route p99'], embedded.rows.map((r) => [
       (r.records as number).toLocaleString('en'),
       r.filter as string,
       (r.storeP50Ms as number).toFixed(2),
       (r.storeP99Ms as number).toFixed(2),
+      (r.storeCpuP50Ms as number).toFixed(2),
       (r.routeP50Ms as number).toFixed(2),
       (r.routeP99Ms as number).toFixed(2),
     ]));
     console.log(`\n110,000 records written in ${(embedded.writeMs / 1000).toFixed(1)} s (${(embedded.diskBytes / 1e6).toFixed(0)} MB on disk); a fresh process loads the 100k namespace in ${embedded.load100kMs.toFixed(0)} ms`);
   }
-  const file = writeResults('memory', { ...(upsert ? { upsert } : {}), ...(embedded ? { embedded } : {}) });
+  const file = writeResults('memory', { ...(upsert ? { upsert: { ...upsert, phasesMs: split } } : {}), ...(embedded ? { embedded } : {}) });
   console.log(`\nwrote ${file}`);
   await resetEnvironment();
   process.exit(0);
