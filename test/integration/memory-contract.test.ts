@@ -11,7 +11,7 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import type { FakePinecone } from '../fakes/pinecone/fake-pinecone';
 import { FakeOpenAi, fakeEmbedding } from '../fakes/openai/fake-openai';
 import { newWorkspaceId, useLocalServices } from '../support/environment';
-import { newKey, platformKey } from '../support/llm';
+import { newKey, platformKey, workspaceKeys } from '../support/llm';
 import { callMemory, clearMemorySettings, cosine, createIndex, memoryStats, startPinecone, useMemory, vectorOf } from '../support/memory';
 import { drainOutbox } from '../support/outbox';
 
@@ -255,6 +255,14 @@ describe.each(['embedded', 'pinecone'] as const)('memory contract on the %s stor
     // A mixed upsert: vectors as given, texts embedded.
     const mixed = await callMemory('upsert', ws, { ...ns, records: [{ id: 'v', values: fakeEmbedding('x', 1536) }, { id: 't9', text: 'x' }] });
     expect(mixed.json).toMatchObject({ upserted: 2, embedded: { texts: 1 } });
+
+    // A workspace that maps its own OpenAI key pays for its own embeddings (the LLM service's SecretResolver).
+    const own = newWorkspaceId('mem');
+    const ownKey = newKey('sk-proj-own');
+    openai.keys.add(ownKey);
+    await workspaceKeys(own, { openai: { key: ownKey, baseUrl: openai.baseUrl } });
+    expect((await callMemory('upsert', own, { ...ns, records: [{ id: 'o', text: 'mine' }] })).status).toBe(200);
+    expect(openai.keysUsed('embeddings').at(-1)).toBe(ownKey);
   });
 
   it('dimension mismatches are 400s naming both numbers, before anything is embedded or written', async () => {
