@@ -4,8 +4,10 @@
  * namespace, what was done to how many records, and the read/write units when Pinecone reports them
  * (query, fetch: read units; Pinecone reports no write units per request, so they are null).
  */
+import type { PlatformTopicName } from '../events/topics';
+
 export const VECTOR_USAGE_EVENT_TYPE = 'vector.usage.recorded';
-export const VECTOR_USAGE_TOPIC = 'vector_usage';
+export const VECTOR_USAGE_TOPIC: PlatformTopicName = 'vector_usage';
 
 export type MemoryOperation = 'upsert' | 'query' | 'fetch' | 'delete' | 'stats' | 'delete_workspace';
 
