@@ -1,13 +1,13 @@
 /**
  * `ionflux memory query|stats`: a workspace's vector memory from the terminal, through the same service
- * the memory functions run (same backend, namespace rules and embeddings), in process.
+ * the memory functions run (same backend, namespace rules and embeddings), in process. The service (and
+ * the LLM and Pinecone code under it) is loaded when a memory command runs, not on every CLI start.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { QueryBodySchema } from '../../shared/memory/contract';
 import type { MemoryCall } from '../../shared/memory/service';
 import { validate } from '../../shared/http/json-body';
-import { memoryConfig, memoryService } from '../../shared/runtime/memory';
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
 
@@ -68,6 +68,7 @@ export const memoryQuery: Command = {
       QueryBodySchema,
     );
     await ensureResources();
+    const { memoryService } = await import('../../shared/runtime/memory');
     const result = await memoryService().query(values.workspace, body, call());
     if (values.json) return void io.out(JSON.stringify(result));
     io.out(`${result.index} · ${result.namespace} · ${result.matches.length} match(es)`);
@@ -85,6 +86,7 @@ export const memoryStats: Command = {
     const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, index: { type: 'string' }, json: { type: 'boolean', default: false } } });
     if (!values.workspace) throw new UsageError(this.usage);
     await ensureResources();
+    const { memoryConfig, memoryService } = await import('../../shared/runtime/memory');
     const stats = await memoryService().stats(values.workspace, { index: values.index }, call());
     if (values.json) return void io.out(JSON.stringify(stats));
     io.out(`${stats.index} (${stats.backend}, ${stats.dimension}-d ${stats.metric}; default index ${memoryConfig().defaultIndex}) · workspace ${stats.workspace_id} · ${stats.total_record_count} record(s)`);
