@@ -326,6 +326,15 @@ describe("a workspace's own Pinecone project", () => {
     for (const project of ['acme', 'default']) expect([...fake.index(MAIN, project)!.namespaces.keys()].filter((n) => n.startsWith(`ws_${ws}/`))).toEqual([]);
   });
 
+  it('a Pinecone secret without its key is named with the command that completes it', async () => {
+    const ws = newWorkspaceId('pc');
+    await mapOwnKey(ws, { controller_host_url: fake.controllerUrl });
+    const res = await callMemory('query', ws, { resolved_namespace: 'own', vector: vectorOf(1, 8), top_k: 1 });
+    expect([res.status, res.json.error.code]).toEqual([500, 'secret_not_configured']);
+    expect(res.json.error.message).toContain(`secret ${secretRoot()}/workspaces/${ws}/pinecone is not configured`);
+    expect(res.json.error.message).toContain('api_key');
+  });
+
   it('a controller_host_url at a private address is refused before the key is sent', async () => {
     const ws = newWorkspaceId('pc');
     await mapOwnKey(ws, { api_key: acmeKey, controller_host_url: 'http://10.20.30.40:5080' });
