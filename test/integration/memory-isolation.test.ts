@@ -101,7 +101,7 @@ describe.each(['embedded', 'pinecone'] as const)('isolation between workspaces o
     if (fake) {
       // Every data-plane call B made named a namespace (or a listing prefix) under B's prefix.
       const named = madeByB.flatMap((r) => {
-        const query = new URLSearchParams(r.search);
+        const { query } = r;
         if (['upsert', 'query', 'delete'].includes(r.route)) return [r.body.namespace as string];
         if (r.route === 'fetch') return [query.get('namespace')!];
         if (r.route === 'list_namespaces') return [query.get('prefix')!];

@@ -16,6 +16,8 @@ export interface FakeReply {
   delayMs?: number;
   /** Never answer (the connection stays open until the client gives up or the server closes). */
   hang?: boolean;
+  /** Drop the connection without an answer (a network error for the client). */
+  reset?: boolean;
 }
 
 export interface MultipartFile {
@@ -28,8 +30,6 @@ export interface MultipartFile {
 export interface RecordedRequest {
   method: string;
   path: string;
-  /** The query string, without "?" (URLSearchParams reads it, repeated keys included). */
-  search: string;
   /** Size of the raw body. */
   bytes: number;
   route: string;
@@ -37,6 +37,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, or the text fields of a multipart body. */
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   files: Record<string, MultipartFile>;
+  /** The query string. */
+  query: URLSearchParams;
   /** Epoch ms the request arrived. */
   at: number;
 }
@@ -109,12 +111,12 @@ export class FakeHttpServer {
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       path,
-      search: url.search.replace(/^\?/, ''),
       bytes: raw.length,
       route: this.routeOf(req.method ?? 'GET', path),
       headers,
       body: undefined,
       files: {},
+      query: url.searchParams,
       at: Date.now(),
     };
     try {
@@ -128,6 +130,7 @@ export class FakeHttpServer {
     const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
     if (this.options.retainBodies === false) recorded.body = undefined;
     if (reply.hang) return;
+    if (reply.reset) return void req.socket.destroy();
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());
     send(res, reply);
   }
@@ -138,6 +141,10 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
   if (!raw.length) return;
   if (type.startsWith('application/json')) {
     recorded.body = JSON.parse(raw.toString('utf8'));
+    return;
+  }
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    recorded.body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
     return;
   }
   if (type.startsWith('multipart/form-data')) {
@@ -156,7 +163,8 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
 
 function send(res: http.ServerResponse, reply: FakeReply): void {
   if (res.destroyed) return;
-  const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  // Buffers are sent as they are (audio); anything else as JSON.
+  const body = reply.body === undefined ? '' : typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(body);
 }

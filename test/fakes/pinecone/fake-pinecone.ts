@@ -253,7 +253,7 @@ export class FakePinecone {
 
   private data(request: RecordedRequest, index: FakeIndex, rest: string[]): FakeReply {
     const body = (request.body ?? {}) as Json;
-    const query = new URLSearchParams(request.search);
+    const { query } = request;
     switch (request.route) {
       case 'upsert':
         return this.upsert(request, index, body);
