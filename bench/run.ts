@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   audio: () => import('./audio'),
   dispatch: () => import('./dispatch'),
   email: () => import('./email'),
+  memory: () => import('./memory'),
 };
 
 async function main(): Promise<void> {

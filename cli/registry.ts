@@ -5,6 +5,7 @@ import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './com
 import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
 import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
+import { memoryQuery, memoryStats } from './commands/memory';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
@@ -39,6 +40,8 @@ export const commands: Command[] = [
   emailSend,
   emailSuppressionsList,
   emailSuppressionsRemove,
+  memoryQuery,
+  memoryStats,
   run,
   devFake,
 ];

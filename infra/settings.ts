@@ -31,6 +31,9 @@ export interface DeploymentSettings {
    * only. Context `ionflux:sesIdentities`, comma-separated (e.g. `brand.example,news.brand.example`).
    */
   sesIdentities: string[];
+  /** The vector index memory requests use by default, and the others they may name (comma-separated). */
+  vectorIndex: string;
+  vectorIndexes: string;
 }
 
 export function readSettings(node: Node): DeploymentSettings {
@@ -57,5 +60,7 @@ export function readSettings(node: Node): DeploymentSettings {
       .split(',')
       .map((identity) => identity.trim())
       .filter(Boolean),
+    vectorIndex: get('vectorIndex', 'ionflux-memory'),
+    vectorIndexes: get('vectorIndexes', ''),
   };
 }

@@ -77,6 +77,8 @@ export class FunctionsStack extends Stack {
       IONFLUX_STAGE: settings.stage,
       IONFLUX_RESOURCE_PREFIX: settings.resourcePrefix,
       IONFLUX_SECRET_ROOT: settings.secretRoot,
+      IONFLUX_VECTOR_INDEX: settings.vectorIndex,
+      ...(settings.vectorIndexes ? { IONFLUX_VECTOR_INDEXES: settings.vectorIndexes } : {}),
     };
 
     const limits: Partial<Record<HttpAuth, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>> = {

@@ -47,6 +47,7 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   coqui: ['base_url'],
   // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
   'agent-service': ['base_url'],
+  pinecone: ['api_key'],
 };
 
 /**

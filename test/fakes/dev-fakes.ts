@@ -52,4 +52,5 @@ export const devFakes: Record<string, DevFakeEntry> = {
   coqui: { port: 3109, load: () => import('./coqui/dev-fake').then((m) => m.coquiDevFake) },
   ses: { port: 3110, load: () => import('./ses/dev-fake').then((m) => m.sesDevFake) },
   sendgrid: { port: 3111, load: () => import('./sendgrid/dev-fake').then((m) => m.sendGridDevFake) },
+  pinecone: { port: 3112, load: () => import('./pinecone/dev-fake').then((m) => m.pineconeDevFake) },
 };

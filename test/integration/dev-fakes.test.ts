@@ -59,6 +59,7 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
       headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ personalizations: [{ to: [{ email: 'probe@example.com' }] }], from: { email: 'dev@example.com' }, subject: 'probe', content: [{ type: 'text/plain', value: 'hi' }] }),
     }).then((r) => new Response(null, { status: r.status === 202 ? 200 : r.status })),
+  pinecone: (_, s) => fetch(`${s.controller_host_url}/indexes/ionflux-memory`, { headers: { 'Api-Key': s.api_key!, 'X-Pinecone-Api-Version': '2026-07' } }),
   anthropic: (_, s) => fetch(`${s.base_url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': s.api_key!, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) }),
 };
 
