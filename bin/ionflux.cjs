@@ -9,10 +9,12 @@ const root = path.resolve(__dirname, '..');
 const env = { ...process.env };
 // The CLI prints results on stdout; only warnings and errors of the code it runs are logged.
 env.POWERTOOLS_LOG_LEVEL = env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
-if (Number(process.versions.node.split('.')[0]) < 24) {
-  const bin = execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  env.PATH = `${bin}${path.delimiter}${env.PATH}`;
-}
+// tsx starts with `#!/usr/bin/env node`: the Node 24 it should run on goes first on PATH.
+const nodeDir =
+  Number(process.versions.node.split('.')[0]) < 24
+    ? execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim()
+    : path.dirname(process.execPath);
+env.PATH = `${nodeDir}${path.delimiter}${env.PATH}`;
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const child = spawn(tsx, ['--require', path.join(root, 'scripts', 'esm-only-packages.cjs'), path.join(root, 'cli', 'main.ts'), ...process.argv.slice(2)], {
   stdio: 'inherit',

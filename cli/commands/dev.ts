@@ -24,8 +24,9 @@ function interrupted(io: CliIo): Promise<void> {
 
 export const devFake: Command = {
   path: ['dev', 'fake'],
-  usage: 'ionflux dev fake [<name>] [--port <n>] [--<option> <value>]',
-  summary: 'start a provider fake on 127.0.0.1 (no name: list them) and print how to use it; Ctrl-C stops it',
+  usage: 'ionflux dev fake [<name> [--port <n>] [--<flag of that fake> <value>]]',
+  summary: 'start a provider fake on 127.0.0.1 and print how to point npm run dev at it; Ctrl-C stops it (no name: list the fakes, their ports and flags)',
+  options: { port: { type: 'string' } },
   async run(args, io) {
     const name = args[0]?.startsWith('-') ? undefined : args[0];
     if (!name) {

@@ -11,6 +11,7 @@ import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { useLocalServices } from '../support/environment';
 import { projectRoot } from '../support/paths';
+import { verifyInstallLink } from '../../shared/shopify/install-link';
 import { recordSecretValue } from '../support/secrets';
 
 const run = promisify(execFile);
@@ -32,6 +33,25 @@ describe('ionflux CLI on the embedded state folder', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-home-'));
   const env = { IONFLUX_HOME: home, AWS_ENDPOINT_URL: undefined, KAFKA_BROKERS: undefined, IONFLUX_SECRET_ROOT: 'ionflux', IONFLUX_RESOURCE_PREFIX: 'ionflux' };
 
+  it('says "none" for empty lists, refuses a topic that does not exist, and lists what run can run', async () => {
+    for (const args of [['secrets', 'list'], ['connections', 'list'], ['parked', 'list']]) {
+      expect(await ionflux(args, env)).toMatchObject({ code: 0, stdout: 'none\n' });
+    }
+    expect((await ionflux(['connections', 'list', '--json'], env)).stdout).toBe('');
+    const missing = await ionflux(['events', 'read', 'ionflux.shopify.ws_nobody.orders.created'], env);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('topic ionflux.shopify.ws_nobody.orders.created does not exist (no topic exists yet)');
+    const runnable = await ionflux(['run'], env);
+    expect(runnable.code).toBe(0);
+    expect(runnable.stdout).toMatch(/^ {2}webhooks-replay-parked +rate\(15 minutes\)$/m);
+    const notScheduled = await ionflux(['run', 'webhook-shopify'], env);
+    expect(notScheduled.code).toBe(2);
+    expect(notScheduled.stderr).toContain('webhook-shopify is not a scheduled function');
+    const unknownTopic = await ionflux(['webhook', 'send', 'shopify', 'orders/frobnicate', '--shop', 'a.myshopify.com'], env);
+    expect(unknownTopic.code).toBe(2);
+    expect(unknownTopic.stderr).toContain('Shopify has no webhook topic "orders/frobnicate"; orders topics: orders/cancelled, orders/create,');
+  }, 60_000);
+
   it('stores secrets without ever printing values, and lists names only', async () => {
     recordSecretValue('sk-cli-embedded-0001');
     const set = await ionflux(['secrets', 'set', 'ionflux/platform/openai', '{"api_key":"sk-cli-embedded-0001"}'], env);
@@ -43,6 +63,31 @@ describe('ionflux CLI on the embedded state folder', () => {
     const stored = JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8'));
     expect(JSON.parse(stored['ionflux/platform/openai'])).toEqual({ api_key: 'sk-cli-embedded-0001' });
     expect(fs.statSync(path.join(home, 'secrets.json')).mode & 0o077).toBe(0);
+  }, 60_000);
+
+  it('fixes a secret where it is: --merge keeps the other fields, null removes one, --fields shows names only', async () => {
+    recordSecretValue('shpss_merge_secret_01');
+    recordSecretValue('shpss_merge_previous');
+    const name = 'ionflux/platform/shopify';
+    const partial = await ionflux(['secrets', 'set', name, '{"client_secret":"shpss_merge_secret_01","previous_client_secret":"shpss_merge_previous"}'], env);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toContain(`note: ${name} still lacks client_id; add with: npx ionflux secrets set ${name} --merge '{"client_id":"…"}'`);
+    const before = await ionflux(['secrets', 'get', name, '--fields'], env);
+    expect(before.stdout).toBe(`${name}\n  set:     client_secret, previous_client_secret\n  missing: client_id (required)\n`);
+    const merged = await ionflux(['secrets', 'set', name, '--merge', '{"client_id":"app-merge-01","previous_client_secret":null}'], env);
+    expect(merged).toMatchObject({ code: 0, stderr: '' });
+    expect(merged.stdout).toBe(`updated ${name} (local secrets file); fields: client_id, client_secret\n`);
+    const stored = JSON.parse(JSON.parse(fs.readFileSync(path.join(home, 'secrets.json'), 'utf8'))[name]);
+    expect(stored).toEqual({ client_id: 'app-merge-01', client_secret: 'shpss_merge_secret_01' });
+    const after = await ionflux(['secrets', 'get', name, '--fields'], env);
+    expect(after.stdout).toBe(`${name}\n  set:     client_id, client_secret\n`);
+    for (const out of [partial, before, merged, after]) expect(out.stdout + out.stderr).not.toMatch(/shpss_merge/);
+    // A plain-string secret has no fields to merge into; a merge value must be a JSON object.
+    await ionflux(['secrets', 'set', 'ionflux/platform/pinecone', 'pc-plain-key'], env);
+    expect((await ionflux(['secrets', 'set', 'ionflux/platform/pinecone', '--merge', '{"a":"b"}'], env)).stderr).toContain('holds a plain string');
+    expect((await ionflux(['secrets', 'set', name, '--merge', '["x"]'], env)).stderr).toContain('--merge must be a JSON object');
+    expect((await ionflux(['secrets', 'get', 'ionflux/platform/nothing', '--fields'], env)).code).toBe(1);
+    expect((await ionflux(['secrets', 'get', name], env)).code).toBe(2);
   }, 60_000);
 
   it('sets workspace mappings and refuses ones outside the workspace prefix', async () => {
@@ -154,6 +199,47 @@ describe('the newcomer demo: connect a shop, send a webhook, read the event', ()
     expect(replay.stdout).toContain('replayed 1, still parked 0, failed 0');
     expect((await ionflux(['events', 'read', 'ionflux.shopify.ws_beta.products.created', '--json'], env)).stdout.trim().split('\n')).toHaveLength(1);
   }, 120_000);
+
+  it('a store connected by hand answers 409 (no OAuth token), not 404', async () => {
+    const response = await fetch(`${runtime.http.url}/v1/shopify/workspaces/acme42/shop`, { headers: { authorization: `Bearer ${runtime.internalToken}` } });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'shop_not_connected',
+      message: expect.stringContaining('demo-store.myshopify.com was connected without an OAuth install'),
+    });
+  });
+
+  it('uses a fixed secret at once: completed in place with --merge, then rotated, while the runtime runs', async () => {
+    const name = 'ionflux/platform/shopify';
+    const installLink = async () => {
+      const response = await fetch(`${runtime.http.url}/v1/shopify/workspaces/acme42/install-link`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.internalToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ shop: 'demo-store.myshopify.com' }),
+      });
+      return { status: response.status, body: (await response.json()) as { url?: string; error?: { code: string; message: string } } };
+    };
+    const signedWith = (url: string, secret: string) => {
+      const q = new URL(url).searchParams;
+      verifyInstallLink([secret], { shop: q.get('shop')!, workspaceId: q.get('workspace_id')!, expires: q.get('expires')!, signature: q.get('signature')! }, Date.now());
+      return true;
+    };
+    // The demo stored client_secret only: the answer names the complete fix, and the runtime keeps no copy of it.
+    const incomplete = await installLink();
+    expect(incomplete.status).toBe(500);
+    expect(incomplete.body.error).toMatchObject({ code: 'secret_not_configured' });
+    expect(incomplete.body.error!.message).toContain(`npx ionflux secrets set ${name} --merge '{"client_id":"…"}'`);
+    expect((await ionflux(['secrets', 'set', name, '--merge', '{"client_id":"demo-app"}'], env)).code).toBe(0);
+    const completed = await installLink();
+    expect(completed.status).toBe(201);
+    expect(signedWith(completed.body.url!, 'shpss_cli_demo_secret')).toBe(true);
+    // A complete secret is cached (300 s), but a local `secrets set` makes the runtime drop its copy.
+    recordSecretValue('shpss_cli_demo_rotated');
+    expect((await ionflux(['secrets', 'set', name, '--merge', '{"client_secret":"shpss_cli_demo_rotated"}'], env)).code).toBe(0);
+    const rotated = await installLink();
+    expect(rotated.status).toBe(201);
+    expect(signedWith(rotated.body.url!, 'shpss_cli_demo_rotated')).toBe(true);
+  }, 60_000);
 });
 
 describe('ionflux CLI on Kafka and moto', () => {
@@ -167,6 +253,10 @@ describe('ionflux CLI on Kafka and moto', () => {
     expect(read.code).toBe(0);
     const got = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(got.map((e) => e.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
+    const missing = await ionflux(['events', 'read', `${topic}_missing`], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`topic ${topic}_missing does not exist; topics like it: `);
+    expect(missing.stderr).toContain(topic);
   }, 60_000);
 
   it('stores secrets in Secrets Manager (moto)', async () => {
