@@ -53,8 +53,8 @@ export interface EngineOutcome<T extends TaskType> {
   /** Time spent inside provider calls and retry waits (the rest is the gateway's own overhead). */
   providerMs: number;
   success?: { entry: ChainEntry; result: ProviderResult<TaskOutputs[T]> };
-  /** Why the last provider failed, when none succeeded. */
-  lastBlame?: Blame;
+  /** Why the providers failed (or were left), when none succeeded: the answer's status follows from it. */
+  blames?: Blame[];
   /** Only the requests' own fault: every provider that answered rejected the request itself. */
   onlyRequestErrors?: boolean;
   /** Shortest wait a provider or a cooldown asked for, when the chain failed for availability. */
@@ -62,6 +62,26 @@ export interface EngineOutcome<T extends TaskType> {
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The host an attempt talked to (from the base URL the SDK was given). */
+const hostOf = (baseUrl: string): string => {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+};
+
+/** A transport failure says which host it was: a network error or a timeout names where the SDK went. */
+function namingHost(failure: ProviderFailure, host: string): ProviderFailure {
+  if (failure.kind === 'network') return { ...failure, message: `could not reach ${host}: ${failure.message}` };
+  if (failure.kind === 'timeout') return { ...failure, message: `${host}: ${failure.message}` };
+  return failure;
+}
+
+/** One line naming an attempt's failure, as the error message lists it (kept as a cooldown's cause). */
+export const describeFailure = (attempt: Pick<Attempt, 'provider' | 'model' | 'status' | 'error_code' | 'message'>) =>
+  `${attempt.provider}/${attempt.model}: ${[attempt.status, attempt.error_code].filter((x) => x !== undefined).join(' ')}${attempt.message ? ` — ${attempt.message}` : ''}`;
 
 export class StrategyEngine {
   constructor(private readonly deps: EngineDeps) {}
@@ -75,7 +95,7 @@ export class StrategyEngine {
     const { policy, cooldowns } = this.deps;
     const attempts: EngineAttempt[] = [];
     let providerMs = 0;
-    let lastBlame: Blame | undefined;
+    const blames = new Set<Blame>();
     let onlyRequestErrors = true;
     const waits: number[] = [];
     const record = (entry: ChainEntry, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Partial<EngineAttempt> = {}) =>
@@ -93,7 +113,7 @@ export class StrategyEngine {
         const message = error instanceof Error ? error.message : String(error);
         log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.target.model.id, code, reason: message });
         record(entry, { outcome: 'error', error_code: code, message, retryable: false, latency_ms: 0, billed: false });
-        lastBlame = 'upstream';
+        blames.add('upstream');
         onlyRequestErrors = false;
         continue;
       }
@@ -106,20 +126,22 @@ export class StrategyEngine {
       const cooling = keyCooling ?? workspaceCooling;
       if (cooling !== undefined) {
         const wait = cooling - this.now();
+        const cause = cooldowns.cause(keyCooling !== undefined ? cooldownKey : workspaceCooldownKey);
         record(entry, {
           outcome: 'skipped',
           error_code: 'cooldown',
-          message:
+          message: `${
             keyCooling !== undefined
-              ? `key ${resolved.secretName} is cooling down after repeated failures (${Math.ceil(wait / 1000)} s left)`
-              : `key ${resolved.secretName} is cooling down for this workspace after repeated timeouts or unreadable answers (${Math.ceil(wait / 1000)} s left)`,
+              ? `key ${resolved.secretName} is cooling down after repeated failures`
+              : `key ${resolved.secretName} is cooling down for this workspace after repeated timeouts or unreadable answers`
+          } (${Math.ceil(wait / 1000)} s left)${cause ? `; it began with ${cause}` : ''}`,
           retry_after_ms: wait,
           latency_ms: 0,
           key_source: resolved.source,
           billed: false,
         });
         waits.push(wait);
-        lastBlame = 'unavailable';
+        blames.add('unavailable');
         onlyRequestErrors = false;
         continue;
       }
@@ -143,12 +165,12 @@ export class StrategyEngine {
               key_source: resolved.source,
               billed: false,
             });
-            lastBlame = 'timeout';
+            blames.add('timeout');
             break;
           }
           record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
-          lastBlame = 'timeout';
-          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+          blames.add('timeout');
+          return { attempts, providerMs, blames: [...blames], onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
         }
 
         const controller = new AbortController();
@@ -175,7 +197,7 @@ export class StrategyEngine {
           );
           return { attempts, providerMs, success: { entry, result } };
         } catch (error) {
-          failure = controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error);
+          failure = namingHost(controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error), hostOf(resolved.credential.baseUrl));
         } finally {
           clearTimeout(timer);
         }
@@ -201,9 +223,10 @@ export class StrategyEngine {
           ...(failure.billedUsage ? { usage: failure.billedUsage } : {}),
         };
         record(entry, attempt);
-        lastBlame = cls.blame;
+        blames.add(cls.blame);
         if (cls.blame !== 'request') onlyRequestErrors = false;
-        this.coolDown(cls.cooldown === 'workspace' ? workspaceCooldownKey : cooldownKey, cls, failure, decision.retry);
+        const cause = describeFailure({ provider: entry.provider.name, model: entry.target.model.id, ...attempt });
+        this.coolDown(cls.cooldown === 'workspace' ? workspaceCooldownKey : cooldownKey, cls, failure, decision.retry, cause);
         if (cls.code === 'authentication_failed') this.deps.invalidateCredential(resolved.secretName);
         log.warn('llm provider attempt failed', {
           provider: entry.provider.name,
@@ -224,19 +247,19 @@ export class StrategyEngine {
         providerMs += performance.now() - pause;
       }
     }
-    return { attempts, providerMs, ...(lastBlame ? { lastBlame } : {}), onlyRequestErrors: onlyRequestErrors && attempts.length > 0, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+    return { attempts, providerMs, ...(blames.size ? { blames: [...blames] } : {}), onlyRequestErrors: onlyRequestErrors && attempts.length > 0, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
   }
 
-  /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */
-  private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean): void {
+  /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while (with the failure that did it). */
+  private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean, cause: string): void {
     if (cls.cooldown === 'none') return;
     // A rate limit whose wait we did not take (no time for it, or it would eat the fallbacks' time): the
     // key is unusable for that long anyway.
     if (!retrying && cls.code === 'rate_limited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
-      this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs);
+      this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs, cause);
       return;
     }
-    this.deps.cooldowns.fail(key, cls.cooldown === 'now' ? 'now' : 'count');
+    this.deps.cooldowns.fail(key, cls.cooldown === 'now' ? 'now' : 'count', undefined, cause);
   }
 }
 

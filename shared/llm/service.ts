@@ -23,7 +23,7 @@ import type {
   TextParameters,
 } from './contract';
 import type { Cooldowns } from './cooldown';
-import { type ChainEntry, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
+import { type ChainEntry, describeFailure, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
 import { LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
 import { AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, type MediaFetcher } from './inputs';
 import type { CheckableInput, LlmProvider } from './provider';
@@ -340,16 +340,18 @@ function failure(task: TaskType, requestId: string, outcome: EngineOutcome<TaskT
     const g = groups.get(key);
     groups.set(key, { count: (g?.count ?? 0) + (a.outcome === 'error' ? 1 : 0), last: a });
   }
-  const reasons = [...groups].map(([key, { count, last }]) => {
-    const what = [last.status, last.error_code].filter((x) => x !== undefined).join(' ');
-    return `${key}: ${what}${last.message ? ` — ${last.message}` : ''}${count > 1 ? ` (${count} attempts)` : ''}`;
-  });
+  const reasons = [...groups].map(([, { count, last }]) => `${describeFailure(last)}${count > 1 ? ` (${count} attempts)` : ''}`);
   const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
   const details = { attempts, task_type: task, request_id: requestId };
+  // The status follows from every failure of the chain, not from where a provider stands in it: a cause
+  // gives the same answer on every route, with or without fallbacks (docs/llm.md, Errors). A provider that
+  // may answer again soon (rate-limited, overloaded, unreachable, cooling down) makes it 503 with
+  // Retry-After; else one that ran out of time 504; else 502.
+  const blames = new Set(outcome.blames ?? []);
   if (outcome.onlyRequestErrors) return new LlmCallFailedError(400, 'provider_rejected_request', message, details);
-  if (outcome.lastBlame === 'timeout') return new LlmCallFailedError(504, 'provider_timeout', message, details);
-  if (outcome.lastBlame === 'unavailable') {
+  if (blames.has('unavailable')) {
     return new LlmCallFailedError(503, 'provider_unavailable', message, details, Math.max(1, Math.ceil((outcome.retryAfterMs ?? 1000) / 1000)));
   }
+  if (blames.has('timeout')) return new LlmCallFailedError(504, 'provider_timeout', message, details);
   return new LlmCallFailedError(502, 'provider_failed', message, details);
 }
