@@ -9,7 +9,11 @@ import { type CliIo, type Command, UsageError } from '../command';
 
 const shellQuote = (value: string) => (/^[A-Za-z0-9_./:@=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
 
-/** Resolves when the operator interrupts (Ctrl-C, SIGTERM) or the caller's signal aborts. */
+/**
+ * Resolves when the operator interrupts (Ctrl-C, SIGTERM) or the caller's signal aborts. The handlers stay:
+ * Ctrl-C reaches the whole process group, so a second SIGINT (forwarded by bin/ionflux.cjs) must not kill
+ * the process before the fake has stopped.
+ */
 function interrupted(io: CliIo): Promise<void> {
   return new Promise((resolve) => {
     if (io.signal) {
@@ -17,8 +21,8 @@ function interrupted(io: CliIo): Promise<void> {
       io.signal.addEventListener('abort', () => resolve(), { once: true });
       return;
     }
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
 }
 

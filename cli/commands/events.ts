@@ -87,8 +87,8 @@ export const eventsTail: Command = {
     const controller = new AbortController();
     if (io.signal) io.signal.addEventListener('abort', () => controller.abort(), { once: true });
     else {
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
+      process.on('SIGINT', () => controller.abort());
+      process.on('SIGTERM', () => controller.abort());
     }
     await eventBus().follow(name, (record) => io.out(line(record, Boolean(values.json))), {
       signal: controller.signal,
