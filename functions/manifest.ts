@@ -3,13 +3,14 @@
  * app (infra/) and the local runtime (local/) both read it; nobody writes a route or a function list
  * anywhere else. test/infra/manifest-readers.test.ts proves both readers cover every entry.
  */
+import { agentFunctions } from './manifest/agents';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { shopifyFunctions } from './manifest/shopify';
 import { webhookFunctions } from './manifest/webhooks';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions];
+export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

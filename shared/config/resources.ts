@@ -19,6 +19,8 @@ export const tables = {
   'shopify-oauth-states': { sortKey: false, ttl: true, purpose: 'Shopify OAuth installs: single-use state values bound to a workspace and shop, kept 10 minutes.' },
   'shopify-token-locks': { sortKey: false, ttl: true, purpose: 'Shopify token refresh: per-shop locks and failure cooldowns, so concurrent functions spend a rotating refresh token once.' },
   'shopify-shop-state': { sortKey: true, ttl: true, purpose: 'Per-shop Shopify state: workspace index, main-theme history, sync and reconciliation watermarks, orders seen through webhooks.' },
+  'agent-registrations': { sortKey: true, ttl: false, purpose: 'Agents registered per workspace (pk workspace, sk agent): event_stream triggers, declared outputs and credentials, unofficial-method disclaimers.' },
+  'workspace-credentials': { sortKey: true, ttl: false, purpose: 'Niche-service credentials a workspace stored (pk workspace, sk label): service, field names and when each was set; never values.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -65,6 +67,21 @@ export const queues = {
     visibilityTimeoutS: 120,
     retentionDays: 14,
     purpose: 'Shopify sync jobs that failed on every attempt; inspected and redriven by operators.',
+  },
+  'agent-dispatch': {
+    deadLetterQueue: 'agent-dispatch-dlq',
+    // agents-dispatch-retry backs off by making a failed message invisible for longer on each receive
+    // (dispatch-policy.ts) and moves it to the DLQ itself, with the last error, after its last attempt. The
+    // redrive policy is only the safety net for a worker that dies on a message: a few receives more.
+    maxReceiveCount: 12,
+    visibilityTimeoutS: 180,
+    retentionDays: 4,
+    purpose: 'Agent invocations AgentService did not take on the first attempts, retried with backoff by agents-dispatch-retry.',
+  },
+  'agent-dispatch-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Agent invocations that failed every retry (or were refused); moved back by `ionflux agents redrive`.',
   },
   'kafka-consumer-dlq': {
     holdsDeadLetters: true,

@@ -1,7 +1,8 @@
 /**
  * PlatformEvents the Shopify integration itself publishes (not webhooks): app installed, access revoked,
  * catalog batches synced, orders reconciled, Sentinel actions. Each goes to the workspace topic
- * `ionflux.shopify.ws_<id>.<entity>.<action>` and to the all-workspaces fan-in, like webhook events.
+ * `ionflux.shopify.ws_<id>.<entity>.<action>` (the publisher adds the all-workspaces fan-in copy), like
+ * webhook events.
  */
 import { createPlatformEvent } from '../events/platform-event';
 import type { EventPublisher, OutgoingEvent } from '../events/publisher';
@@ -32,10 +33,7 @@ export function shopifyEvents(input: ShopifyEventInput): OutgoingEvent[] {
     payload: input.payload,
     ...(input.timestamp ? { timestamp: input.timestamp } : {}),
   });
-  return [
-    { topic: topics.shopify(input.workspaceId, input.topic), key: input.key, event },
-    { topic: topics.shopifyAllWorkspaces(), key: input.key, event },
-  ];
+  return [{ topic: topics.shopify(input.workspaceId, input.topic), key: input.key, event }];
 }
 
 /** Publishes with a bounded share of the caller's time (Kafka, else the outbox). */

@@ -16,6 +16,20 @@ import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environ
 import { storeSecret } from '../support/secrets';
 
 beforeAll(() => useLocalServices());
+
+/** The store the tests use, counting reads. */
+function countingStore(): { reads: number; store: SecretStore } {
+  const counter: { reads: number; store: SecretStore } = {
+    reads: 0,
+    store: {
+      get: (name: string) => (counter.reads++, secretStore().get(name)),
+      put: (name: string, value: string) => secretStore().put(name, value),
+      list: (prefix?: string) => secretStore().list(prefix),
+      delete: (name: string) => secretStore().delete(name),
+    },
+  };
+  return counter;
+}
 afterAll(() => resetEnvironment());
 
 describe('SecretResolver (Secrets Manager on moto)', () => {
@@ -99,6 +113,7 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
       },
       put: (n, v) => secretStore().put(n, v),
       list: (p) => secretStore().list(p),
+      delete: (n) => secretStore().delete(n),
     };
     let clock = 0;
     const resolver = new SecretResolver({ store: counting, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 1000, clock: () => clock });
@@ -125,9 +140,8 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
   });
 
   it('never keeps an incomplete secret: once completed, the next call uses it without waiting for the TTL', async () => {
-    let reads = 0;
-    const counting: SecretStore = { get: (n) => (reads++, secretStore().get(n)), put: (n, v) => secretStore().put(n, v), list: (p) => secretStore().list(p) };
-    const resolver = new SecretResolver({ store: counting, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0 });
+    const counting = countingStore();
+    const resolver = new SecretResolver({ store: counting.store, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0 });
     const name = platformSecretName(secretRoot(), 'shopify');
     await storeSecret(name, { client_secret: 'shpss_incomplete_01' });
     const first = await resolver.platform('shopify');
@@ -137,10 +151,10 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
     );
     await storeSecret(name, { client_id: 'app-id-01', client_secret: 'shpss_incomplete_01' });
     expect((await resolver.platform('shopify')).require('client_id')).toBe('app-id-01');
-    expect(reads).toBe(2);
+    expect(counting.reads).toBe(2);
     // Complete now: kept for the TTL.
     await resolver.platform('shopify');
-    expect(reads).toBe(2);
+    expect(counting.reads).toBe(2);
   });
 
   it('hints at the complete value: every field the provider needs for a missing secret, the missing ones merged into an existing one', async () => {
@@ -162,9 +176,8 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
 
   it('empties its cache when the change signal moves (locally: ionflux secrets set in the same state folder)', async () => {
     let stamp = 'a';
-    let reads = 0;
-    const counting: SecretStore = { get: (n) => (reads++, secretStore().get(n)), put: (n, v) => secretStore().put(n, v), list: (p) => secretStore().list(p) };
-    const resolver = new SecretResolver({ store: counting, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0, changes: { stamp: () => stamp } });
+    const counting = countingStore();
+    const resolver = new SecretResolver({ store: counting.store, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0, changes: { stamp: () => stamp } });
     const name = platformSecretName(secretRoot(), 'anthropic');
     await storeSecret(name, { api_key: 'sk-ant-signal-0001' });
     expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0001');
@@ -172,6 +185,6 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
     expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0001');
     stamp = 'b';
     expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0002');
-    expect(reads).toBe(2);
+    expect(counting.reads).toBe(2);
   });
 });

@@ -35,7 +35,7 @@ class ControlledTable extends MemoryTable {
 }
 
 function setup() {
-  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [], delete: async () => undefined };
   const connectionsTable = new ControlledTable('connections');
   const dedupTable = new ControlledTable('dedup');
   const published: BusMessage[] = [];

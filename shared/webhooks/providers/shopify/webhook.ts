@@ -151,10 +151,8 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       },
     });
     const key = shopifyEntityKey(delivery.topic, delivery.payload, delivery.shop);
-    return [
-      { topic: topics.shopify(workspaceId, delivery.topic), key, event },
-      { topic: topics.shopifyAllWorkspaces(), key, event },
-    ];
+    // The publisher also writes it to ionflux.shopify.all_workspaces (the fan-in), in the same request.
+    return [{ topic: topics.shopify(workspaceId, delivery.topic), key, event }];
   },
 
   async afterPublish(delivery, workspaceId, deps) {
