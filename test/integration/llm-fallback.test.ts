@@ -23,6 +23,9 @@ beforeAll(async () => {
     FakeOpenAi.start({ dialect: 'deepseek', keys: [] }),
     FakeAnthropic.start({ keys: [] }),
   ]);
+  // The SDKs load on the first call (inside its attempt timeout, kept short here): loaded now, so a busy
+  // machine's module transpiling never makes the first scripted 503 a timeout.
+  await Promise.all([import('../../shared/llm/providers/openai-compatible/sdk'), import('../../shared/llm/providers/anthropic/sdk')]);
   // Platform keys exist but only the last scenario uses one (the fake accepts it only then): every
   // other scenario maps its own.
   await Promise.all([platformKey('openai', platformOpenAiKey, openai.baseUrl), platformKey('anthropic', newKey(), anthropic.baseUrl)]);
