@@ -29,7 +29,9 @@ if (!command) {
 }
 const child = spawn(command, args, { stdio: 'inherit', env, cwd: process.cwd() });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// A child ended by a signal ends this process the same way (its handler removed first, or it would stay).
 child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal);
-  else process.exit(code ?? 1);
+  if (!signal) process.exit(code ?? 1);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 });
