@@ -33,18 +33,29 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Settles with `promise`, or rejects with DeadlineExceededError at `deadline` (epoch ms). */
+/**
+ * Settles with `promise`, or rejects with DeadlineExceededError at `deadline` (epoch ms). One timer and
+ * one promise per call (no race, no finally): it runs on every Kafka publish.
+ */
 export function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
   const ms = deadline - Date.now();
   if (ms <= 0) {
     promise.catch(() => undefined);
     return Promise.reject(new DeadlineExceededError(what));
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceededError(what)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineExceededError(what)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface DeadlineScope {
@@ -74,22 +85,38 @@ export interface DeadlineScopeOptions {
  * is aborted at `deadline`, and `fn` itself is given up on shortly after with DeadlineExceededError (503,
  * Retry-After). An enclosing scope with an earlier deadline wins: a scope only ever narrows.
  */
-export async function withinDeadline<T>(deadline: number, fn: (deadline: number) => Promise<T>, options: DeadlineScopeOptions = {}): Promise<T> {
+export function withinDeadline<T>(deadline: number, fn: (deadline: number) => Promise<T>, options: DeadlineScopeOptions = {}): Promise<T> {
   const outer = scopes.getStore()?.deadline;
   const scope: DeadlineScope = { deadline: outer === undefined ? deadline : Math.min(outer, deadline) };
-  let backstop: NodeJS.Timeout | undefined;
+  // Runs on every invocation: one promise and one timer, no race or finally (each is a promise and a closure more).
+  let work: Promise<T>;
   try {
-    const work = scopes.run(scope, () => fn(scope.deadline));
-    if (options.backstop === false) return await work;
-    const gaveUp = new Promise<never>((_, reject) => {
-      backstop = setTimeout(() => reject(new DeadlineExceededError(options.what ?? 'the request')), Math.max(0, scope.deadline + BACKSTOP_GRACE_MS - Date.now()));
-    });
-    work.catch(() => undefined); // settles after the backstop answered: nobody waits for it any more
-    return await Promise.race([work, gaveUp]);
-  } finally {
-    clearTimeout(backstop);
-    clearTimeout(scope.timer);
+    work = Promise.resolve(scopes.run(scope, fn, scope.deadline));
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
+  const backstop = options.backstop !== false;
+  return new Promise<T>((resolve, reject) => {
+    const gaveUp = backstop
+      ? setTimeout(() => {
+          clearTimeout(scope.timer);
+          reject(new DeadlineExceededError(options.what ?? 'the request'));
+        }, Math.max(0, scope.deadline + BACKSTOP_GRACE_MS - Date.now()))
+      : undefined;
+    // After the backstop answered, nobody waits for the work any more: its outcome is dropped.
+    work.then(
+      (value) => {
+        clearTimeout(gaveUp);
+        clearTimeout(scope.timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(gaveUp);
+        clearTimeout(scope.timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
