@@ -37,28 +37,39 @@ export const exposureOf = (event: APIGatewayProxyEventV2): Exposure =>
 /** Time kept back from the Lambda's remaining time to serialise and return the response. */
 export const RESPONSE_MARGIN_MS = 250;
 
-export function toHttpRequest(event: APIGatewayProxyEventV2, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): HttpRequest {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = value;
-  const pathParams: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.pathParameters ?? {})) if (value !== undefined) pathParams[name] = value;
+/** Own enumerable string values of a header/parameter map, undefined ones left out (no entries arrays). */
+function stringsOf(values: Record<string, string | undefined> | undefined, lowerCaseNames: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!values) return out;
+  for (const name in values) {
+    if (!Object.hasOwn(values, name)) continue;
+    const value = values[name];
+    if (value !== undefined) out[lowerCaseNames ? name.toLowerCase() : name] = value;
+  }
+  return out;
+}
+
+/**
+ * The domain view of an API Gateway event. `answerWithinMs` caps the deadline (a webhook answers within
+ * its provider's patience whatever the Lambda's timeout).
+ */
+export function toHttpRequest(event: APIGatewayProxyEventV2, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>, answerWithinMs?: number): HttpRequest {
   const rawBody = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
+  const budget = Math.max(0, remaining - RESPONSE_MARGIN_MS);
   const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer;
   const request: HttpRequest = {
     method: event.requestContext.http.method,
     path: event.rawPath,
     routeKey: event.routeKey,
-    headers,
-    query,
+    headers: stringsOf(event.headers, true),
+    query: stringsOf(event.queryStringParameters, false),
     rawQuery: event.rawQueryString ?? '',
-    pathParams,
+    pathParams: stringsOf(event.pathParameters, false),
     rawBody,
     requestId: event.requestContext.requestId ?? context.awsRequestId,
     sourceIp: event.requestContext.http.sourceIp,
-    deadline: Date.now() + Math.max(0, remaining - RESPONSE_MARGIN_MS),
+    deadline: Date.now() + (answerWithinMs === undefined ? budget : Math.min(budget, answerWithinMs)),
     exposure: exposureOf(event),
   };
   if (authorizer?.iam?.userArn) request.callerArn = authorizer.iam.userArn;
