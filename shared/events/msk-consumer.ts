@@ -5,11 +5,11 @@
  * the failure is reported as a partial batch failure so Lambda retries from that record; other
  * partitions go on. Records that are not PlatformEvents can never succeed: they are logged and skipped.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
 import { logger } from '../observability/logger';
+import { logContext } from '../observability/log-context';
 import { withinDeadline } from '../timing';
 import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
 import type { PlatformEvent } from './platform-event';
@@ -144,7 +144,7 @@ export async function consumeWholeBatch(
 /** The Middy stack of a whole-batch MSK consumer (see consumeWholeBatch). */
 export function mskBatchConsumer(fn: (records: ConsumedEvent[], context: { deadline: number; lambda: Context }) => Promise<ConsumedEvent[]>) {
   return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logContext())
     .handler(async (event, lambda) => {
       const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
       return consumeWholeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda });
@@ -153,7 +153,7 @@ export function mskBatchConsumer(fn: (records: ConsumedEvent[], context: { deadl
 
 export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOptions = {}) {
   return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logContext())
     .handler(async (event, lambda) => {
       const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
       // AWS calls are aborted at the deadline: the record in flight fails and is reported, in partition order.

@@ -32,9 +32,16 @@ function toFile<T extends Logger>(instance: T): T {
   return instance;
 }
 
+/**
+ * Debug sampling (Powertools' POWERTOOLS_LOGGER_SAMPLE_RATE, 0–1): the share of invocations logged at DEBUG.
+ * Read here and handed to the logger, so `logContext` knows whether there is a draw to make per invocation.
+ */
+export const debugSampleRate = ((rate: number) => (rate >= 0 && rate <= 1 ? rate : 0))(Number(process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? 0));
+
 export const logger = toFile(
   new Logger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? process.env.IONFLUX_FUNCTION_ID ?? 'ionflux',
+    sampleRateValue: debugSampleRate,
     jsonReplacerFn: (key: string, value: unknown) => redact(key, value),
   }),
 );
@@ -43,6 +50,8 @@ export type LogAttributes = Record<string, unknown>;
 
 /** A module's view of the logger: every line says which module wrote it. */
 export interface ModuleLogger {
+  /** True when a line at `level` would be written: build costly attributes only then. */
+  enabled(level: 'debug' | 'info'): boolean;
   debug(message: string, attributes?: LogAttributes): void;
   info(message: string, attributes?: LogAttributes): void;
   warn(message: string, attributes?: LogAttributes): void;
@@ -57,6 +66,7 @@ export interface ModuleLogger {
  * are kept for a flush on error, and this shortcut would have to go.)
  */
 export const moduleLogger = (module: string): ModuleLogger => ({
+  enabled: (level) => logger.level <= (level === 'debug' ? LogLevelThreshold.DEBUG : LogLevelThreshold.INFO),
   debug: (message, attributes) => {
     if (logger.level <= LogLevelThreshold.DEBUG) logger.debug(message, { module, ...attributes });
   },

@@ -4,10 +4,9 @@
  * (SNS_RETRY_ATTEMPTS) and then records it in `sns-consumer-dlq`. The domain function gets the records
  * and a deadline derived from the remaining time.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import { logger } from '../observability/logger';
+import { logContext } from '../observability/log-context';
 
 /** Time kept back from the Lambda's remaining time to finish cleanly. */
 const MARGIN_MS = 1000;
@@ -16,7 +15,7 @@ export type SnsFunction = (records: SNSEventRecord[], deadline: number, context:
 
 export function snsHandler(fn: SnsFunction) {
   return middy<SNSEvent, void, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logContext())
     .handler(async (event, context) => {
       const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
       await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
