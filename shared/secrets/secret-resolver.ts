@@ -74,6 +74,8 @@ interface CacheEntry {
   values: Promise<Record<string, unknown> | undefined>;
   fetchedAt: number;
   until: number;
+  /** Credentials made from these values, by source and provider: every call the entry serves gets the same one. */
+  credentials?: Record<CredentialSource, Map<string, Promise<Credential>> | undefined>;
 }
 
 export function parseSecretValue(name: string, raw: string): Record<string, unknown> {
@@ -91,6 +93,7 @@ export function parseSecretValue(name: string, raw: string): Record<string, unkn
 
 export class SecretResolver {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly platformNames = new Map<string, string>();
   private stamp: string | undefined;
 
   constructor(private readonly options: SecretResolverOptions) {}
@@ -99,28 +102,33 @@ export class SecretResolver {
     return (this.options.clock ?? Date.now)();
   }
 
-  /**
-   * The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs, or
-   * for at most `maxAgeMs` when given (callers that must see a new value sooner).
-   */
-  async read(name: string, options: { maxAgeMs?: number } = {}): Promise<Record<string, unknown> | undefined> {
+  /** The cache entry of `name` if it is fresh enough, else a new read of it (single flight). */
+  private entry(name: string, maxAgeMs?: number): CacheEntry {
     if (this.options.changes) {
       const stamp = this.options.changes.stamp();
       if (stamp !== this.stamp) this.cache.clear();
       this.stamp = stamp;
     }
+    const now = this.now();
     const cached = this.cache.get(name);
-    const fresh = (entry: CacheEntry) => entry.until > this.now() && (options.maxAgeMs === undefined || this.now() - entry.fetchedAt <= options.maxAgeMs);
-    if (cached && fresh(cached)) return cached.values;
+    if (cached && cached.until > now && (maxAgeMs === undefined || now - cached.fetchedAt <= maxAgeMs)) return cached;
     const values = this.options.store.get(name).then((raw) => (raw === undefined ? undefined : parseSecretValue(name, raw)));
-    const entry = { values, fetchedAt: this.now(), until: this.now() + this.options.ttlMs };
+    const entry: CacheEntry = { values, fetchedAt: now, until: now + this.options.ttlMs };
     this.cache.set(name, entry);
     // Failures and misses are not kept: the next call asks again (an operator may just have fixed it).
     values.then(
       (v) => v === undefined && this.cache.get(name) === entry && this.cache.delete(name),
       () => this.cache.get(name) === entry && this.cache.delete(name),
     );
-    return values;
+    return entry;
+  }
+
+  /**
+   * The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs, or
+   * for at most `maxAgeMs` when given (callers that must see a new value sooner).
+   */
+  async read(name: string, options: { maxAgeMs?: number } = {}): Promise<Record<string, unknown> | undefined> {
+    return this.entry(name, options.maxAgeMs).values;
   }
 
   /** A secret that must exist (`provider`: whose fields the hint to create it lists). */
@@ -130,15 +138,35 @@ export class SecretResolver {
     return values;
   }
 
-  private async credential(provider: string, source: CredentialSource, name: string): Promise<Credential> {
-    const values = await this.require(name, provider);
-    const entry = this.cache.get(name);
-    return new Credential(provider, source, name, values, () => this.cache.get(name) === entry && this.cache.delete(name));
+  /**
+   * The credential made from the cached values: made once per cache entry and handed to every call it
+   * serves (a webhook reads its signing key on every request: no promises or objects made per request).
+   */
+  private credential(provider: string, source: CredentialSource, name: string): Promise<Credential> {
+    let entry: CacheEntry;
+    try {
+      entry = this.entry(name);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const made = (entry.credentials ??= { platform: undefined, workspace: undefined });
+    const bySource = (made[source] ??= new Map());
+    let credential = bySource.get(provider);
+    if (!credential) {
+      credential = entry.values.then((values) => {
+        if (values === undefined) throw new SecretNotFoundError(name, `create it with: ${storeSecretHint(name, provider, undefined)}`);
+        return new Credential(provider, source, name, values, () => this.cache.get(name) === entry && this.cache.delete(name));
+      });
+      bySource.set(provider, credential);
+    }
+    return credential;
   }
 
   /** The platform credential of a provider. */
-  async platform(provider: string): Promise<Credential> {
-    return this.credential(provider, 'platform', platformSecretName(this.options.secretRoot, provider));
+  platform(provider: string): Promise<Credential> {
+    let name = this.platformNames.get(provider);
+    if (name === undefined) this.platformNames.set(provider, (name = platformSecretName(this.options.secretRoot, provider)));
+    return this.credential(provider, 'platform', name);
   }
 
   /**

@@ -8,6 +8,10 @@ import { nowSeconds, type Table, when } from '../storage/table';
 
 export type ClaimResult = 'claimed' | 'duplicate' | 'in_progress';
 
+// The parts of the claim condition that do not depend on the time, made once.
+const ABSENT = when.absent();
+const PROCESSING = when.equals('state', 'processing');
+
 export class DedupStore {
   constructor(
     private readonly table: Table,
@@ -23,7 +27,7 @@ export class DedupStore {
     try {
       await this.table.put(
         { pk: key, state: 'processing', lease_until: now + (this.options.leaseMs ?? 30_000), expires_at: nowSeconds(now) + ttlSeconds },
-        { condition: when.or(when.absent(), when.and(when.equals('state', 'processing'), when.lessThan('lease_until', now))) },
+        { condition: when.or(ABSENT, when.and(PROCESSING, when.lessThan('lease_until', now))) },
       );
       return 'claimed';
     } catch (error) {
@@ -33,9 +37,9 @@ export class DedupStore {
     }
   }
 
-  async complete(key: string, ttlSeconds: number, summary: Record<string, unknown> = {}): Promise<void> {
+  complete(key: string, ttlSeconds: number, summary: Record<string, unknown> = {}): Promise<void> {
     const now = this.now();
-    await this.table.put({ pk: key, state: 'done', completed_at: new Date(now).toISOString(), expires_at: nowSeconds(now) + ttlSeconds, ...summary });
+    return this.table.put({ pk: key, state: 'done', completed_at: new Date(now).toISOString(), expires_at: nowSeconds(now) + ttlSeconds, ...summary });
   }
 
   /** Gives up a claim (the work failed) so the provider's retry is processed. */

@@ -8,10 +8,10 @@
  */
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import { errorMessage } from '../errors';
-import type { Delivery as PublishDelivery, EventPublisher } from '../events/publisher';
+import type { Delivery as PublishDelivery, EventPublisher, OutgoingEvent } from '../events/publisher';
 import { moduleLogger } from '../observability/logger';
 import type { SecretResolver } from '../secrets/secret-resolver';
-import type { DedupStore } from './dedup-store';
+import type { ClaimResult, DedupStore } from './dedup-store';
 import { DeliveryInProgressError, WebhookSignatureError } from './errors';
 import type { ParkedWebhookStore } from './parked-store';
 import type { Delivery, InboundProvider, WebhookProvider, WebhookRequest } from './provider';
@@ -39,19 +39,39 @@ export interface IngestResult {
   deliveries: DeliveryOutcome[];
 }
 
+/** One status for the request: every delivery's when they agree (accepted when there are none), else mixed. */
 const summarise = (deliveries: DeliveryOutcome[]): IngestResult => {
-  const statuses = new Set(deliveries.map((d) => d.status));
-  return { status: statuses.size === 1 ? [...statuses][0]! : statuses.size === 0 ? 'accepted' : 'mixed', deliveries };
+  let status: IngestResult['status'] = deliveries[0]?.status ?? 'accepted';
+  for (const d of deliveries) if (d.status !== status) status = 'mixed';
+  return { status, deliveries };
 };
 
+type Routing = { workspaceId: string } | { reason: string };
+
 /** Routes one delivery to its workspace, or says why it cannot be routed. */
-async function route(delivery: Delivery, deps: WebhookDeps): Promise<{ workspaceId: string } | { reason: string }> {
+async function route(delivery: Delivery, deps: WebhookDeps): Promise<Routing> {
   if (delivery.workspaceId) return { workspaceId: delivery.workspaceId };
   if (!delivery.account) return { reason: 'the delivery names no account and no workspace' };
   const connection = await deps.connections.get(delivery.account.provider, delivery.account.id);
   // An inactive connection still routes: compliance webhooks (e.g. shop/redact) arrive after uninstalling.
   if (!connection) return { reason: `no workspace is connected to ${delivery.account.provider} account ${delivery.account.id}` };
   return { workspaceId: connection.workspace_id };
+}
+
+/** A routing read that failed, kept until the claim's outcome says whether it matters. */
+const routingFailed = (error: unknown): { failed: unknown } => ({ failed: error });
+
+/** Gives a claim up so a retry (or a replay) is processed rather than waiting for the lease to expire. */
+const release = (deps: WebhookDeps, dedupKey: string): Promise<void> =>
+  deps.dedup.release(dedupKey).catch((releaseError: unknown) =>
+    log.error('could not release a dedup claim; the retry waits for the lease to expire', { dedup_key: dedupKey, error: errorMessage(releaseError) }),
+  );
+
+/** Event ids in order, each once (a delivery maps to a few events: a scan beats a Set). */
+function uniqueEventIds(events: OutgoingEvent[]): string[] {
+  const ids: string[] = [];
+  for (const e of events) if (!ids.includes(e.event.event_id)) ids.push(e.event.event_id);
+  return ids;
 }
 
 /**
@@ -66,39 +86,43 @@ export async function processDelivery<D extends Delivery>(
   options: { deadline: number; replay?: boolean },
 ): Promise<DeliveryOutcome> {
   // The routing read and the dedup claim do not depend on each other: in AWS they are two DynamoDB round
-  // trips made together rather than one after the other, on every webhook.
-  const [routing, claiming] = await Promise.allSettled([route(delivery, deps), deps.dedup.claim(delivery.dedupKey, provider.dedupTtlSeconds)]);
-  if (claiming.status === 'rejected') throw claiming.reason;
-  if (claiming.value === 'duplicate') {
+  // trips made together rather than one after the other, on every webhook. Both settle before anything else.
+  const routing = route(delivery, deps).catch(routingFailed);
+  let claimed: ClaimResult;
+  try {
+    claimed = await deps.dedup.claim(delivery.dedupKey, provider.dedupTtlSeconds);
+  } catch (error) {
+    await routing;
+    throw error;
+  }
+  const routed = await routing;
+  if (claimed === 'duplicate') {
     log.info('duplicate webhook acknowledged', { provider: provider.name, kind: delivery.kind, dedup_key: delivery.dedupKey });
     return { status: 'duplicate', kind: delivery.kind };
   }
-  if (claiming.value === 'in_progress') throw new DeliveryInProgressError(delivery.dedupKey);
+  if (claimed === 'in_progress') throw new DeliveryInProgressError(delivery.dedupKey);
 
   // Claimed: from here every way out that does not complete the claim gives it up, so a retry (or a
   // replay) is processed rather than waiting for the lease to expire.
-  const release = () =>
-    deps.dedup.release(delivery.dedupKey).catch((releaseError: unknown) =>
-      log.error('could not release a dedup claim; the retry waits for the lease to expire', { dedup_key: delivery.dedupKey, error: errorMessage(releaseError) }),
-    );
   try {
-    if (routing.status === 'rejected') throw routing.reason;
-    const routed = routing.value;
+    if ('failed' in routed) throw routed.failed;
     if ('reason' in routed) {
       if (!options.replay) await park(provider, delivery, request, routed.reason, deps);
-      await release();
+      await release(deps, delivery.dedupKey);
       return { status: 'parked', kind: delivery.kind, reason: routed.reason };
     }
-    const events = provider.toEvents(delivery, routed.workspaceId);
-    const via = await deps.publisher.publish(events, { deadline: options.deadline });
-    await provider.afterPublish?.(delivery, routed.workspaceId, { connections: deps.connections });
-    const eventIds = [...new Set(events.map((e) => e.event.event_id))];
-    await deps.dedup.complete(delivery.dedupKey, provider.dedupTtlSeconds, { event_ids: eventIds, workspace_id: routed.workspaceId });
-    log.info('webhook accepted', { provider: provider.name, kind: delivery.kind, workspace_id: routed.workspaceId, events: eventIds.length, via });
+    const { workspaceId } = routed;
+    const events = provider.toEvents(delivery, workspaceId);
+    const via = await deps.publisher.publish(events, options);
+    const after = provider.afterPublish?.(delivery, workspaceId, deps);
+    if (after) await after;
+    const eventIds = uniqueEventIds(events);
+    await deps.dedup.complete(delivery.dedupKey, provider.dedupTtlSeconds, { event_ids: eventIds, workspace_id: workspaceId });
+    if (log.enabled('info')) log.info('webhook accepted', { provider: provider.name, kind: delivery.kind, workspace_id: workspaceId, events: eventIds.length, via });
     return { status: 'accepted', kind: delivery.kind, event_ids: eventIds, via };
   } catch (error) {
     // Not durable (or not finished): let the provider's retry do it again.
-    await release();
+    await release(deps, delivery.dedupKey);
     throw error;
   }
 }

@@ -49,8 +49,11 @@ export interface InboundProvider<D extends Delivery = Delivery> {
    */
   parse(request: WebhookRequest, credential?: Credential): D[];
   toEvents(delivery: D, workspaceId: string): OutgoingEvent[];
-  /** Side effects once the events are safely published (e.g. a connection marked uninstalled). */
-  afterPublish?(delivery: D, workspaceId: string, deps: AfterPublishDeps): Promise<void>;
+  /**
+   * Side effects once the events are safely published (e.g. a connection marked uninstalled); returns
+   * nothing (no promise to wait for) when the delivery needs none.
+   */
+  afterPublish?(delivery: D, workspaceId: string, deps: AfterPublishDeps): Promise<void> | void;
 }
 
 export interface WebhookProvider<D extends Delivery = Delivery> extends InboundProvider<D> {

@@ -17,7 +17,7 @@ import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
 import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from '../../../http/json-body';
 import { MalformedWebhookError, StaleWebhookError, WebhookSignatureError } from '../../errors';
-import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
+import type { AfterPublishDeps, Delivery, WebhookProvider, WebhookRequest } from '../../provider';
 import { moduleLogger } from '../../../observability/logger';
 import { isShopifySignatureShape, verifyShopifyWebhook } from './shopify-hmac';
 import { SHOPIFY_TOPIC } from './topics';
@@ -69,9 +69,11 @@ const isIsoInstant = (value: string): boolean => {
   return year >= 0 && year <= 9999;
 };
 
+/** An id as a key: a number, or a non-empty string. */
+const id = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && value !== '') ? String(value) : undefined);
+
 /** The entity a webhook is about: the Kafka message key that keeps its events ordered. */
 export function shopifyEntityKey(topic: string, payload: Record<string, unknown>, shop: string): string {
-  const id = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && value !== '') ? String(value) : undefined);
   if (topic.startsWith('inventory_levels/')) {
     const item = id(payload.inventory_item_id);
     const location = id(payload.location_id);
@@ -115,16 +117,19 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     const signature = header(request, 'hmac-sha256');
     if (!signature) throw new WebhookSignatureError('shopify', 'missing');
     // During a client-secret rotation Shopify may still sign with the previous secret.
-    const secrets = [credential.require('client_secret'), credential.get('previous_client_secret')].filter((s): s is string => Boolean(s));
-    if (!verifyShopifyWebhook(request.rawBody, signature.trim(), secrets)) throw new WebhookSignatureError('shopify', 'invalid');
+    const current = credential.require('client_secret');
+    const previous = credential.get('previous_client_secret');
+    if (!verifyShopifyWebhook(request.rawBody, signature.trim(), previous ? [current, previous] : [current])) throw new WebhookSignatureError('shopify', 'invalid');
   },
 
   parse(request) {
     const rawTopic = header(request, 'topic');
     const rawShop = header(request, 'shop-domain');
     const rawWebhookId = header(request, 'webhook-id');
-    const missing = [rawTopic ? '' : 'topic', rawShop ? '' : 'shop-domain', rawWebhookId ? '' : 'webhook-id'].filter(Boolean);
-    if (missing.length) throw new MalformedWebhookError('shopify', `missing header(s): ${missing.map((h) => `X-Shopify-${h}`).join(', ')}`);
+    if (!rawTopic || !rawShop || !rawWebhookId) {
+      const missing = [rawTopic ? '' : 'topic', rawShop ? '' : 'shop-domain', rawWebhookId ? '' : 'webhook-id'].filter(Boolean);
+      throw new MalformedWebhookError('shopify', `missing header(s): ${missing.map((h) => `X-Shopify-${h}`).join(', ')}`);
+    }
     const topic = rawTopic!.trim();
     if (!SHOPIFY_TOPIC.test(topic)) throw new MalformedWebhookError('shopify', `"${topic}" is not a webhook topic (entity/verb)`);
     let shop: string;
@@ -197,30 +202,36 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     return [{ topic: topics.shopify(workspaceId, delivery.topic), key, event }];
   },
 
-  async afterPublish(delivery, workspaceId, deps) {
-    if (delivery.topic !== 'app/uninstalled') return;
-    // The header is not signed: only an uninstall whose signed payload names this shop disconnects it.
-    if (!delivery.shopConfirmed) {
-      log.warn('app/uninstalled whose payload does not name the shop; the connection is left as it is', { shop: delivery.shop, webhook_id: delivery.webhookId });
-      return;
-    }
-    const connection = await deps.connections.get('shopify', delivery.shop);
-    if (!connection || connection.workspace_id !== workspaceId) return;
-    // A late (retried, or parked and replayed) uninstall of an earlier install must not disconnect the store
-    // installed since. When Shopify's timestamp is missing, when we first received it bounds when it happened.
-    const happenedAt = delivery.triggeredAt ? Date.parse(delivery.triggeredAt) : delivery.receivedAt;
-    if (connection.connected_at && happenedAt < Date.parse(connection.connected_at)) {
-      log.info('app/uninstalled predates the current connection; ignored', {
-        shop: delivery.shop,
-        triggered_at: delivery.triggeredAt ?? null,
-        received_at: new Date(delivery.receivedAt).toISOString(),
-        connected_at: connection.connected_at,
-      });
-      return;
-    }
-    await deps.connections.setStatusIf('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`, {
-      workspaceId,
-      connectId: connection.connect_id ?? null,
-    });
+  afterPublish(delivery, workspaceId, deps) {
+    // Every other topic has nothing to do once published: no promise to wait for.
+    if (delivery.topic === 'app/uninstalled') return disconnectOnUninstall(delivery, workspaceId, deps);
+    return undefined;
   },
 };
+
+/** app/uninstalled: the shop's connection becomes inactive — when it is still the install the event is about. */
+async function disconnectOnUninstall(delivery: ShopifyDelivery, workspaceId: string, deps: AfterPublishDeps): Promise<void> {
+  // The header is not signed: only an uninstall whose signed payload names this shop disconnects it.
+  if (!delivery.shopConfirmed) {
+    log.warn('app/uninstalled whose payload does not name the shop; the connection is left as it is', { shop: delivery.shop, webhook_id: delivery.webhookId });
+    return;
+  }
+  const connection = await deps.connections.get('shopify', delivery.shop);
+  if (!connection || connection.workspace_id !== workspaceId) return;
+  // A late (retried, or parked and replayed) uninstall of an earlier install must not disconnect the store
+  // installed since. When Shopify's timestamp is missing, when we first received it bounds when it happened.
+  const happenedAt = delivery.triggeredAt ? Date.parse(delivery.triggeredAt) : delivery.receivedAt;
+  if (connection.connected_at && happenedAt < Date.parse(connection.connected_at)) {
+    log.info('app/uninstalled predates the current connection; ignored', {
+      shop: delivery.shop,
+      triggered_at: delivery.triggeredAt ?? null,
+      received_at: new Date(delivery.receivedAt).toISOString(),
+      connected_at: connection.connected_at,
+    });
+    return;
+  }
+  await deps.connections.setStatusIf('shopify', delivery.shop, 'inactive', `app/uninstalled webhook ${delivery.webhookId} (workspace ${workspaceId})`, {
+    workspaceId,
+    connectId: connection.connect_id ?? null,
+  });
+}
