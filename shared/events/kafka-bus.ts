@@ -50,6 +50,8 @@ export interface KafkaBusOptions {
 
 export class KafkaEventBus implements EventBus, EventLog {
   private producer?: Promise<Producer>;
+  /** The producer once connected: a send does not wait a turn for an already settled promise. */
+  private connected?: Producer;
   private admin?: Promise<Admin>;
   private readonly knownTopics = new Set<string>();
   private listedTopics = false;
@@ -76,7 +78,10 @@ export class KafkaEventBus implements EventBus, EventLog {
         this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 0 } }),
       );
       // Forget only this attempt when it fails, never a newer one cached since (e.g. after close()).
-      connecting.catch(() => this.producer === connecting && (this.producer = undefined));
+      connecting.then(
+        (producer) => this.producer === connecting && (this.connected = producer),
+        () => this.producer === connecting && (this.producer = undefined),
+      );
       this.producer = connecting;
     }
     return this.producer;
@@ -121,23 +126,23 @@ export class KafkaEventBus implements EventBus, EventLog {
   }
 
   private async sendOnce(messages: BusMessage[]): Promise<void> {
-    const byTopic = new Map<string, BusMessage[]>();
-    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    const producer = await this.connectedProducer();
-    const batch = {
-      acks: -1,
-      timeout: this.options.ackTimeoutMs ?? 5000,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      })),
-    };
+    // One entry per topic (a webhook's two messages go to two). A BusMessage is a kafkajs message as it is:
+    // key, value and headers, no copy.
+    const topicMessages: Array<{ topic: string; messages: BusMessage[] }> = [];
+    for (const m of messages) {
+      let group: { topic: string; messages: BusMessage[] } | undefined;
+      for (const g of topicMessages) if (g.topic === m.topic) group = g;
+      if (group) group.messages.push(m);
+      else topicMessages.push({ topic: m.topic, messages: [m] });
+    }
+    const producer = this.connected ?? (await this.connectedProducer());
+    const batch = { acks: -1, timeout: this.options.ackTimeoutMs ?? 5000, topicMessages };
     try {
       await producer.sendBatch(batch);
     } catch (error) {
       if (!isUnknownTopic(error)) throw error;
       // Nothing was written: the producer refuses a batch before sending when a topic is unknown.
-      await this.ensureTopics([...byTopic.keys()], { refresh: true });
+      await this.ensureTopics(topicMessages.map((g) => g.topic), { refresh: true });
       await producer.sendBatch(batch);
     }
   }
@@ -290,6 +295,7 @@ export class KafkaEventBus implements EventBus, EventLog {
   async close(): Promise<void> {
     const [producer, admin] = [this.producer, this.admin];
     this.producer = undefined;
+    this.connected = undefined;
     this.admin = undefined;
     await Promise.all([
       producer?.then((p) => p.disconnect()).catch(() => undefined),

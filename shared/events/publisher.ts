@@ -37,6 +37,12 @@ export interface OutgoingEvent {
  * itself for such an event is replaced by that copy; one for an event with no per-workspace topic is kept.
  */
 export function withFanIn(events: OutgoingEvent[]): OutgoingEvent[] {
+  // Nearly every call (a webhook, a usage event): one event, and its fan-in copy when it has one.
+  if (events.length === 1) {
+    const o = events[0]!;
+    const fanIn = fanInTopicOf(o.topic);
+    return fanIn ? [o, { topic: fanIn, key: o.key, event: o.event, originTopic: o.topic }] : events;
+  }
   let fanIns: Map<string, string> | undefined;
   for (const o of events) {
     const fanIn = fanInTopicOf(o.topic);
@@ -58,9 +64,23 @@ export function withFanIn(events: OutgoingEvent[]): OutgoingEvent[] {
   return out;
 }
 
+function busMessage(outgoing: OutgoingEvent, value: string): BusMessage {
+  const { event } = outgoing;
+  const headers: Record<string, string> = {
+    event_id: event.event_id,
+    event_type: event.event_type,
+    payload_schema_version: event.payload_schema_version,
+    source_service_name: event.source_service_name,
+    'content-type': 'application/json',
+  };
+  if (outgoing.originTopic) headers.origin_topic = outgoing.originTopic;
+  return { topic: outgoing.topic, key: outgoing.key, value, headers };
+}
+
 /** An event published to several topics (workspace + fan-in) is serialised once. */
 const serialised = new WeakMap<PlatformEvent, string>();
 
+/** One event as written (for callers that convert one at a time; `publish` uses `toBusMessages`). */
 export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
   const { event } = outgoing;
   let value = serialised.get(event);
@@ -68,19 +88,22 @@ export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
     value = JSON.stringify(event);
     serialised.set(event, value);
   }
-  return {
-    topic: outgoing.topic,
-    key: outgoing.key,
-    value,
-    headers: {
-      event_id: event.event_id,
-      event_type: event.event_type,
-      payload_schema_version: event.payload_schema_version,
-      source_service_name: event.source_service_name,
-      'content-type': 'application/json',
-      ...(outgoing.originTopic ? { origin_topic: outgoing.originTopic } : {}),
-    },
-  };
+  return busMessage(outgoing, value);
+}
+
+/**
+ * The events as written, each event serialised once for the topics it goes to: `withFanIn` puts a fan-in
+ * copy right after its event, so a look back over the last few messages finds it (no map per call).
+ */
+export function toBusMessages(outgoing: OutgoingEvent[]): BusMessage[] {
+  const messages: BusMessage[] = new Array(outgoing.length);
+  for (let i = 0; i < outgoing.length; i++) {
+    const o = outgoing[i]!;
+    let value: string | undefined;
+    for (let j = i - 1; j >= 0 && j >= i - 4 && value === undefined; j--) if (outgoing[j]!.event === o.event) value = messages[j]!.value;
+    messages[i] = busMessage(o, value ?? JSON.stringify(o.event));
+  }
+  return messages;
 }
 
 export type PublisherOptions = (
@@ -99,8 +122,14 @@ export type Delivery = 'kafka' | 'outbox';
 export class EventPublisher {
   constructor(private readonly options: PublisherOptions) {}
 
-  async publish(events: OutgoingEvent[], options: { deadline: number }): Promise<Delivery> {
-    return this.publishMessages(withFanIn(events).map(toBusMessage), options);
+  publish(events: OutgoingEvent[], options: { deadline: number }): Promise<Delivery> {
+    let messages: BusMessage[];
+    try {
+      messages = toBusMessages(withFanIn(events));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.publishMessages(messages, options);
   }
 
   async publishMessages(messages: BusMessage[], options: { deadline: number }): Promise<Delivery> {

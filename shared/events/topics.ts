@@ -37,6 +37,24 @@ const segment = (value: string, what: string): string => {
 
 const ws = (workspaceId: string) => `ws_${assertWorkspaceId(workspaceId)}`;
 
+/**
+ * Names derived from a few inputs, on every event: each is worked out (and validated) once per execution
+ * environment, then looked up. Bounded: past `limit` inputs the memo starts again. Only names that passed
+ * validation are kept; a refused input throws every time.
+ */
+function memo<V>(derive: (input: string) => V, limit = 1000): (input: string) => V {
+  const known = new Map<string, V>();
+  return (input) => {
+    let value = known.get(input);
+    if (value === undefined && !known.has(input)) {
+      value = derive(input);
+      if (known.size >= limit) known.clear();
+      known.set(input, value);
+    }
+    return value as V;
+  };
+}
+
 /** Shopify verbs become past-tense actions; other verbs (paid, publish, uninstalled…) are kept. */
 const SHOPIFY_ACTIONS: Record<string, string> = { create: 'created', update: 'updated', delete: 'deleted' };
 
@@ -52,10 +70,19 @@ export function shopifyEntityAction(shopifyTopic: string): { entity: string; act
 export const fanInFamilies = ['shopify', 'whatsapp', 'tiktok', 'agent'] as const;
 export type FanInFamily = (typeof fanInFamilies)[number];
 
+/** The Shopify topic names of one workspace, by Shopify webhook topic, for as many workspaces as the memo holds. */
+const shopifyTopicsOf = memo(
+  (workspaceId: string) =>
+    memo((shopifyTopic: string) => {
+      const { entity, action } = shopifyEntityAction(shopifyTopic);
+      return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${entity}.${action}`);
+    }, 64),
+  256,
+);
+
 export const topics = {
   shopify(workspaceId: string, shopifyTopic: string): string {
-    const { entity, action } = shopifyEntityAction(shopifyTopic);
-    return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${entity}.${action}`);
+    return shopifyTopicsOf(workspaceId)(shopifyTopic);
   },
   shopifyEntity(workspaceId: string, entity: string): string {
     return validateTopicName(`ionflux.shopify.${ws(workspaceId)}.${segment(entity, 'entity')}`);
@@ -103,17 +130,22 @@ export function perWorkspaceTopic(topic: string): { family: FanInFamily; workspa
   return match ? { family: match[1] as FanInFamily, workspaceId: match[2]! } : undefined;
 }
 
-/** The fan-in topic every event of a per-workspace topic is also written to (undefined for shared topics). */
-export function fanInTopicOf(topic: string): string | undefined {
+/** The fan-in topic every event of a per-workspace topic is also written to (null for shared topics). */
+const fanInOf = memo((topic: string): string | null => {
   const perWorkspace = perWorkspaceTopic(topic);
-  return perWorkspace ? topics.allWorkspaces(perWorkspace.family) : undefined;
-}
+  return perWorkspace ? topics.allWorkspaces(perWorkspace.family) : null;
+});
+
+/** The fan-in topic every event of a per-workspace topic is also written to (undefined for shared topics). */
+export const fanInTopicOf = (topic: string): string | undefined => fanInOf(topic) ?? undefined;
+
+const FAN_IN_TOPICS: ReadonlySet<string> = new Set(fanInFamilies.map((f) => topics.allWorkspaces(f)));
 
 /** True for the fan-in topics themselves (`ionflux.<family>.all_workspaces`). */
-export const isFanInTopic = (topic: string): boolean => (fanInFamilies as readonly string[]).some((f) => topic === topics.allWorkspaces(f as FanInFamily));
+export const isFanInTopic = (topic: string): boolean => FAN_IN_TOPICS.has(topic);
 
 /** event_type of a Shopify webhook topic: `orders/create` → `shopify.orders.created`. */
-export function shopifyEventType(shopifyTopic: string): string {
+export const shopifyEventType: (shopifyTopic: string) => string = memo((shopifyTopic) => {
   const { entity, action } = shopifyEntityAction(shopifyTopic);
   return `shopify.${entity}.${action}`;
-}
+});
