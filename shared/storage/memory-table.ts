@@ -17,8 +17,64 @@ import {
 } from './table';
 
 const id = (key: TableKey) => `${key.pk}\u0000${key.sk ?? ''}`;
-// Items are JSON data (as in DynamoDB): a JSON round trip is the cheapest faithful copy.
-const copy = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
+
+/** Marks a value a JSON round trip would change (or refuse): the copy then takes the round trip. */
+const NOT_PLAIN = Symbol('not plain JSON data');
+/** Deeper than this, the round trip copies (and refuses a cycle with JSON's own TypeError). */
+const DIRECT_DEPTH = 64;
+
+function direct(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      // JSON writes NaN and ±Infinity as null and -0 as 0.
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
+    case 'object': {
+      if (value === null) return null;
+      if (depth >= DIRECT_DEPTH) return NOT_PLAIN;
+      if (Array.isArray(value)) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const v = direct(value[i], depth + 1);
+          if (v === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = v;
+        }
+        return out;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const member = (value as Record<string, unknown>)[key];
+        // JSON leaves these members out.
+        if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+        if (key === '__proto__') return NOT_PLAIN;
+        const v = direct(member, depth + 1);
+        if (v === NOT_PLAIN) return NOT_PLAIN;
+        out[key] = v;
+      }
+      return out;
+    }
+    default:
+      // undefined, functions, symbols and bigints inside arrays or at the top: as JSON has them.
+      return NOT_PLAIN;
+  }
+}
+
+/**
+ * What a JSON round trip of `value` gives (items are JSON data, as in DynamoDB), without writing and
+ * parsing text when the value is plain JSON data already — objects, arrays, strings, finite numbers,
+ * booleans, null. Anything the round trip would change (a Date, a toJSON, NaN, a class instance, -0…) or
+ * refuse (a bigint, a cycle) takes the round trip itself.
+ */
+export function copyJsonData<T>(value: T): T {
+  if (value === undefined) return value;
+  const copied = direct(value, 0);
+  return (copied === NOT_PLAIN ? JSON.parse(JSON.stringify(value)) : copied) as T;
+}
+const copy = copyJsonData;
 
 export class MemoryTable implements Table {
   private readonly items = new Map<string, TableItem>();
