@@ -5,7 +5,7 @@
  * cold start costs one connection (TLS + IAM on MSK), not a second one for the admin client. Sends are retried with backoff until the caller's deadline, never beyond it.
  */
 import { randomUUID } from 'node:crypto';
-import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { DeadlineExceededError, sleep, withDeadline } from '../timing';
@@ -36,6 +36,31 @@ function hasErrorType(error: unknown, matches: (type: string) => boolean): boole
 }
 const isFatal = (error: unknown) => hasErrorType(error, (type) => FATAL.has(type));
 const isUnknownTopic = (error: unknown) => hasErrorType(error, (type) => type === 'UNKNOWN_TOPIC_OR_PARTITION');
+
+type TopicMessages = { topic: string; messages: Message[] };
+
+/**
+ * The messages grouped by topic, as kafkajs takes them (a webhook's two go to two topics). A value shared by
+ * several messages — an event and its fan-in copy — is encoded to bytes once: kafkajs would measure and
+ * encode the same string for each.
+ */
+function byTopic(messages: BusMessage[]): TopicMessages[] {
+  const groups: TopicMessages[] = [];
+  let lastValue: string | undefined;
+  let lastBytes: Buffer | undefined;
+  for (const m of messages) {
+    if (m.value !== lastValue) {
+      lastValue = m.value;
+      lastBytes = Buffer.from(m.value, 'utf8');
+    }
+    const message: Message = { key: m.key, value: lastBytes!, headers: m.headers };
+    let group: TopicMessages | undefined;
+    for (const g of groups) if (g.topic === m.topic) group = g;
+    if (group) group.messages.push(message);
+    else groups.push({ topic: m.topic, messages: [message] });
+  }
+  return groups;
+}
 
 export interface KafkaBusOptions {
   /** Partitions of topics this bus creates. */
@@ -125,16 +150,7 @@ export class KafkaEventBus implements EventBus, EventLog {
     for (const t of missing) this.knownTopics.add(t);
   }
 
-  private async sendOnce(messages: BusMessage[]): Promise<void> {
-    // One entry per topic (a webhook's two messages go to two). A BusMessage is a kafkajs message as it is:
-    // key, value and headers, no copy.
-    const topicMessages: Array<{ topic: string; messages: BusMessage[] }> = [];
-    for (const m of messages) {
-      let group: { topic: string; messages: BusMessage[] } | undefined;
-      for (const g of topicMessages) if (g.topic === m.topic) group = g;
-      if (group) group.messages.push(m);
-      else topicMessages.push({ topic: m.topic, messages: [m] });
-    }
+  private async sendOnce(topicMessages: TopicMessages[]): Promise<void> {
     const producer = this.connected ?? (await this.connectedProducer());
     const batch = { acks: -1, timeout: this.options.ackTimeoutMs ?? 5000, topicMessages };
     try {
@@ -149,6 +165,7 @@ export class KafkaEventBus implements EventBus, EventLog {
 
   async publish(messages: BusMessage[], options: { deadline: number }): Promise<void> {
     if (!messages.length) return;
+    const topicMessages = byTopic(messages);
     let attempt = 0;
     let lastError: unknown;
     for (;;) {
@@ -158,7 +175,7 @@ export class KafkaEventBus implements EventBus, EventLog {
         break;
       }
       try {
-        await withDeadline(this.sendOnce(messages), options.deadline, 'Kafka publish');
+        await withDeadline(this.sendOnce(topicMessages), options.deadline, 'Kafka publish');
         return;
       } catch (error) {
         lastError = error;
