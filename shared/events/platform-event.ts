@@ -58,6 +58,12 @@ export interface NewEvent {
 const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
+/**
+ * True for an instant (epoch ms) in the years 0000–9999: toISOString writes others as ±YYYYYY-…, which
+ * ISO 8601 datetimes (and the schema) refuse.
+ */
+export const isEventTime = (ms: number): boolean => ms >= MIN_TIME && ms <= MAX_TIME;
+
 /** What the schema's record accepts: an object made by `{…}`, JSON.parse or Object.create(null). */
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (typeof value !== 'object' || value === null) return false;
@@ -79,8 +85,7 @@ export function createPlatformEvent(input: NewEvent): PlatformEvent {
   if (typeof input.workspaceId !== 'string' || !WORKSPACE_ID.test(input.workspaceId)) problems.push(`workspace_id: ${FIELD_RULES.workspace_id}`);
   if (typeof input.source !== 'string' || input.source.length < 1 || input.source.length > 128) problems.push(`source_service_name: ${FIELD_RULES.source_service_name}`);
   if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION.test(schemaVersion)) problems.push(`payload_schema_version: ${FIELD_RULES.payload_schema_version}`);
-  // toISOString writes years outside 0000–9999 as ±YYYYYY-…, which ISO 8601 datetimes (and the schema) refuse.
-  if (!(time instanceof Date) || !(time.getTime() >= MIN_TIME && time.getTime() <= MAX_TIME)) problems.push('timestamp: must be a date in the years 0000–9999');
+  if (!(time instanceof Date) || !isEventTime(time.getTime())) problems.push('timestamp: must be a date in the years 0000–9999');
   if (!isPlainObject(input.payload)) problems.push('payload_json: must be a plain JSON object');
   if (problems.length) throw new InvalidPlatformEventError(problems);
   return {

@@ -12,7 +12,7 @@
 import { hash } from 'node:crypto';
 import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
 import { InvalidAccountIdError } from '../../../connections/errors';
-import { createPlatformEvent } from '../../../events/platform-event';
+import { createPlatformEvent, isEventTime } from '../../../events/platform-event';
 import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
 import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from '../../../http/json-body';
@@ -31,6 +31,8 @@ export interface ShopifyDelivery extends Delivery {
   eventId?: string;
   apiVersion?: string;
   triggeredAt?: string;
+  /** `triggeredAt` as epoch ms (parsed once, when the delivery is read). */
+  triggeredAtMs?: number;
   /** When we received it (epoch ms; for a parked delivery, when it was first received). */
   receivedAt: number;
   payload: Record<string, unknown>;
@@ -64,9 +66,11 @@ const header = (request: WebhookRequest, name: ShopifyHeader): string | undefine
 
 /** `2026-11-25T15:00:00Z`, `2026-11-25T10:00:00-05:00`, with optional fractions: what Shopify sends. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const isIsoInstant = (value: string): boolean => {
-  const year = ISO_INSTANT.test(value) ? new Date(value).getUTCFullYear() : Number.NaN;
-  return year >= 0 && year <= 9999;
+/** The instant as epoch ms when it is one Shopify would send, in the years 0000–9999 (an event can carry it). */
+const isoInstantMs = (value: string): number | undefined => {
+  if (!ISO_INSTANT.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return isEventTime(ms) ? ms : undefined;
 };
 
 /** An id as a key: a number, or a non-empty string. */
@@ -159,9 +163,10 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     const apiVersion = header(request, 'api-version')?.trim();
     const triggeredAt = header(request, 'triggered-at')?.trim();
     // Not signed, so only a plausible ISO 8601 instant is kept (else the event is stamped on arrival)…
-    const instant = triggeredAt && isIsoInstant(triggeredAt) ? triggeredAt : undefined;
+    const instantMs = triggeredAt ? isoInstantMs(triggeredAt) : undefined;
+    const instant = instantMs === undefined ? undefined : triggeredAt;
     // …and one older than the replay window is refused: Shopify stopped retrying long before.
-    if (instant && request.receivedAt - Date.parse(instant) > SHOPIFY_REPLAY_WINDOW_S * 1000) throw new StaleWebhookError('shopify', instant, SHOPIFY_REPLAY_WINDOW_S);
+    if (instant && request.receivedAt - instantMs! > SHOPIFY_REPLAY_WINDOW_S * 1000) throw new StaleWebhookError('shopify', instant, SHOPIFY_REPLAY_WINDOW_S);
     const delivery: ShopifyDelivery = {
       // The body, not the (unsigned) event id: a captured body replayed with a fresh X-Shopify-Event-Id is a duplicate.
       dedupKey: `shopify:${shop}:${topic}:${hash('sha256', request.rawBody, 'base64url')}`,
@@ -176,7 +181,10 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     };
     if (eventId) delivery.eventId = eventId;
     if (apiVersion) delivery.apiVersion = apiVersion;
-    if (instant) delivery.triggeredAt = instant;
+    if (instant) {
+      delivery.triggeredAt = instant;
+      delivery.triggeredAtMs = instantMs;
+    }
     return [delivery];
   },
 
@@ -186,7 +194,8 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       eventType: shopifyEventType(delivery.topic),
       workspaceId,
       source: 'webhook-shopify',
-      ...(delivery.triggeredAt ? { timestamp: new Date(delivery.triggeredAt) } : {}),
+      // Stamped with Shopify's time when it sent a usable one, else on creation.
+      timestamp: delivery.triggeredAtMs === undefined ? undefined : new Date(delivery.triggeredAtMs),
       payload: {
         shop_domain: delivery.shop,
         shopify_topic: delivery.topic,
@@ -220,7 +229,7 @@ async function disconnectOnUninstall(delivery: ShopifyDelivery, workspaceId: str
   if (!connection || connection.workspace_id !== workspaceId) return;
   // A late (retried, or parked and replayed) uninstall of an earlier install must not disconnect the store
   // installed since. When Shopify's timestamp is missing, when we first received it bounds when it happened.
-  const happenedAt = delivery.triggeredAt ? Date.parse(delivery.triggeredAt) : delivery.receivedAt;
+  const happenedAt = delivery.triggeredAtMs ?? delivery.receivedAt;
   if (connection.connected_at && happenedAt < Date.parse(connection.connected_at)) {
     log.info('app/uninstalled predates the current connection; ignored', {
       shop: delivery.shop,
