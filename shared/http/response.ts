@@ -3,9 +3,9 @@ import { IonfluxError, retryAfter } from '../errors';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 
-export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+export const json = (statusCode: number, body: unknown, headers?: Record<string, string>): HttpResponse => ({
   statusCode,
-  headers: { 'content-type': 'application/json', ...headers },
+  headers: headers ? { 'content-type': 'application/json', ...headers } : { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
 
