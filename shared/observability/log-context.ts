@@ -11,12 +11,13 @@
  * - a cleanup hook spread into a copy of `request.internal` for Powertools middlewares that answer early
  *   (none in this project: the after and onError hooks below cover every way out of our stacks);
  * - clearing the log buffer (not enabled: see `moduleLogger`).
- * `POWERTOOLS_LOGGER_LOG_EVENT` is honoured as before.
+ * `POWERTOOLS_LOGGER_LOG_EVENT` is honoured as before. The invocation's level is handed to the module
+ * loggers once (`invocationLogLevel`), so their level checks read no environment variable.
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
-import { debugSampleRate, logger } from './logger';
+import { debugSampleRate, invocationLogLevel, logger } from './logger';
 
 type LevelName = keyof typeof LogLevelThreshold;
 
@@ -25,11 +26,19 @@ export function logContext<TEvent, TResult>(options: { sampleRate?: number } = {
   // The level the environment configured (POWERTOOLS_LOG_LEVEL, or Lambda's log level), before any invocation.
   const levelName = logger.getLevelName() as LevelName;
   const level = LogLevelThreshold[levelName];
-  const reset = () => logger.resetKeys();
+  const reset = () => {
+    invocationLogLevel.end();
+    logger.resetKeys();
+  };
   return {
     before: (request) => {
       if (sampling) logger.refreshSampleRateCalculation();
-      else if (logger.level !== level) logger.setLogLevel(levelName);
+      let current = logger.level;
+      if (!sampling && current !== level) {
+        logger.setLogLevel(levelName);
+        current = level;
+      }
+      invocationLogLevel.start(current);
       logger.addContext(request.context);
       logger.logEventIfEnabled(request.event);
     },

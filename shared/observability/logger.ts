@@ -59,6 +59,28 @@ export interface ModuleLogger {
 }
 
 /**
+ * The level of the invocation under way, read once as it starts (`logContext`), for the module loggers'
+ * checks: Powertools answers every level lookup through its per-invocation store, reading an environment
+ * variable each time, and a webhook asked three times per request. The logger still filters every line
+ * itself: a level raised during an invocation applies at once; one lowered during it (nothing here does
+ * either) reaches module loggers' debug and info lines from the next invocation. When invocations run
+ * concurrently in one environment (AWS_LAMBDA_MAX_CONCURRENCY), each check asks the logger, which keeps a
+ * level per invocation.
+ */
+const concurrentInvocations = Boolean(process.env.AWS_LAMBDA_MAX_CONCURRENCY);
+let invocationLevel: number | undefined;
+export const invocationLogLevel = {
+  /** The invocation starts at `level` (the logger's current one). */
+  start(level: number): void {
+    if (!concurrentInvocations) invocationLevel = level;
+  },
+  end(): void {
+    invocationLevel = undefined;
+  },
+};
+const currentLevel = (): number => invocationLevel ?? logger.level;
+
+/**
  * One logger per environment (so the Lambda context the handler middlewares add reaches every line),
  * with the module name added per call rather than through child loggers. Debug and info lines below the
  * current level (which sampling may lower per invocation) cost a comparison, not an attribute object.
@@ -66,12 +88,12 @@ export interface ModuleLogger {
  * are kept for a flush on error, and this shortcut would have to go.)
  */
 export const moduleLogger = (module: string): ModuleLogger => ({
-  enabled: (level) => logger.level <= (level === 'debug' ? LogLevelThreshold.DEBUG : LogLevelThreshold.INFO),
+  enabled: (level) => currentLevel() <= (level === 'debug' ? LogLevelThreshold.DEBUG : LogLevelThreshold.INFO),
   debug: (message, attributes) => {
-    if (logger.level <= LogLevelThreshold.DEBUG) logger.debug(message, { module, ...attributes });
+    if (currentLevel() <= LogLevelThreshold.DEBUG) logger.debug(message, { module, ...attributes });
   },
   info: (message, attributes) => {
-    if (logger.level <= LogLevelThreshold.INFO) logger.info(message, { module, ...attributes });
+    if (currentLevel() <= LogLevelThreshold.INFO) logger.info(message, { module, ...attributes });
   },
   warn: (message, attributes) => logger.warn(message, { module, ...attributes }),
   error: (message, attributes) => logger.error(message, { module, ...attributes }),

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { httpHandler } from '../../shared/http/handler';
 import { json } from '../../shared/http/response';
-import { logger } from '../../shared/observability/logger';
+import { logger, moduleLogger } from '../../shared/observability/logger';
 import { buildHttpApiEvent } from '../../local/api-gateway-event';
 import { lambdaContext } from '../../local/lambda-context';
 
@@ -51,5 +51,30 @@ describe('log context', () => {
     expect(lines.map((l) => l.function_name)).toEqual(['log-context-test', 'log-context-test', 'log-context-test']);
     expect(lines.map((l) => l.appended_by)).toEqual(['first', undefined, undefined]);
     expect(logger.getLevelName()).toBe(configured);
+  });
+
+  it('module loggers write at the invocation’s level, and at the live level outside invocations', async () => {
+    const marker = `module-${randomUUID()}`;
+    const log = moduleLogger('log-context-test');
+    const configured = logger.getLevelName();
+    expect(configured).toBe('DEBUG'); // the test environment's level
+    const handler = httpHandler(async (request) => {
+      log.info(marker, { step: request.headers['x-step'] });
+      // Raised during the invocation: applies at once (the logger filters its lines itself); the next
+      // invocation starts at the configured level again.
+      if (request.headers['x-step'] === 'raise') logger.setLogLevel('ERROR');
+      log.info(marker, { step: `${request.headers['x-step']}-after` });
+      return json(200, {});
+    });
+    const invoke = (step: string) => handler(buildHttpApiEvent({ method: 'POST', rawPath: '/', routeKey: 'POST /', headers: { 'x-step': step } }), lambdaContext('log-context-test', 10));
+    await invoke('raise');
+    await invoke('next');
+    // Outside an invocation the logger's own level applies at once.
+    logger.setLogLevel('ERROR');
+    log.info(marker, { step: 'outside, at ERROR' });
+    logger.setLogLevel(configured as 'DEBUG');
+    log.info(marker, { step: 'outside, at DEBUG' });
+    expect(linesWith(marker).map((l) => l.step)).toEqual(['raise', 'next', 'next-after', 'outside, at DEBUG']);
+    expect(linesWith(marker).every((l) => l.module === 'log-context-test')).toBe(true);
   });
 });
