@@ -8,8 +8,9 @@ import { httpHandler } from '../../shared/http/handler';
 import { redirect } from '../../shared/http/response';
 import { moduleLogger } from '../../shared/observability/logger';
 import { shopifyConfig, shopifyOAuth } from '../../shared/runtime/shopify';
-import { installErrorPage, installSuccessPage } from '../../shared/shopify/oauth-pages';
-import { publicBaseUrl } from '../../shared/shopify/public-url';
+import { installErrorPage, installSuccessPage } from '../../shared/oauth/pages';
+import { publicBaseUrl } from '../../shared/oauth/public-url';
+import { SHOPIFY_PAGES } from '../../shared/shopify/oauth';
 
 const log = moduleLogger('shopify');
 
@@ -29,11 +30,11 @@ export const handler = httpHandler(
         url.searchParams.set('status', result.warnings.length ? 'connected_with_warnings' : 'connected');
         return redirect(url.toString(), { 'referrer-policy': 'no-referrer' });
       }
-      return installSuccessPage(result, request.headers, { status: 'connected', ...result });
+      return installSuccessPage({ ...result, account: result.shop }, request.headers, { status: 'connected', ...result }, SHOPIFY_PAGES);
     } catch (error) {
       const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
       log[level]('shopify install callback refused', { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
-      return installErrorPage(error, request.requestId, request.headers);
+      return installErrorPage(error, request.requestId, request.headers, SHOPIFY_PAGES);
     }
   },
   { maxBodyBytes: 1024 },

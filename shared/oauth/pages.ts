@@ -1,7 +1,8 @@
 /**
- * What the merchant's browser sees at the end of an install (or the JSON a script asking with
+ * What the browser sees at the end of an install of any OAuth provider (or the JSON a script asking with
  * `Accept: application/json` gets): a short page that says what happened and, on failure, what to do.
- * No caching, no referrer (the callback URL carries the code), nothing executable.
+ * No caching, no referrer (the callback URL carries the code), nothing executable. Public: configuration
+ * problems (secret names, variables) never reach it.
  */
 import { ConfigurationError, IonfluxError } from '../errors';
 import { errorResponse, type HttpResponse, json } from '../http/response';
@@ -24,16 +25,24 @@ function page(status: number, title: string, paragraphs: string[]): HttpResponse
   return { statusCode: status, headers: { 'content-type': 'text/html; charset=utf-8', ...HEADERS }, body };
 }
 
-export function installErrorPage(error: unknown, requestId: string, headers: Record<string, string>): HttpResponse {
+/** How a provider's pages read. */
+export interface InstallPageText {
+  /** `Shopify store`, `TikTok account`: "… connected", "… not connected". */
+  subject: string;
+  /** `Shopify`, `TikTok`: "the IONFLUX <app> app is not configured correctly on our side". */
+  app: string;
+}
+
+export function installErrorPage(error: unknown, requestId: string, headers: Record<string, string>, text: InstallPageText): HttpResponse {
   // A public page: operator configuration problems (secret names, variables) stay in the logs.
-  const shown = error instanceof ConfigurationError ? new IonfluxError(error.code, 'the IONFLUX Shopify app is not configured correctly on our side', { status: error.status }) : error;
+  const shown = error instanceof ConfigurationError ? new IonfluxError(error.code, `the IONFLUX ${text.app} app is not configured correctly on our side`, { status: error.status }) : error;
   const response = errorResponse(shown, requestId);
   if (wantsJson(headers)) return { ...response, headers: { ...response.headers, ...HEADERS } };
   const known = shown instanceof IonfluxError;
   const code = known ? shown.code : 'internal_error';
   const message = known ? shown.message : 'Something went wrong on our side.';
   return {
-    ...page(response.statusCode, 'Shopify store not connected', [
+    ...page(response.statusCode, `${text.subject} not connected`, [
       escape(message),
       `Error <code>${escape(code)}</code> · request <code>${escape(requestId)}</code>`,
       'Start the connection again from IONFLUX. If it keeps failing, send the request id to support.',
@@ -42,10 +51,21 @@ export function installErrorPage(error: unknown, requestId: string, headers: Rec
   };
 }
 
-export function installSuccessPage(result: { shop: string; workspace_id: string; warnings: string[] }, headers: Record<string, string>, body: unknown): HttpResponse {
+/** A page that says something other than success or failure (e.g. the consent was declined). */
+export function installNoticePage(status: number, title: string, paragraphs: string[], headers: Record<string, string>, body: unknown): HttpResponse {
+  if (wantsJson(headers)) return json(status, body, HEADERS);
+  return page(status, title, paragraphs.map(escape));
+}
+
+export function installSuccessPage(
+  result: { account: string; workspace_id: string; warnings: string[] },
+  headers: Record<string, string>,
+  body: unknown,
+  text: InstallPageText,
+): HttpResponse {
   if (wantsJson(headers)) return json(200, body, HEADERS);
-  return page(200, 'Shopify store connected', [
-    `<strong>${escape(result.shop)}</strong> is now connected to IONFLUX workspace <code>${escape(result.workspace_id)}</code>.`,
+  return page(200, `${text.subject} connected`, [
+    `<strong>${escape(result.account)}</strong> is now connected to IONFLUX workspace <code>${escape(result.workspace_id)}</code>.`,
     ...result.warnings.map((w) => `Note: ${escape(w)}`),
     'You can close this window.',
   ]);
