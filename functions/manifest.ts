@@ -7,10 +7,11 @@ import { agentFunctions } from './manifest/agents';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { shopifyFunctions } from './manifest/shopify';
+import { tiktokFunctions } from './manifest/tiktok';
 import { webhookFunctions } from './manifest/webhooks';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions];
+export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...tiktokFunctions, ...agentFunctions];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

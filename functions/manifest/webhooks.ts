@@ -12,6 +12,15 @@ export const webhookFunctions: FunctionSpec[] = [
     needs: ['kafka', 'secret:shopify', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
   },
   {
+    id: 'webhook-tiktok',
+    entry: 'functions/webhooks/tiktok.ts',
+    description: 'TikTok webhooks: verified (TikTok-Signature, 5-minute tolerance), de-duplicated, routed by open_id and published to Kafka; authorization.removed marks the connection revoked.',
+    trigger: { http: { method: 'POST', path: '/webhooks/tiktok', auth: 'signature' } },
+    memoryMb: 512,
+    timeoutS: 10,
+    needs: ['kafka', 'secret:tiktok', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
+  },
+  {
     id: 'webhooks-replay-parked',
     entry: 'functions/webhooks/replay-parked.ts',
     description: 'Replays parked webhooks whose account has since been connected to a workspace.',

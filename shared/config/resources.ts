@@ -21,6 +21,9 @@ export const tables = {
   'shopify-shop-state': { sortKey: true, ttl: true, purpose: 'Per-shop Shopify state: workspace index, main-theme history, sync and reconciliation watermarks, orders seen through webhooks.' },
   'agent-registrations': { sortKey: true, ttl: false, purpose: 'Agents registered per workspace (pk workspace, sk agent): event_stream triggers, declared outputs and credentials, unofficial-method disclaimers.' },
   'workspace-credentials': { sortKey: true, ttl: false, purpose: 'Niche-service credentials a workspace stored (pk workspace, sk label): service, field names and when each was set; never values.' },
+  'tiktok-oauth-states': { sortKey: false, ttl: true, purpose: 'TikTok account connections: single-use OAuth state values bound to a workspace and the scopes asked for, kept 10 minutes.' },
+  'tiktok-token-locks': { sortKey: false, ttl: true, purpose: 'TikTok token refresh: per-account locks, spend marks and failure cooldowns, so concurrent functions spend a rotating refresh token once.' },
+  'tiktok-state': { sortKey: true, ttl: true, purpose: 'TikTok: tracked hashtags per workspace (pk tracked-hashtags) and the Research API daily request count (pk research-quota, sk the UTC day).' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;

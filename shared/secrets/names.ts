@@ -40,6 +40,7 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   deepseek: ['api_key'],
   'sentence-transformers': ['base_url'],
   shopify: ['client_id', 'client_secret'],
+  tiktok: ['client_key', 'client_secret'],
   // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
   'agent-service': ['base_url'],
 };
