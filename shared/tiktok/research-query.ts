@@ -27,13 +27,22 @@ interface FieldRule {
   value: RegExp;
   expected: string;
   normalise?: (value: string) => string;
+  /** A check beyond the pattern. */
+  valid?: (value: string) => boolean;
 }
+
+/** `YYYYMMDD` naming a real calendar day. */
+const isCalendarDay = (value: string): boolean => {
+  const [y, m, d] = [Number(value.slice(0, 4)), Number(value.slice(4, 6)), Number(value.slice(6, 8))];
+  const at = new Date(Date.UTC(y, m - 1, d));
+  return at.getUTCFullYear() === y && at.getUTCMonth() === m - 1 && at.getUTCDate() === d;
+};
 
 const EQUALITY: readonly Operation[] = ['EQ', 'IN'];
 
 /** Condition fields the Research API filters on, with the values each takes. */
 export const CONDITION_FIELDS: Readonly<Record<string, FieldRule>> = {
-  create_date: { operations: OPERATIONS, value: /^\d{8}$/, expected: 'a UTC date YYYYMMDD', normalise: (v) => v.replaceAll('-', '') },
+  create_date: { operations: OPERATIONS, value: /^\d{8}$/, expected: 'a UTC date YYYYMMDD', normalise: (v) => v.replaceAll('-', ''), valid: isCalendarDay },
   username: { operations: EQUALITY, value: /^[A-Za-z0-9._]{1,64}$/, expected: 'a TikTok username', normalise: (v) => v.replace(/^@/, '') },
   region_code: { operations: EQUALITY, value: /^[A-Z]{2}$/, expected: 'a two-letter region code such as US', normalise: (v) => v.toUpperCase() },
   video_id: { operations: EQUALITY, value: /^\d{1,32}$/, expected: 'a video id (digits)' },
@@ -62,7 +71,7 @@ function checked(where: string, field: string, operation: string, values: readon
   const normalised = values.map((raw) => {
     if (typeof raw !== 'string' && typeof raw !== 'number') throw new InvalidTikTokRequestError(where, `values must be strings (got ${JSON.stringify(raw)})`);
     const value = rule.normalise ? rule.normalise(String(raw).trim()) : String(raw).trim();
-    if (!rule.value.test(value)) throw new InvalidTikTokRequestError(where, `"${String(raw)}" is not ${rule.expected}`);
+    if (!rule.value.test(value) || (rule.valid && !rule.valid(value))) throw new InvalidTikTokRequestError(where, `"${String(raw)}" is not ${rule.expected}`);
     return value;
   });
   return { operation: op, field_name: field, field_values: [...new Set(normalised)] };

@@ -266,9 +266,19 @@ export class FakeTikTok {
     }
   }
 
+  /** Drops every injected fault not yet served. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Access tokens of a user stop working (as if expired early); refresh tokens still do. */
   expireAccessTokens(openId: string): void {
     for (const token of this.accessTokens.values()) if (token.openId === openId) token.expiresAt = this.now() - 1;
+  }
+
+  /** Client tokens stop working (as if expired early). */
+  expireClientTokens(): void {
+    for (const token of this.clientTokens.values()) token.expiresAt = this.now() - 1;
   }
 
   /** The user removed the app: every token of theirs stops working. */
@@ -352,7 +362,9 @@ export class FakeTikTok {
       return this.researchQuery(fields, body, send, record);
     }
     const access = this.accessTokens.get(token);
-    if (!access || access.revoked || access.expiresAt <= this.now()) return this.apiError(route.kind, send, 401, 'access_token_invalid', 'The access token is invalid or not found in the request.', { token });
+    if (!access || access.revoked || access.expiresAt <= this.now()) {
+      return this.apiError(route.kind, send, 401, 'access_token_invalid', 'The access token is invalid or not found in the request.', { token, ...(access ? { openId: access.openId } : {}) });
+    }
     const user = this.users.get(access.openId)!;
     const granted = access.scope.split(',');
     const ok = (data: unknown) => {
@@ -426,15 +438,18 @@ export class FakeTikTok {
     if (this.options.tokenEndpointDelayMs) await new Promise((r) => setTimeout(r, this.options.tokenEndpointDelayMs));
     const form = new URLSearchParams(raw);
     const grant = form.get('grant_type') ?? '';
+    // Whose grant it is, when the fake can tell (recorded with refusals too).
+    const owner = this.refreshTokens.get(form.get('refresh_token') ?? '')?.openId ?? this.codes.get(form.get('code') ?? '')?.openId;
+    const mine = owner ? { openId: owner } : {};
     const oauthError = (error: string, description: string, status = 200) => {
-      this.requests.push({ kind: 'token', grant, status, at: this.now() });
+      this.requests.push({ kind: 'token', grant, status, at: this.now(), ...mine });
       send(status, { error, error_description: description, log_id: logId() });
     };
     if (!/application\/x-www-form-urlencoded/.test(String(req.headers['content-type']))) return oauthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded', 400);
     const fault = this.faults.findIndex((f) => f.kind === 'token');
     if (fault >= 0) {
       const [f] = this.faults.splice(fault, 1);
-      this.requests.push({ kind: 'token', grant, status: f!.status, at: this.now() });
+      this.requests.push({ kind: 'token', grant, status: f!.status, at: this.now(), ...mine });
       return send(f!.status, { error: f!.code === 'internal_error' ? 'server_error' : f!.code, error_description: 'injected fault', log_id: logId() });
     }
     if (form.get('client_key') !== this.options.clientKey || form.get('client_secret') !== this.options.clientSecret) return oauthError('invalid_client', 'Client key or secret is invalid.');

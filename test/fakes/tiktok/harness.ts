@@ -14,12 +14,14 @@ import { handler as researchVideosHandler } from '../../../functions/tiktok/rese
 import { handler as userInfoHandler } from '../../../functions/tiktok/user-info';
 import { handler as videosListHandler } from '../../../functions/tiktok/videos-list';
 import { handler as videosQueryHandler } from '../../../functions/tiktok/videos-query';
+import { handler as tiktokWebhookHandler } from '../../../functions/webhooks/tiktok';
 import { connectionRegistry } from '../../../shared/runtime/connections';
 import { eventBus } from '../../../shared/runtime/events';
 import { resetEnvironment } from '../../../shared/runtime/per-environment';
 import { tiktokTokenStore } from '../../../shared/runtime/tiktok';
 import { platformSecretName } from '../../../shared/secrets/names';
 import { tiktokTokenSecretName } from '../../../shared/tiktok/tokens';
+import { signedTikTokHeaders } from '../../../shared/webhooks/providers/tiktok/tiktok-signature';
 import { secretRoot, useLocalServices } from '../../support/environment';
 import { invokeHttp, type InvokeResult } from '../../support/http';
 import { drainOutbox } from '../../support/outbox';
@@ -152,4 +154,20 @@ export const researchHashtags = (workspaceId: string, body: unknown, timeoutS = 
 export async function eventsOf(topic: string) {
   await drainOutbox();
   return (await eventBus().readAll(topic)).map((r) => ({ ...r, event: JSON.parse(r.value) }));
+}
+
+/** A TikTok webhook body (`content` serialized JSON, as TikTok sends it). */
+export function tiktokWebhookBody(event: string, openId: string, content: unknown, createTime = Math.floor(Date.now() / 1000)): string {
+  return JSON.stringify({ client_key: CLIENT_KEY, event, create_time: createTime, user_openid: openId, content: typeof content === 'string' ? content : JSON.stringify(content) });
+}
+
+/** POST /webhooks/tiktok, signed with the app's client secret at `timestamp` (unix s) unless headers say otherwise. */
+export function sendTikTokWebhook(body: string, options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}): Promise<InvokeResult> {
+  return invokeHttp(asHandler(tiktokWebhookHandler), {
+    method: 'POST',
+    rawPath: '/webhooks/tiktok',
+    routeKey: 'POST /webhooks/tiktok',
+    headers: { ...signedTikTokHeaders(body, options.secret ?? TIKTOK_SECRET, options.timestamp), ...options.headers },
+    body,
+  });
 }
