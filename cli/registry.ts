@@ -8,6 +8,7 @@ import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
+import { tiktokInstallUrl, tiktokStatus, tiktokWebhook } from './commands/tiktok';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
@@ -27,6 +28,9 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  tiktokInstallUrl,
+  tiktokStatus,
+  tiktokWebhook,
   credentialsSet,
   credentialsList,
   credentialsDelete,

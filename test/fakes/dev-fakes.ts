@@ -47,4 +47,5 @@ export const devFakes: Record<string, DevFakeEntry> = {
   deepseek: { port: 3104, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('deepseek')) },
   'sentence-transformers': { port: 3105, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('tei')) },
   'agent-service': { port: 3106, load: () => import('./agent-service/dev-fake').then((m) => m.agentServiceDevFake) },
+  tiktok: { port: 3110, load: () => import('./tiktok/dev-fake').then((m) => m.tiktokDevFake) },
 };

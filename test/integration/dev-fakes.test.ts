@@ -37,6 +37,18 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
     expect(good.status).toBe(202);
     return new Response(null, { status: 200 });
   },
+  // The app's client credentials get a client token; another secret gets invalid_client.
+  tiktok: async (_, s) => {
+    const token = (secret: string) =>
+      fetch(`${s.base_url}/v2/oauth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_key: s.client_key!, client_secret: secret, grant_type: 'client_credentials' }),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    expect(await token('not-the-secret')).toMatchObject({ error: 'invalid_client' });
+    expect(await token(s.client_secret!)).toMatchObject({ access_token: expect.stringMatching(/^clt\./), token_type: 'Bearer' });
+    return new Response(null, { status: 200 });
+  },
   anthropic: (_, s) => fetch(`${s.base_url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': s.api_key!, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) }),
 };
 

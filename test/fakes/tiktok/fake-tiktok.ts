@@ -83,8 +83,10 @@ export interface FakeTikTokOptions {
   tokenEndpointDelayMs?: number;
   /** Called with every token and code the fake issues (tests record them for the log scan). */
   onSecretIssued?: (value: string) => void;
-  /** An authorization with no user queued authorizes as a new user made by this (default: a fresh user). */
-  newUser?: () => Partial<FakeUser>;
+  /** An authorization with no user queued authorizes as this user (default: a fresh user each time). */
+  defaultOpenId?: string;
+  /** A user the fake creates gets this many videos (default 0). */
+  videosPerNewUser?: number;
 }
 
 export interface RecordedRequest {
@@ -421,8 +423,11 @@ export class FakeTikTok {
       back.searchParams.set('error', 'access_denied');
       back.searchParams.set('error_description', 'The user denied the request');
     } else {
-      const openId = next.openId ?? `-000${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-      if (!this.users.has(openId)) this.addUser(openId, this.options.newUser?.() ?? {});
+      const openId = next.openId ?? this.options.defaultOpenId ?? `-000${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+      if (!this.users.has(openId)) {
+        this.addUser(openId);
+        if (this.options.videosPerNewUser) this.addVideos(openId, this.options.videosPerNewUser);
+      }
       const scope = (next.grantScopes ?? p.get('scope')!.split(',')).join(',');
       const code = this.issued(randomBytes(16).toString('hex'));
       this.codes.set(code, { openId, scope, redirectUri, used: false });
