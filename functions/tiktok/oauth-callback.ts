@@ -4,10 +4,8 @@
  * exchanged, the tokens stored and the account connected (shared/tiktok/oauth.ts).
  */
 import { config } from '../../shared/config/env';
-import { IonfluxError } from '../../shared/errors';
 import { httpHandler } from '../../shared/http/handler';
-import { redirect } from '../../shared/http/response';
-import { installErrorPage, installNoticePage, installSuccessPage } from '../../shared/oauth/pages';
+import { installNoticePage, installSuccessPage, redirectAfterInstall, refusedInstallPage } from '../../shared/oauth/pages';
 import { publicBaseUrl } from '../../shared/oauth/public-url';
 import { moduleLogger } from '../../shared/observability/logger';
 import { tiktokConfig, tiktokOAuth } from '../../shared/runtime/tiktok';
@@ -29,18 +27,10 @@ export const handler = httpHandler(
           result,
         );
       }
-      if (cfg.postInstallRedirectUrl) {
-        const url = new URL(cfg.postInstallRedirectUrl);
-        url.searchParams.set('open_id', result.open_id);
-        url.searchParams.set('workspace_id', result.workspace_id);
-        url.searchParams.set('status', result.warnings.length ? 'connected_with_warnings' : 'connected');
-        return redirect(url.toString(), { 'referrer-policy': 'no-referrer' });
-      }
+      if (cfg.postInstallRedirectUrl) return redirectAfterInstall(cfg.postInstallRedirectUrl, { open_id: result.open_id, workspace_id: result.workspace_id }, result.warnings);
       return installSuccessPage({ account: result.display_name ? `${result.display_name} (${result.open_id})` : result.open_id, workspace_id: result.workspace_id, warnings: result.warnings }, request.headers, result, TIKTOK_PAGES);
     } catch (error) {
-      const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
-      log[level]('tiktok connection callback refused', { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
-      return installErrorPage(error, request.requestId, request.headers, TIKTOK_PAGES);
+      return refusedInstallPage(error, request, TIKTOK_PAGES, log, 'tiktok connection callback refused');
     }
   },
   { maxBodyBytes: 1024 },

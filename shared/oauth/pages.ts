@@ -5,7 +5,7 @@
  * problems (secret names, variables) never reach it.
  */
 import { ConfigurationError, IonfluxError } from '../errors';
-import { errorResponse, type HttpResponse, json } from '../http/response';
+import { errorResponse, type HttpResponse, json, redirect } from '../http/response';
 
 const HEADERS = {
   'cache-control': 'no-store',
@@ -69,4 +69,25 @@ export function installSuccessPage(
     ...result.warnings.map((w) => `Note: ${escape(w)}`),
     'You can close this window.',
   ]);
+}
+
+/** The browser sent on to the operator's page after a connection, with what was connected. */
+export function redirectAfterInstall(target: string, params: Record<string, string>, warnings: readonly string[]): HttpResponse {
+  const url = new URL(target);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  url.searchParams.set('status', warnings.length ? 'connected_with_warnings' : 'connected');
+  return redirect(url.toString(), { 'referrer-policy': 'no-referrer' });
+}
+
+/** A refused callback: logged (as an error when it is ours, 5xx) and answered with the error page. */
+export function refusedInstallPage(
+  error: unknown,
+  request: { requestId: string; headers: Record<string, string> },
+  text: InstallPageText,
+  log: { warn(message: string, extra: Record<string, unknown>): void; error(message: string, extra: Record<string, unknown>): void },
+  message: string,
+): HttpResponse {
+  const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
+  log[level](message, { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
+  return installErrorPage(error, request.requestId, request.headers, text);
 }

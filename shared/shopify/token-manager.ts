@@ -5,9 +5,7 @@
  * when Shopify answers 401. This file binds the core to Shopify: the refresh request, Shopify's errors
  * (`shop_not_connected`, `shopify_token_unavailable`) and `shopify.connection.revoked`.
  */
-import type { ConnectionRegistry } from '../connections/connection-registry';
-import type { TokenLocks } from '../oauth/token-locks';
-import { OAuthTokenManager, type TokenAccess, type TokenManagerBinding } from '../oauth/token-manager';
+import { OAuthTokenManager, type OAuthTokenManagerOptions, type TokenAccess, type TokenManagerBinding } from '../oauth/token-manager';
 import { ShopifyAccessRevokedError, ShopifyTokenUnavailableError, ShopNotConnectedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
 import type { AppCredentials, ShopifyTokenEndpoint, ShopTokens } from './token-endpoint';
@@ -22,28 +20,10 @@ export interface ShopAccess {
   secretName: string;
 }
 
-export interface TokenManagerOptions {
+export interface TokenManagerOptions extends Omit<OAuthTokenManagerOptions<ShopTokens, AppCredentials>, 'binding' | 'tokens'> {
   tokens: ShopTokenStore;
   endpoint: Pick<ShopifyTokenEndpoint, 'refresh'>;
-  locks: TokenLocks;
-  app: () => Promise<AppCredentials>;
-  connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   publisher: Publisher;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Refresh this long before expiry (default 15 min). */
-  refreshMarginMs?: number;
-  /** Lease of the refresh lock (default 60 s). */
-  lockLeaseMs?: number;
-  /** Attempts to store rotated tokens (default 4), backing off from `writeRetryBaseMs` (default 250 ms). */
-  writeAttempts?: number;
-  writeRetryBaseMs?: number;
-  /** No refresh attempt for this long after a failed one (default 30 s). */
-  cooldownMs?: number;
-  /** Re-read interval while another function refreshes (default 200 ms). */
-  waitStepMs?: number;
-  /** Longest wait for another function's refresh (default 10 s, and never past the deadline). */
-  maxWaitMs?: number;
   source?: string;
 }
 

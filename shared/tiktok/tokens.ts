@@ -5,8 +5,6 @@
  * core to TikTok: the refresh grant, TikTok's errors, and `tiktok.connection.revoked` when TikTok refuses a
  * refresh token (`invalid_grant`).
  */
-import type { ConnectionRegistry } from '../connections/connection-registry';
-import type { TokenLocks } from '../oauth/token-locks';
 import { OAuthTokenManager, type OAuthTokenManagerOptions, type TokenAccess, type TokenManagerBinding } from '../oauth/token-manager';
 import type { OAuthTokenStore } from '../oauth/token-store';
 import { connectionSecretName } from '../secrets/names';
@@ -22,8 +20,6 @@ export type TikTokTokenManager = OAuthTokenManager<TikTokTokens, TikTokApp>;
 export interface TikTokTokenManagerOptions extends Omit<OAuthTokenManagerOptions<TikTokTokens, TikTokApp>, 'binding' | 'tokens'> {
   tokens: OAuthTokenStore<TikTokTokens>;
   endpoint: Pick<TikTokTokenEndpoint, 'refresh'>;
-  locks: TokenLocks;
-  connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   publisher: Publisher;
   source?: string;
 }
