@@ -4,6 +4,7 @@
  * anywhere else. test/infra/manifest-readers.test.ts proves both readers cover every entry.
  */
 import { agentFunctions } from './manifest/agents';
+import { audioFunctions } from './manifest/audio';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { shopifyFunctions } from './manifest/shopify';
@@ -11,7 +12,7 @@ import { tiktokFunctions } from './manifest/tiktok';
 import { webhookFunctions } from './manifest/webhooks';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...tiktokFunctions, ...agentFunctions];
+export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...tiktokFunctions, ...agentFunctions, ...audioFunctions];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);
