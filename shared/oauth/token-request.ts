@@ -40,6 +40,11 @@ export interface TokenRequest {
   previousRefresh?: string;
   /** Access-token lifetime assumed when a response with a refresh token leaves `expires_in` out. */
   defaultAccessTtlS: number;
+  /**
+   * A shorter timeout for a request that spends nothing (client credentials): it may follow the caller's
+   * deadline. Never for a code or a refresh token (default TOKEN_REQUEST_TIMEOUT_MS).
+   */
+  timeoutMs?: number;
 }
 
 export interface TokenRequestErrors {
@@ -74,7 +79,7 @@ export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, err
       },
       body,
       redirect: 'error',
-      signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(Math.max(1, Math.min(TOKEN_REQUEST_TIMEOUT_MS, request.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS))),
     });
   } catch (error) {
     throw errors.failed(`unreachable: ${errorMessage(error)}`, { status: 502, cause: error });

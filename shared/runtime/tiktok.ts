@@ -50,10 +50,7 @@ export const tiktokClient = perEnvironment(() => new TikTokClient({ app: tiktokA
 
 export const tiktokAccounts = perEnvironment(() => new TikTokAccounts({ connections: connectionRegistry(), tokens: tiktokTokenManager() }));
 
-export const tiktokResearch = perEnvironment(() => {
-  const tokens = tiktokClientTokens();
-  return new TikTokResearch({ client: tiktokClient(), tokens: { token: () => tokens.token(), rejected: (token) => tokens.rejected(token) } });
-});
+export const tiktokResearch = perEnvironment(() => new TikTokResearch({ client: tiktokClient(), tokens: tiktokClientTokens() }));
 
 export const tiktokOAuth = perEnvironment(
   () =>

@@ -22,22 +22,22 @@ export class ClientTokenCache {
     return (this.options.clock ?? Date.now)();
   }
 
-  async token(): Promise<string> {
+  async token(deadline: number): Promise<string> {
     if (this.cached && this.cached.expires_at - RENEW_MARGIN_MS > this.now()) return this.cached.access_token;
-    return (await this.fetch()).access_token;
+    return (await this.fetch(deadline)).access_token;
   }
 
   /** TikTok answered 401 to `rejected`: a newer token if one was fetched meanwhile, else a new one. */
-  async rejected(rejected: string): Promise<string> {
+  async rejected(rejected: string, deadline: number): Promise<string> {
     if (this.cached && this.cached.access_token !== rejected) return this.cached.access_token;
     this.cached = undefined;
-    return (await this.fetch()).access_token;
+    return (await this.fetch(deadline)).access_token;
   }
 
-  private fetch(): Promise<ClientToken> {
+  private fetch(deadline: number): Promise<ClientToken> {
     this.inflight ??= (async () => {
       try {
-        this.cached = await this.options.endpoint.clientToken(await this.options.app());
+        this.cached = await this.options.endpoint.clientToken(await this.options.app(), deadline);
         return this.cached;
       } finally {
         this.inflight = undefined;

@@ -36,7 +36,7 @@ const errorsFor = (openId: string): TokenRequestErrors => ({
 export class TikTokTokenEndpoint {
   constructor(private readonly options: { fetch: FetchFn; clock?: () => number }) {}
 
-  private request(app: TikTokApp, openId: string, fields: Record<string, string>, previousRefresh?: string) {
+  private request(app: TikTokApp, openId: string, fields: Record<string, string>, previousRefresh?: string, timeoutMs?: number) {
     return requestTokens(
       this.options.fetch,
       {
@@ -45,6 +45,7 @@ export class TikTokTokenEndpoint {
         fields: { client_key: app.clientKey, client_secret: app.clientSecret, ...fields },
         defaultAccessTtlS: DEFAULT_ACCESS_TTL_S,
         ...(previousRefresh ? { previousRefresh } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       },
       errorsFor(openId),
       this.options.clock,
@@ -64,9 +65,9 @@ export class TikTokTokenEndpoint {
     return (await this.request(app, openId, { grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken)).tokens;
   }
 
-  /** The app's client access token (Research API). */
-  async clientToken(app: TikTokApp): Promise<ClientToken> {
-    const { tokens } = await this.request(app, '', { grant_type: 'client_credentials' });
+  /** The app's client access token (Research API); it spends nothing, so the caller's deadline bounds it. */
+  async clientToken(app: TikTokApp, deadline?: number): Promise<ClientToken> {
+    const { tokens } = await this.request(app, '', { grant_type: 'client_credentials' }, undefined, deadline === undefined ? undefined : deadline - Date.now());
     return { access_token: tokens.access_token, expires_at: tokens.expires_at ?? tokens.obtained_at + DEFAULT_ACCESS_TTL_S * 1000 };
   }
 }
