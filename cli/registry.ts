@@ -7,7 +7,7 @@ import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
-import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
+import { shopifyInstallUrl, shopifyMigrateTokens, shopifyStatus, shopifySync } from './commands/shopify';
 import { tiktokInstallUrl, tiktokStatus, tiktokWebhook } from './commands/tiktok';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
@@ -28,6 +28,7 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  shopifyMigrateTokens,
   tiktokInstallUrl,
   tiktokStatus,
   tiktokWebhook,

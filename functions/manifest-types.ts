@@ -52,8 +52,17 @@ export interface ScheduleTrigger {
 }
 
 export interface SqsTrigger {
-  sqs: { queue: QueueName; batchSize?: number; maxBatchingWindowS?: number };
+  sqs: {
+    queue: QueueName;
+    batchSize?: number;
+    maxBatchingWindowS?: number;
+    /** Most concurrent invocations the event source makes (2–1000; default DEFAULT_SQS_MAX_CONCURRENCY). */
+    maxConcurrency?: number;
+  };
 }
+
+/** Concurrent invocations of an SQS event source unless its entry says otherwise: a queue that fills up never takes the account's whole concurrency. */
+export const DEFAULT_SQS_MAX_CONCURRENCY = 10;
 
 export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
 

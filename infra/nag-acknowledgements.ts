@@ -5,6 +5,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
+import { type QueueSpec, queueNames, queues } from '../shared/config/resources';
 import type { IonfluxApp } from './build-app';
 
 export interface NagAcknowledgement {
@@ -22,11 +23,13 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
       reason: 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
     });
   }
-  acks.push({
-    scope: platform.resources.data.queues['kafka-consumer-dlq'],
-    id: 'AwsSolutions-SQS3',
-    reason: 'It is a dead-letter queue: the on-failure destination of every MSK event source (cdk-nag only recognises queues named in another queue\'s redrive policy). Alarmed when not empty.',
-  });
+  for (const name of queueNames.filter((q) => (queues[q] as QueueSpec).holdsDeadLetters)) {
+    acks.push({
+      scope: platform.resources.data.queues[name],
+      id: 'AwsSolutions-SQS3',
+      reason: `It is a dead-letter queue: ${queues[name].purpose} (cdk-nag only recognises queues named in another queue's redrive policy). Alarmed when not empty.`,
+    });
+  }
   const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions-IAM5[${finding}]`, reason });
   iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');

@@ -30,7 +30,7 @@ export const handler = httpHandler(
       return redirect(location, { 'referrer-policy': 'no-referrer' });
     } catch (error) {
       if (!(error instanceof IonfluxError) || error.status >= 500) log.error('tiktok install failed', { error: error instanceof Error ? error.message : String(error) });
-      return installErrorPage(error, request.requestId, request.headers, TIKTOK_PAGES);
+      return installErrorPage(error, request, TIKTOK_PAGES);
     }
   },
   { maxBodyBytes: 1024 },

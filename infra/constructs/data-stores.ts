@@ -42,7 +42,7 @@ export class DataStores extends Construct {
   constructor(scope: Construct, id: string, props: DataStoresProps) {
     super(scope, id);
     this.key = new kms.Key(this, 'DataKey', {
-      description: 'IONFLUX integration layer: tables and queues',
+      description: 'IONFLUX integration layer: tables, queues and secrets',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

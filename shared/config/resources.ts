@@ -93,6 +93,13 @@ export const queues = {
     purpose:
       'On-failure destination of every MSK event source: which records (topic, partition, offsets) a consumer function could not process after its retries. Read them again from Kafka within its retention.',
   },
+  'scheduled-dlq': {
+    holdsDeadLetters: true,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose:
+      'On-failure destination of every scheduled function (EventBridge invokes it asynchronously): the invocation and its error after Lambda\'s retries. Fix the cause; the next run usually catches up.',
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;

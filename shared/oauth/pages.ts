@@ -4,8 +4,8 @@
  * No caching, no referrer (the callback URL carries the code), nothing executable. Public: configuration
  * problems (secret names, variables) never reach it.
  */
-import { ConfigurationError, IonfluxError } from '../errors';
-import { errorResponse, type HttpResponse, json, redirect } from '../http/response';
+import { IonfluxError } from '../errors';
+import { errorResponse, errorView, type Exposure, type HttpResponse, json, redirect } from '../http/response';
 
 const HEADERS = {
   'cache-control': 'no-store',
@@ -29,18 +29,25 @@ function page(status: number, title: string, paragraphs: string[]): HttpResponse
 export interface InstallPageText {
   /** `Shopify store`, `TikTok account`: "… connected", "… not connected". */
   subject: string;
-  /** `Shopify`, `TikTok`: "the IONFLUX <app> app is not configured correctly on our side". */
+  /** `Shopify`, `TikTok`. */
   app: string;
 }
 
-export function installErrorPage(error: unknown, requestId: string, headers: Record<string, string>, text: InstallPageText): HttpResponse {
-  // A public page: operator configuration problems (secret names, variables) stay in the logs.
-  const shown = error instanceof ConfigurationError ? new IonfluxError(error.code, `the IONFLUX ${text.app} app is not configured correctly on our side`, { status: error.status }) : error;
-  const response = errorResponse(shown, requestId);
+/** What the pages need of the request: who may read the error (public routes: never secrets or configuration). */
+export interface PageRequest {
+  requestId: string;
+  headers: Record<string, string>;
+  exposure: Exposure;
+}
+
+export function installErrorPage(error: unknown, request: PageRequest, text: InstallPageText): HttpResponse {
+  // The page says what the shared error body says (public routes: never secret names or configuration).
+  const { headers, requestId } = request;
+  const response = errorResponse(error, requestId, request.exposure);
   if (wantsJson(headers)) return { ...response, headers: { ...response.headers, ...HEADERS } };
-  const known = shown instanceof IonfluxError;
-  const code = known ? shown.code : 'internal_error';
-  const message = known ? shown.message : 'Something went wrong on our side.';
+  const shown = errorView(error, request.exposure);
+  const code = shown.code;
+  const message = error instanceof IonfluxError ? shown.message : 'Something went wrong on our side.';
   return {
     ...page(response.statusCode, `${text.subject} not connected`, [
       escape(message),
@@ -82,12 +89,12 @@ export function redirectAfterInstall(target: string, params: Record<string, stri
 /** A refused callback: logged (as an error when it is ours, 5xx) and answered with the error page. */
 export function refusedInstallPage(
   error: unknown,
-  request: { requestId: string; headers: Record<string, string> },
+  request: PageRequest,
   text: InstallPageText,
   log: { warn(message: string, extra: Record<string, unknown>): void; error(message: string, extra: Record<string, unknown>): void },
   message: string,
 ): HttpResponse {
   const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
   log[level](message, { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
-  return installErrorPage(error, request.requestId, request.headers, text);
+  return installErrorPage(error, request, text);
 }

@@ -12,7 +12,7 @@
  * | `cooldown#<account>` | no refresh before `until_ms` |
  * | `spent#<account>#<fingerprint>` | a refresh token (sha-256) being spent (`spending`, until `until_ms`) or spent |
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../storage/errors';
 import { nowSeconds, type Table, when } from '../storage/table';
 
@@ -41,6 +41,9 @@ const SPENT_MARK_TTL_S = 86_400;
 
 const spentKey = (account: string, fingerprint: string) => ({ pk: `spent#${account}#${fingerprint}` });
 
+/** How spend marks name a refresh token: its SHA-256 (never the token). */
+export const refreshTokenFingerprint = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('hex');
+
 export class TokenLocks {
   constructor(
     private readonly table: Table,
@@ -59,6 +62,18 @@ export class TokenLocks {
       return { owner, untilMs: now + leaseMs };
     } catch (error) {
       if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Extends our lease; false when the lock is no longer ours (it ran out and someone else took it). */
+  async renew(account: string, owner: string, leaseMs: number): Promise<boolean> {
+    const until = this.clock() + leaseMs;
+    try {
+      await this.table.update({ pk: `lock#${account}` }, { set: { lease_until_ms: until, expires_at: nowSeconds(until) + 3600 } }, { condition: when.equals('owner', owner) });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
       throw error;
     }
   }

@@ -25,13 +25,12 @@
  * What differs per provider — how a refresh is requested, its errors and the event it publishes — comes in
  * a `TokenManagerBinding`.
  */
-import { createHash } from 'node:crypto';
 import type { ConnectionProvider } from '../connections/account-ids';
 import type { Connection, ConnectionRegistry, ConnectionStatus } from '../connections/connection-registry';
 import { errorMessage, IonfluxError } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { OAuthGrantRejectedError } from './errors';
-import type { TokenLocks } from './token-locks';
+import { refreshTokenFingerprint, type TokenLocks } from './token-locks';
 import { type OAuthTokens, TOKEN_REQUEST_TIMEOUT_MS } from './token-request';
 import type { StoredTokens } from './token-store';
 
@@ -96,8 +95,6 @@ export interface OAuthTokenManagerOptions<T extends OAuthTokens, C> {
 const MIN_USABLE_MS = 5_000;
 
 export const DEFAULT_LOCK_LEASE_MS = 4 * TOKEN_REQUEST_TIMEOUT_MS;
-
-const fingerprintOf = (refreshToken: string) => createHash('sha256').update(refreshToken).digest('hex');
 
 export class OAuthTokenManager<T extends OAuthTokens, C> {
   private readonly cache = new Map<string, StoredTokens<T>>();
@@ -239,7 +236,7 @@ export class OAuthTokenManager<T extends OAuthTokens, C> {
     // Spending a refresh token is never cut short (the rotated successor would be lost): a refresh that can
     // wait — the token still works — waits for a call with the time a token request may take.
     if (!force && this.usable(current) && deadline - this.now() < TOKEN_REQUEST_TIMEOUT_MS) return current;
-    const fingerprint = fingerprintOf(current.refresh_token);
+    const fingerprint = refreshTokenFingerprint(current.refresh_token);
     const known = await locks.spendState(access.account, fingerprint);
     // Spent: our read is stale (the successor is written or propagating). Spending: a live holder is at it.
     if (known?.state === 'spent' || known?.state === 'spending') return 'stale';

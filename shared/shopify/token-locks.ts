@@ -1,2 +1,2 @@
 /** Shopify's refresh locks are the OAuth core's, keyed by shop domain in the `shopify-token-locks` table. */
-export { type Cooldown, type Lease, type SpendState, TokenLocks } from '../oauth/token-locks';
+export { type Cooldown, type Lease, refreshTokenFingerprint, type SpendState, TokenLocks } from '../oauth/token-locks';

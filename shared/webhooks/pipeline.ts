@@ -125,6 +125,8 @@ export async function ingestWebhook<D extends Delivery>(
   deps: WebhookDeps,
   options: { deadline: number },
 ): Promise<IngestResult> {
+  // Unsigned (or not signed in the provider's format): 401 before any secret is read.
+  provider.requireSignature(request);
   const credential = await deps.secrets.platform(provider.secretProvider);
   try {
     provider.verify(request, credential);

@@ -40,6 +40,12 @@ export interface WebhookProvider<D extends Delivery = Delivery> {
   dedupTtlSeconds: number;
   /** Headers kept with a parked delivery so it can be parsed again on replay. */
   keptHeaders: string[];
+  /**
+   * Throws WebhookSignatureError when the request carries no signature, or none of the right shape. Needs
+   * no key: the pipeline calls it before reading any secret, so an unsigned flood costs no secret reads and
+   * a secret-store outage never turns a forgery into anything but 401.
+   */
+  requireSignature(request: WebhookRequest): void;
   /** Constant-time check of the signature over the raw bytes; throws WebhookSignatureError. */
   verify(request: WebhookRequest, credential: Credential): void;
   /** Deliveries in a verified request; throws MalformedWebhookError. */

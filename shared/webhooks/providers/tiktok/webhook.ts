@@ -15,7 +15,7 @@ import { moduleLogger } from '../../../observability/logger';
 import { TIKTOK_EVENT, tiktokEvent } from '../../../tiktok/events';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider } from '../../provider';
-import { verifyTikTokSignature } from './tiktok-signature';
+import { parseTikTokSignature, verifyTikTokSignature } from './tiktok-signature';
 
 const log = moduleLogger('tiktok-webhooks');
 
@@ -38,6 +38,12 @@ export const tiktokWebhooks: WebhookProvider<TikTokDelivery> = {
   // TikTok retries failed deliveries for a while and names no window: keep dedup records for four days.
   dedupTtlSeconds: 4 * 86_400,
   keptHeaders: [TIKTOK_SIGNATURE_HEADER],
+
+  requireSignature(request) {
+    const header = request.headers[TIKTOK_SIGNATURE_HEADER];
+    if (!header?.trim()) throw new WebhookSignatureError('tiktok', 'missing');
+    if (!parseTikTokSignature(header)) throw new WebhookSignatureError('tiktok', 'invalid');
+  },
 
   verify(request, credential) {
     const secrets = [credential.require('client_secret'), credential.get('previous_client_secret')].filter((s): s is string => Boolean(s));
