@@ -8,6 +8,8 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   llm: () => import('./llm'),
   audio: () => import('./audio'),
   dispatch: () => import('./dispatch'),
+  email: () => import('./email'),
+  memory: () => import('./memory'),
 };
 
 async function main(): Promise<void> {

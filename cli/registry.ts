@@ -1,9 +1,11 @@
 import type { Command } from './command';
 import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './commands/email';
 import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
 import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
+import { memoryQuery, memoryStats } from './commands/memory';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
@@ -39,6 +41,11 @@ export const commands: Command[] = [
   agentsList,
   agentsDeadLetters,
   agentsRedrive,
+  emailSend,
+  emailSuppressionsList,
+  emailSuppressionsRemove,
+  memoryQuery,
+  memoryStats,
   run,
   devFake,
 ];

@@ -5,14 +5,26 @@
  */
 import { agentFunctions } from './manifest/agents';
 import { audioFunctions } from './manifest/audio';
+import { emailFunctions } from './manifest/email';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
+import { memoryFunctions } from './manifest/memory';
 import { shopifyFunctions } from './manifest/shopify';
 import { tiktokFunctions } from './manifest/tiktok';
 import { webhookFunctions } from './manifest/webhooks';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...tiktokFunctions, ...agentFunctions, ...audioFunctions];
+export const functions: readonly FunctionSpec[] = [
+  ...foundationFunctions,
+  ...webhookFunctions,
+  ...llmFunctions,
+  ...shopifyFunctions,
+  ...tiktokFunctions,
+  ...agentFunctions,
+  ...audioFunctions,
+  ...emailFunctions,
+  ...memoryFunctions,
+];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

@@ -16,11 +16,14 @@ export interface NagAcknowledgement {
 
 export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAcknowledgement[] {
   const acks: NagAcknowledgement[] = [];
-  for (const secret of Object.values(platform.resources.secrets.secrets)) {
+  for (const [provider, secret] of Object.entries(platform.resources.secrets.secrets)) {
     acks.push({
       scope: secret,
       id: 'AwsSolutions-SMG4',
-      reason: 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
+      reason:
+        provider === 'email'
+          ? 'The unsubscribe signing key is generated at creation; links already in recipients\' mailboxes must keep working, so it is rotated by operators with previous_unsubscribe_signing_key kept during the overlap, not on a schedule.'
+          : 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
     });
   }
   for (const name of queueNames.filter((q) => (queues[q] as QueueSpec).holdsDeadLetters)) {
@@ -31,7 +34,7 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
     });
   }
   const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions-IAM5[${finding}]`, reason });
-  iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
+  iam5('Resource::*', 'Only for ENI management of VPC-attached functions, X-Ray segments and ses:GetSendQuota: none of these APIs supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');
   for (const bucket of Object.values(platform.resources.data.buckets)) {

@@ -26,6 +26,14 @@ export interface DeploymentSettings {
   webhookReservedConcurrency: number;
   /** Error rate (% of invocations in 5 minutes) of any function that raises its alarm. */
   functionErrorRatePercent: number;
+  /**
+   * SES identities (domains or addresses) email may be sent from: `ses:SendRawEmail` is granted on these
+   * only. Context `ionflux:sesIdentities`, comma-separated (e.g. `brand.example,news.brand.example`).
+   */
+  sesIdentities: string[];
+  /** The vector index memory requests use by default, and the others they may name (comma-separated). */
+  vectorIndex: string;
+  vectorIndexes: string;
 }
 
 export function readSettings(node: Node): DeploymentSettings {
@@ -48,5 +56,11 @@ export function readSettings(node: Node): DeploymentSettings {
     publicBurstLimit: num('publicBurstLimit', 20),
     webhookReservedConcurrency: Math.floor(num('webhookReservedConcurrency', 50)),
     functionErrorRatePercent: num('functionErrorRatePercent', 5),
+    sesIdentities: get('sesIdentities', '')
+      .split(',')
+      .map((identity) => identity.trim())
+      .filter(Boolean),
+    vectorIndex: get('vectorIndex', 'ionflux-memory'),
+    vectorIndexes: get('vectorIndexes', ''),
   };
 }

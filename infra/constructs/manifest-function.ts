@@ -85,6 +85,7 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
+    if (spec.needs.includes('ses:send')) environment.IONFLUX_SES_CONFIGURATION_SET = platform.email.configurationSetName;
     for (const need of spec.needs) {
       if (!need.startsWith('s3:')) continue;
       const bucket = need.slice('s3:'.length) as BucketName;
@@ -161,6 +162,14 @@ export class ManifestFunction extends Construct {
       // Workspace keys created with the data key (ionflux secrets set with IONFLUX_SECRETS_KMS_KEY_ID).
       this.grantSecretsKey(platform, ['kms:Decrypt']);
       data.tables.workspaces.grantReadData(this.role);
+      return;
+    }
+    if (need === 'ses:send') {
+      // Raw sends from the configured identities, with the email configuration set; nothing else in SES.
+      const resources = platform.email.sendResources();
+      if (platform.email.identities.length) this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendRawEmail'], resources }));
+      // GetSendQuota has no resource-level permissions.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
       return;
     }
     if (need === 'workspace-secrets:write') {

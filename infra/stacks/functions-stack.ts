@@ -1,10 +1,11 @@
 /**
  * Every function of the manifest, and how each is triggered: HTTP API routes (IAM authorisation for
  * internal APIs; webhooks and OAuth redirects public at the gateway and verified in the handler), MSK
- * event sources, EventBridge schedules and SQS event sources. What applies to every entry by its kind is
- * decided here, so new manifest entries get it without asking: per-route throttling by auth (webhook and
- * public routes have their own limits), reserved concurrency for webhook functions, a concurrency ceiling
- * on SQS event sources, an on-failure destination for scheduled runs, and an error-rate alarm per function.
+ * event sources, EventBridge schedules, SQS event sources and SNS subscriptions. What applies to every
+ * entry by its kind is decided here, so new manifest entries get it without asking: per-route throttling
+ * by auth (webhook and public routes have their own limits), reserved concurrency for webhook functions, a
+ * concurrency ceiling on SQS event sources, an on-failure destination for scheduled runs and SNS
+ * subscriptions, and an error-rate alarm per function.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -15,11 +16,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ManagedKafkaEventSource, SnsEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
-import { DEFAULT_SQS_MAX_CONCURRENCY, type FunctionSpec, type HttpAuth, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup } from '../../functions/manifest-types';
+import { DEFAULT_SQS_MAX_CONCURRENCY, type FunctionSpec, type HttpAuth, isHttp, isKafka, isSchedule, isSns, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup, SNS_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import { api5xxAlarm, functionErrorRateAlarm } from '../constructs/operations-alarms';
@@ -76,6 +77,8 @@ export class FunctionsStack extends Stack {
       IONFLUX_STAGE: settings.stage,
       IONFLUX_RESOURCE_PREFIX: settings.resourcePrefix,
       IONFLUX_SECRET_ROOT: settings.secretRoot,
+      IONFLUX_VECTOR_INDEX: settings.vectorIndex,
+      ...(settings.vectorIndexes ? { IONFLUX_VECTOR_INDEXES: settings.vectorIndexes } : {}),
     };
 
     const limits: Partial<Record<HttpAuth, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>> = {
@@ -190,6 +193,12 @@ export class FunctionsStack extends Stack {
           reportBatchItemFailures: true,
         }),
       );
+      return;
+    }
+    if (isSns(trigger)) {
+      // SNS invokes asynchronously: after Lambda's retries the event is kept in an alarmed queue, never dropped.
+      fn.addEventSource(new SnsEventSource(platform.data.topics[trigger.sns.topic]));
+      fn.configureAsyncInvoke({ retryAttempts: SNS_RETRY_ATTEMPTS, onFailure: new SqsDestination(platform.data.queues['sns-consumer-dlq']) });
     }
   }
 }

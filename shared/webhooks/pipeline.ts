@@ -14,7 +14,7 @@ import type { SecretResolver } from '../secrets/secret-resolver';
 import type { DedupStore } from './dedup-store';
 import { DeliveryInProgressError, WebhookSignatureError } from './errors';
 import type { ParkedWebhookStore } from './parked-store';
-import type { Delivery, WebhookProvider, WebhookRequest } from './provider';
+import type { Delivery, InboundProvider, WebhookProvider, WebhookRequest } from './provider';
 
 const log = moduleLogger('webhooks');
 
@@ -22,7 +22,7 @@ const log = moduleLogger('webhooks');
 export const SIGNING_KEY_RECHECK_MS = 60_000;
 
 export interface WebhookDeps {
-  secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform'>;
+  secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform' | 'resolve'>;
   connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   dedup: DedupStore;
   parked: ParkedWebhookStore;
@@ -59,7 +59,7 @@ async function route(delivery: Delivery, deps: WebhookDeps): Promise<{ workspace
  * park it when no workspace owns its account.
  */
 export async function processDelivery<D extends Delivery>(
-  provider: WebhookProvider<D>,
+  provider: InboundProvider<D>,
   delivery: D,
   request: WebhookRequest,
   deps: WebhookDeps,
@@ -104,7 +104,7 @@ export async function processDelivery<D extends Delivery>(
 }
 
 /** Keeps a verified delivery no workspace owns, with why, for `ionflux parked replay`. */
-async function park<D extends Delivery>(provider: WebhookProvider<D>, delivery: D, request: WebhookRequest, reason: string, deps: WebhookDeps): Promise<void> {
+async function park<D extends Delivery>(provider: InboundProvider<D>, delivery: D, request: WebhookRequest, reason: string, deps: WebhookDeps): Promise<void> {
   const keptHeaders = Object.fromEntries(provider.keptHeaders.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]!]));
   await deps.parked.park({
     provider: provider.name,
@@ -127,17 +127,19 @@ export async function ingestWebhook<D extends Delivery>(
 ): Promise<IngestResult> {
   // Unsigned (or not signed in the provider's format): 401 before any secret is read.
   provider.requireSignature(request);
-  const credential = await deps.secrets.platform(provider.secretProvider);
+  const scope = provider.credentialScope?.(request);
+  let credential = scope ? await deps.secrets.resolve({ provider: provider.secretProvider, workspaceId: scope.workspaceId }) : await deps.secrets.platform(provider.secretProvider);
   try {
     provider.verify(request, credential);
   } catch (error) {
     // The key may have been rotated since this environment cached it: read it again, at most once a minute.
-    if (!(error instanceof WebhookSignatureError) || error.code !== 'invalid_signature') throw error;
+    if (!(error instanceof WebhookSignatureError) || error.code !== 'invalid_signature' || credential.source !== 'platform') throw error;
     const fresh = await deps.secrets.refreshPlatform(provider.secretProvider, { minAgeMs: SIGNING_KEY_RECHECK_MS });
     if (!fresh) throw error;
     provider.verify(request, fresh);
+    credential = fresh;
   }
-  const deliveries = provider.parse(request);
+  const deliveries = provider.parse(request, credential);
   const outcomes: DeliveryOutcome[] = [];
   for (const delivery of deliveries) outcomes.push(await processDelivery(provider, delivery, request, deps, options));
   return summarise(outcomes);

@@ -4,6 +4,9 @@
  * webhook is a 401 before any secret is read, even while the secret store is down; a storage outage
  * during an LLM call is a retryable 503 `storage_unavailable`, not the provider's fault.
  */
+import { WebhookSignatureError } from '../../shared/webhooks/errors';
+import type { WebhookProvider } from '../../shared/webhooks/provider';
+import { webhookProviders } from '../../shared/webhooks/providers';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createShopifyWebhookHandler } from '../../functions/webhooks/shopify';
 import { ConnectionRegistry } from '../../shared/connections/connection-registry';
@@ -136,6 +139,17 @@ describe('Shopify webhooks while Secrets Manager is down', () => {
     expect(result.status).toBe(503);
     expect(result.json.error).toEqual({ code: 'temporarily_unavailable', message: expect.any(String), request_id: expect.any(String) });
     expect(result.text).not.toContain('ionflux/platform');
+  });
+});
+
+describe('every signed webhook provider', () => {
+  it('refuses a request without its signature headers before any key is needed', () => {
+    const signed = Object.values(webhookProviders).filter((p): p is WebhookProvider => 'requireSignature' in p);
+    expect(signed.map((p) => p.name)).toEqual(expect.arrayContaining(['shopify', 'sendgrid']));
+    for (const provider of signed) {
+      const bare = { rawBody: Buffer.from('[]'), headers: {}, query: {}, receivedAt: Date.now() };
+      expect(() => provider.requireSignature(bare)).toThrow(WebhookSignatureError);
+    }
   });
 });
 
