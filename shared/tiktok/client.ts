@@ -1,18 +1,22 @@
 /**
- * The one retry loop for calls to TikTok's API (`<base_url><path>` with `Authorization: Bearer <token>`),
- * every call bounded by the caller's deadline:
- * - pacing first: an endpoint's one-minute window (MinuteWindowPacer), or the Research API's daily quota
- *   (ResearchQuota: 429 with Retry-After once the day's requests are spent);
+ * The one loop for calls to TikTok's API (`<base_url><path>` with `Authorization: Bearer <token>`), every
+ * call bounded by the caller's deadline:
+ * - pacing first: an endpoint's one-minute window (MinuteWindowPacer: a slot is reserved, and waited for
+ *   within the deadline, else 429 with Retry-After), or the Research API's daily quota (ResearchQuota: 429
+ *   with Retry-After once the day's requests are spent);
  * - 401 `access_token_invalid`: ask the token source for a newer token (another call may have refreshed it;
  *   else one forced refresh for all concurrent callers) and retry once;
- * - 429 `rate_limit_exceeded`: a per-minute limit is waited out (Retry-After, else backoff) within the
- *   deadline, then surfaced as 429 with Retry-After; a daily quota is surfaced at once;
- * - 5xx / `internal_error` and dropped connections: retried with backoff within the deadline, then 503 with
- *   Retry-After;
+ * - 429 `rate_limit_exceeded`, 5xx / `internal_error`, dropped connections and timeouts: retried as the
+ *   shared retry policy decides (shared/llm/retry-policy.ts: backoff or TikTok's Retry-After, only while the
+ *   wait and another attempt fit before the deadline), then 429 with Retry-After (a rate limit) or 503; a
+ *   daily quota TikTok says is spent is surfaced at once;
  * - any other `error.code` is mapped (api.ts `errorCodes`): a scope not granted → 403 `missing_scope`,
  *   `invalid_params` → 400, anything else → 502. TikTok's code and `log_id` go into `details`, never as ours.
  */
 import { errorMessage } from '../errors';
+import { retryAfterMs } from '../llm/providers/wire';
+import type { ProviderFailure } from '../llm/provider';
+import { classifyFailure, decideRetry, defaultRetryPolicy, type RetryPolicy } from '../llm/retry-policy';
 import type { FetchFn } from '../oauth/token-request';
 import { moduleLogger } from '../observability/logger';
 import { errorCodes, type TikTokEndpoint } from './api';
@@ -35,16 +39,11 @@ export interface TikTokClientOptions {
   pacer: MinuteWindowPacer;
   /** The Research API's daily quota (endpoints limited `perDay`). */
   quota?: Pick<ResearchQuota, 'take' | 'markSpent'>;
+  /** Retries of transient failures (default: the shared policy, three attempts). */
+  policy?: RetryPolicy;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Attempts per call, all causes together (default 4). */
-  maxAttempts?: number;
-  /** First backoff without Retry-After (default 500 ms, doubling, capped at 8 s). */
-  backoffBaseMs?: number;
-  /** Longest single wait a call makes (default 20 s); longer ones are surfaced to the caller. */
-  maxWaitMs?: number;
-  /** Longest single request (default 30 s, never past the deadline). */
-  requestTimeoutMs?: number;
+  random?: () => number;
 }
 
 export interface CallOptions {
@@ -61,14 +60,6 @@ interface TikTokEnvelope {
   error?: { code?: unknown; message?: unknown; log_id?: unknown };
 }
 
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date. */
-function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value?.trim()) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value.trim()) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 export class TikTokClient {
   constructor(private readonly options: TikTokClientOptions) {}
 
@@ -80,42 +71,48 @@ export class TikTokClient {
     return (this.options.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t))))(ms);
   }
 
-  private backoff(attempt: number): number {
-    const base = this.options.backoffBaseMs ?? 500;
-    const exp = Math.min(8000, base * 2 ** (attempt - 1));
-    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  private get policy(): RetryPolicy {
+    return this.options.policy ?? defaultRetryPolicy;
   }
 
-  /** True when waiting `ms` still leaves time for the call; false means surface the wait to the caller. */
-  private canWait(ms: number, deadline: number): boolean {
-    return ms <= (this.options.maxWaitMs ?? 20_000) && this.now() + ms < deadline;
+  /** Waits for the endpoint's pacing slot within the deadline, or counts one request of the daily quota. */
+  private async pace(endpoint: TikTokEndpoint, deadline: number, context: Record<string, unknown>): Promise<void> {
+    if ('perDay' in endpoint.limit) {
+      await this.options.quota?.take();
+      return;
+    }
+    const { perMinute } = endpoint.limit;
+    const delay = this.options.pacer.delayMs(endpoint.name, perMinute);
+    if (delay > 0 && this.now() + delay + this.policy.minAttemptMs > deadline) {
+      throw new TikTokRateLimitedError('tiktok_rate_limited', `TikTok allows ${perMinute} ${endpoint.name} requests a minute; try again shortly`, delay / 1000, context);
+    }
+    this.options.pacer.record(endpoint.name, delay);
+    if (delay > 0) await this.sleep(delay);
+  }
+
+  /** Waits before the next attempt when the shared retry policy says so; false: give up now. */
+  private async retryAfter(failure: ProviderFailure, retries: number, deadline: number, context: Record<string, unknown>): Promise<boolean> {
+    const decision = decideRetry(classifyFailure(failure), failure, retries, this.now(), deadline, this.policy, this.options.random ?? Math.random);
+    log.warn('tiktok call failed', { ...context, kind: failure.kind, status: failure.status ?? null, attempt: retries + 1, retry_in_ms: decision.retry ? decision.delayMs : null });
+    if (!decision.retry) return false;
+    await this.sleep(decision.delayMs);
+    return true;
   }
 
   /** Calls `endpoint` and returns TikTok's `data`. */
   async call(endpoint: TikTokEndpoint, options: CallOptions): Promise<unknown> {
     const app = await this.options.app();
-    const maxAttempts = this.options.maxAttempts ?? 4;
+    const { deadline } = options;
     const context = { endpoint: endpoint.name, ...(options.openId ? { open_id: options.openId } : {}) };
-    let token = await options.tokens.token(options.deadline);
+    let token = await options.tokens.token(deadline);
     let tokenRetried = false;
     const url = new URL(`${app.baseUrl}${endpoint.path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
 
-    for (let attempt = 1; ; attempt++) {
-      if ('perMinute' in endpoint.limit) {
-        const delay = this.options.pacer.delayMs(endpoint.name, endpoint.limit.perMinute);
-        if (delay > 0) {
-          if (!this.canWait(delay, options.deadline)) {
-            throw new TikTokRateLimitedError('tiktok_rate_limited', `TikTok allows ${endpoint.limit.perMinute} ${endpoint.name} requests a minute; try again shortly`, delay / 1000, context);
-          }
-          await this.sleep(delay);
-        }
-      } else if (this.options.quota) {
-        await this.options.quota.take();
-      }
-      this.options.pacer.record(endpoint.name);
-      const left = options.deadline - this.now();
-      if (left <= 0) throw new TikTokApiError('tiktok_timeout', 'no time left before the deadline to call TikTok', { status: 503, retryAfterS: 1, details: context });
+    for (let retries = 0; ; ) {
+      await this.pace(endpoint, deadline, context);
+      const left = deadline - this.now();
+      if (left < Math.min(this.policy.minAttemptMs, 250)) throw new TikTokApiError('tiktok_timeout', 'no time left before the deadline to call TikTok', { status: 503, retryAfterS: 1, details: context });
 
       let response: Response;
       try {
@@ -124,16 +121,12 @@ export class TikTokClient {
           headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
           redirect: 'error',
-          signal: AbortSignal.timeout(Math.max(1, Math.min(left, this.options.requestTimeoutMs ?? 30_000))),
+          signal: AbortSignal.timeout(Math.max(1, Math.min(left, this.policy.attemptTimeoutMs))),
         });
       } catch (error) {
-        const wait = this.backoff(attempt);
-        if (attempt >= maxAttempts || !this.canWait(wait, options.deadline)) {
-          throw new TikTokApiError('tiktok_unavailable', `TikTok could not be reached in time: ${errorMessage(error)}`, { status: 503, retryAfterS: 2, cause: error, details: context });
-        }
-        log.warn('tiktok request failed; retrying', { ...context, attempt, error: errorMessage(error) });
-        await this.sleep(wait);
-        continue;
+        const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        if (await this.retryAfter({ kind: timedOut ? 'timeout' : 'network', message: errorMessage(error) }, retries++, deadline, context)) continue;
+        throw new TikTokApiError('tiktok_unavailable', `TikTok could not be reached in time: ${errorMessage(error)}`, { status: 503, retryAfterS: 2, cause: error, details: context });
       }
 
       let envelope: TikTokEnvelope = {};
@@ -158,30 +151,26 @@ export class TikTokClient {
       if (code === 'access_token_invalid' || (response.status === 401 && !code)) {
         if (tokenRetried) throw new TikTokApiError(errorCodes.access_token_invalid!.code, 'TikTok rejected a freshly refreshed access token', { status: 502, details });
         tokenRetried = true;
-        token = await options.tokens.rejected(token, options.deadline);
+        token = await options.tokens.rejected(token, deadline);
         continue;
       }
+      const waitMs = retryAfterMs(response.headers, this.now());
       if (code === 'rate_limit_exceeded' || response.status === 429) {
         if ('perDay' in endpoint.limit) {
           if (this.options.quota) throw await this.options.quota.markSpent();
           throw new TikTokRateLimitedError('research_quota_exhausted', 'TikTok says the daily request quota is spent', 3600, details);
         }
-        const wait = retryAfterMs(response.headers.get('retry-after'), this.now()) ?? this.backoff(attempt);
-        if (attempt >= maxAttempts || !this.canWait(wait, options.deadline)) {
-          throw new TikTokRateLimitedError('tiktok_rate_limited', `TikTok is rate limiting ${endpoint.name}; try again shortly`, Math.max(wait, 1000) / 1000, details);
-        }
-        log.info('tiktok rate limited the call; waiting', { ...context, attempt, wait_ms: wait });
-        await this.sleep(wait);
-        continue;
+        if (await this.retryAfter({ kind: 'http', status: 429, message: message || code, ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}) }, retries++, deadline, context)) continue;
+        throw new TikTokRateLimitedError('tiktok_rate_limited', `TikTok is rate limiting ${endpoint.name}; try again shortly`, Math.max(waitMs ?? 0, 1000) / 1000, details);
       }
       if (response.status >= 500 || code === 'internal_error') {
-        const wait = retryAfterMs(response.headers.get('retry-after'), this.now()) ?? this.backoff(attempt);
-        if (attempt >= maxAttempts || !this.canWait(wait, options.deadline)) {
-          throw new TikTokApiError(errorCodes.internal_error!.code, `TikTok kept failing ${endpoint.name} (HTTP ${response.status}); try again later`, { status: 503, retryAfterS: Math.max(wait, 1000) / 1000, details });
-        }
-        log.warn('tiktok answered with a server error; retrying', { ...context, status: response.status, attempt, wait_ms: wait });
-        await this.sleep(wait);
-        continue;
+        const status = response.status >= 500 ? response.status : 503;
+        if (await this.retryAfter({ kind: 'http', status, message: message || code, ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}) }, retries++, deadline, context)) continue;
+        throw new TikTokApiError(errorCodes.internal_error!.code, `TikTok kept failing ${endpoint.name} (HTTP ${response.status}); try again later`, {
+          status: 503,
+          retryAfterS: Math.max(waitMs ?? 0, 1000) / 1000,
+          details,
+        });
       }
       if (code === 'invalid_params') {
         throw new TikTokApiError(errorCodes.invalid_params!.code, `TikTok refused the parameters of ${endpoint.name}${message ? `: ${message}` : ''}`, { status: 400, details });

@@ -19,17 +19,24 @@ export class MinuteWindowPacer {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  /** How long to wait before one more request to `key` fits in its window of `perMinute`. */
+  /**
+   * How long to wait before one more request to `key` fits in its window of `perMinute`, counting the
+   * requests sent and the slots reserved by callers still waiting.
+   */
   delayMs(key: string, perMinute: number): number {
     const now = this.clock();
     const times = (this.sent.get(key) ?? []).filter((t) => t > now - MINUTE_MS);
     this.sent.set(key, times);
-    return times.length < perMinute ? 0 : times[times.length - perMinute]! + MINUTE_MS - now;
+    return times.length < perMinute ? 0 : Math.max(0, times[times.length - perMinute]! + MINUTE_MS - now);
   }
 
-  record(key: string): void {
+  /**
+   * Takes the slot `afterMs` from now (the delay `delayMs` just gave): callers that wait hold distinct slots,
+   * so waking together does not burst past the window.
+   */
+  record(key: string, afterMs = 0): void {
     const times = this.sent.get(key) ?? [];
-    times.push(this.clock());
+    times.push(this.clock() + afterMs);
     this.sent.set(key, times);
   }
 }

@@ -3,9 +3,14 @@
  * profile with the counts its scopes allow, videos with TikTok's cursor passed through, videos by id in
  * batches of 20; scopes checked before calling TikTok (403 missing_scope naming it); accounts of other
  * workspaces answered 404; TikTok's error codes mapped, never passed on raw; 5xx and 429 retried within the
- * deadline, then surfaced with Retry-After.
+ * deadline, then surfaced with Retry-After; per-endpoint limits paced before TikTok has to refuse.
  */
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { tiktokAccounts, tiktokApp } from '../../shared/runtime/tiktok';
+import { endpoints } from '../../shared/tiktok/api';
+import { TikTokClient } from '../../shared/tiktok/client';
+import { TikTokRateLimitedError } from '../../shared/tiktok/errors';
+import { MinuteWindowPacer } from '../../shared/tiktok/rate-limits';
 import { newWorkspaceId } from '../support/environment';
 import type { FakeTikTok } from '../fakes/tiktok/fake-tiktok';
 import { listVideos, newOpenId, queryVideos, seedConnectedAccount, startTikTokEnvironment, stopTikTokEnvironment, userInfo } from '../fakes/tiktok/harness';
@@ -163,5 +168,41 @@ describe('TikTok agent routes (fake TikTok + moto)', () => {
     expect(limited.status).toBe(429);
     expect(limited.json.error.code).toBe('tiktok_rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(100);
+  });
+
+  it('paces an endpoint’s per-minute limit: a call waits for its slot within the deadline, else 429 with Retry-After without reaching TikTok', async () => {
+    const { ws, openId } = await connected();
+    const account = await tiktokAccounts().forWorkspace(ws, openId);
+    let now = Date.now();
+    const slept: number[] = [];
+    const client = new TikTokClient({
+      app: tiktokApp,
+      fetch,
+      pacer: new MinuteWindowPacer(() => now),
+      clock: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+    });
+    const twoAMinute = { ...endpoints.userInfo, limit: { perMinute: 2 } };
+    const call = (deadlineInMs: number) => client.call(twoAMinute, { tokens: account.tokens, query: { fields: 'open_id,display_name' }, deadline: now + deadlineInMs, openId });
+    const before = calls('user_info', openId);
+    await call(20_000);
+    await call(20_000);
+    expect(slept).toEqual([]);
+    // The third waits for the first to leave the window (the clock is the test's: no real wait).
+    await call(120_000);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(59_000);
+    await call(20_000); // the window now holds the third and this one
+    expect(slept).toHaveLength(1);
+    expect(calls('user_info', openId) - before).toBe(4);
+    // With less time left than the wait, the caller hears 429 and when to come back; TikTok is not called.
+    const refused = await call(5_000).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TikTokRateLimitedError);
+    expect(refused).toMatchObject({ code: 'tiktok_rate_limited', status: 429 });
+    expect((refused as TikTokRateLimitedError).retryAfterS).toBeGreaterThan(5);
+    expect(calls('user_info', openId) - before).toBe(4);
   });
 });
