@@ -2,7 +2,8 @@
  * One request to an OAuth token endpoint — the code exchange, a refresh, client credentials — the same way
  * for every provider: JSON (Shopify) or form-encoded (TikTok) body, a fixed timeout that the caller's
  * deadline never cuts short, lifetimes read from each response (never assumed), and a response that leaves
- * out the refresh token keeps the one we had (a blank one is never stored).
+ * out the refresh token keeps the one we had (a blank one is never stored). Also the revocation of a token
+ * (`revokeToken`: a user disconnecting an account), over the same wire code.
  *
  * Failures are the provider's own errors, built by the `errors` it passes: `rejected` for a 4xx (other than
  * 429) or an OAuth error body — the grant may be dead —, `failed` for everything that says nothing about
@@ -65,8 +66,12 @@ const positive = (value: unknown): number | undefined => {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 };
 
-export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, errors: TokenRequestErrors, clock: () => number = Date.now): Promise<TokenResponse> {
-  const started = clock();
+/** One form or JSON POST to an OAuth endpoint, its answer parsed (an unreadable body reads as `{}`). */
+async function postOAuth(
+  fetchFn: FetchFn,
+  request: Pick<TokenRequest, 'url' | 'encoding' | 'fields' | 'timeoutMs'>,
+  errors: Pick<TokenRequestErrors, 'failed'>,
+): Promise<{ response: Response; parsed: Record<string, unknown>; oauthError: string; description: string }> {
   const body = request.encoding === 'json' ? JSON.stringify(request.fields) : new URLSearchParams(request.fields).toString();
   let response: Response;
   try {
@@ -90,7 +95,7 @@ export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, err
     const value = JSON.parse(text) as unknown;
     if (value && typeof value === 'object' && !Array.isArray(value)) parsed = value as Record<string, unknown>;
   } catch {
-    // handled below by status and missing fields
+    // judged by the status and the fields the caller needs
   }
   const oauthError = typeof parsed.error === 'string' ? parsed.error : '';
   const description = typeof parsed.error_description === 'string' ? parsed.error_description : '';
@@ -98,6 +103,12 @@ export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, err
     const retryAfter = positive(response.headers.get('retry-after'));
     throw errors.failed(`answered HTTP ${response.status}`, { status: 503, httpStatus: response.status, ...(retryAfter ? { retryAfterS: retryAfter } : {}) });
   }
+  return { response, parsed, oauthError, description };
+}
+
+export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, errors: TokenRequestErrors, clock: () => number = Date.now): Promise<TokenResponse> {
+  const started = clock();
+  const { response, parsed, oauthError, description } = await postOAuth(fetchFn, request, errors);
   const accessToken = parsed.access_token;
   // Some endpoints (TikTok's) answer an OAuth error with HTTP 200 and an `error` body.
   if (response.status >= 400 || (oauthError && (typeof accessToken !== 'string' || accessToken === ''))) {
@@ -118,4 +129,14 @@ export async function requestTokens(fetchFn: FetchFn, request: TokenRequest, err
     if (refreshIn) tokens.refresh_token_expires_at = started + refreshIn * 1000;
   }
   return { tokens, body: parsed };
+}
+
+/**
+ * Revokes a token at the provider's revocation endpoint (RFC 7009 style: the token and the app's
+ * credentials in the body; success is any 2xx without an OAuth `error`). It spends nothing, so the caller's
+ * deadline may cut it short (`timeoutMs`).
+ */
+export async function revokeToken(fetchFn: FetchFn, request: Pick<TokenRequest, 'url' | 'encoding' | 'fields' | 'timeoutMs'>, errors: TokenRequestErrors): Promise<void> {
+  const { response, oauthError, description } = await postOAuth(fetchFn, request, errors);
+  if (response.status >= 400 || oauthError) throw errors.rejected(response.status, oauthError, description);
 }

@@ -11,6 +11,7 @@ import { OAuthTokenStore } from '../oauth/token-store';
 import { TikTokAccounts } from '../tiktok/accounts';
 import { ClientTokenCache } from '../tiktok/client-token';
 import { TikTokClient } from '../tiktok/client';
+import type { DisconnectDeps } from '../tiktok/disconnect';
 import { TikTokOAuth } from '../tiktok/oauth';
 import { MinuteWindowPacer, ResearchQuota } from '../tiktok/rate-limits';
 import { TikTokResearch } from '../tiktok/research';
@@ -67,5 +68,17 @@ export const tiktokOAuth = perEnvironment(
       source: config().serviceName,
     }),
 );
+
+/** What disconnecting an account needs (shared/tiktok/disconnect.ts). */
+export const tiktokDisconnectDeps = (): DisconnectDeps => ({
+  app: tiktokApp,
+  connections: connectionRegistry(),
+  tokens: tiktokTokenManager(),
+  tokenStore: tiktokTokenStore(),
+  secrets: secretStore(),
+  endpoint: tiktokTokenEndpoint(),
+  publisher: outboxPublisher(),
+  source: config().serviceName,
+});
 
 export { fetchFn as tiktokFetch, tiktokApp, tiktokConfig, trackedHashtags };

@@ -13,6 +13,9 @@ export const DEFAULT_AUTH_URL = 'https://www.tiktok.com/v2/auth/authorize/';
 /** Form-encoded; `authorization_code`, `refresh_token` and `client_credentials` grants. */
 export const TOKEN_PATH = '/v2/oauth/token/';
 
+/** Form-encoded `client_key`, `client_secret`, `token` (a user access token): disconnects the app from the account. */
+export const REVOKE_PATH = '/v2/oauth/revoke/';
+
 /** What a connection asks for when the install link names no scopes. */
 export const DEFAULT_SCOPES = ['user.info.basic', 'user.info.profile', 'user.info.stats', 'video.list'] as const;
 

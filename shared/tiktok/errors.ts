@@ -46,6 +46,16 @@ export class TikTokAccountNotConnectedError extends IonfluxError {
   }
 }
 
+/** The account was connected again while a request was changing its connection: nothing was changed; try again. */
+export class TikTokConnectionChangedError extends IonfluxError {
+  constructor(openId: string, workspaceId: string) {
+    super('connection_changed', `TikTok account ${openId} was connected again while it was being disconnected; nothing was changed, try again`, {
+      status: 409,
+      details: { open_id: openId, workspace_id: workspaceId },
+    });
+  }
+}
+
 /**
  * The account's connection is revoked (the user removed the authorization, or TikTok refused the refresh
  * token) or inactive: it must be connected again through an install link.

@@ -5,10 +5,11 @@
  * newest one is always kept; never cut short by a caller's deadline):
  * - `authorization_code` (with the same `redirect_uri` as the authorize step) → the user's tokens and `open_id`;
  * - `refresh_token` → the next tokens;
- * - `client_credentials` → the app's client token for the Research API.
+ * - `client_credentials` → the app's client token for the Research API;
+ * and `POST <base_url>/v2/oauth/revoke/` with a user access token (a workspace disconnecting an account).
  */
-import { type FetchFn, type OAuthTokens, requestTokens, type TokenRequestErrors } from '../oauth/token-request';
-import { TOKEN_PATH } from './api';
+import { type FetchFn, type OAuthTokens, requestTokens, revokeToken, type TokenRequestErrors } from '../oauth/token-request';
+import { REVOKE_PATH, TOKEN_PATH } from './api';
 import type { TikTokApp } from './config';
 import { TikTokGrantRejectedError, TikTokTokenError } from './errors';
 
@@ -63,6 +64,15 @@ export class TikTokTokenEndpoint {
   /** Spends `refreshToken` (it rotates: the response carries the next one, and only it counts from now on). */
   async refresh(app: TikTokApp, openId: string, refreshToken: string): Promise<TikTokTokens> {
     return (await this.request(app, openId, { grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken)).tokens;
+  }
+
+  /** Revokes the account's authorization of the app (its access token, and with it its refresh token). */
+  async revoke(app: TikTokApp, openId: string, accessToken: string, deadline: number): Promise<void> {
+    await revokeToken(
+      this.options.fetch,
+      { url: `${app.baseUrl}${REVOKE_PATH}`, encoding: 'form', fields: { client_key: app.clientKey, client_secret: app.clientSecret, token: accessToken }, timeoutMs: deadline - Date.now() },
+      errorsFor(openId),
+    );
   }
 
   /** The app's client access token (Research API); it spends nothing, so the caller's deadline bounds it. */

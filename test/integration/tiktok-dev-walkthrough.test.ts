@@ -74,6 +74,7 @@ describe('docs/tiktok.md: try it locally, against the fake TikTok', () => {
     const find = (predicate: (o: Record<string, any>) => boolean) => json.find(predicate); // eslint-disable-line @typescript-eslint/no-explicit-any
 
     expect(find((o) => o.status === 'connected')).toMatchObject({ open_id: DEV_OPEN_ID, workspace_id: 'acme42', display_name: 'Demo Creator', missing_scopes: [] });
+    expect(find((o) => Array.isArray(o.accounts))).toMatchObject({ workspace_id: 'acme42', accounts: [{ open_id: DEV_OPEN_ID, status: 'active', display_name: 'Demo Creator' }] });
     expect(find((o) => o.user)).toMatchObject({ user: { display_name: 'Demo Creator', follower_count: 12_400, video_count: 12 } });
     expect(find((o) => Array.isArray(o.videos) && o.has_more === true && typeof o.cursor === 'number')?.videos).toHaveLength(5);
     expect(find((o) => Array.isArray(o.not_found))).toMatchObject({ not_found: [], videos: [{ id: '7300000000000000000' }, { id: '7300000000000000001' }] });

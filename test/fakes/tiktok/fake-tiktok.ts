@@ -5,6 +5,7 @@
  * - `POST /v2/oauth/token/` (form-encoded, `client_key` + `client_secret`): `authorization_code` (single-use
  *   codes, the authorize step's `redirect_uri`), `refresh_token` (rotates: a spent refresh token is dead),
  *   `client_credentials`; OAuth errors as `{error, error_description, log_id}` with HTTP 200, as TikTok does;
+ * - `POST /v2/oauth/revoke/` (form-encoded, a user access token): every token of that user dies, `{}`;
  * - `GET /v2/user/info/`, `POST /v2/video/list/`, `POST /v2/video/query/` with a user token, fields checked
  *   against the granted scopes (`scope_not_authorized` 401, `scope_permission_missed` 400);
  * - `POST /v2/research/video/query/` with a client token: the query's conditions evaluated over a corpus,
@@ -17,7 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../../support/listen';
 
-export type FakeKind = 'authorize' | 'token' | 'user_info' | 'video_list' | 'video_query' | 'research';
+export type FakeKind = 'authorize' | 'token' | 'revoke' | 'user_info' | 'video_list' | 'video_query' | 'research';
 
 export interface FakeVideo {
   id: string;
@@ -331,6 +332,7 @@ export class FakeTikTok {
     };
     if (url.pathname === '/v2/auth/authorize/' && req.method === 'GET') return this.authorize(url, res);
     if (url.pathname === '/v2/oauth/token/' && req.method === 'POST') return this.token(req, raw, send);
+    if (url.pathname === '/v2/oauth/revoke/' && req.method === 'POST') return this.revoke(req, raw, send);
 
     const routes: Record<string, { kind: FakeKind; method: string }> = {
       '/v2/user/info/': { kind: 'user_info', method: 'GET' },
@@ -437,6 +439,26 @@ export class FakeTikTok {
     this.requests.push({ kind: 'authorize', status: 302, at: this.now() });
     res.writeHead(302, { location: back.toString() });
     res.end();
+  }
+
+  private revoke(req: http.IncomingMessage, raw: string, send: (s: number, p: unknown) => void): void {
+    const form = new URLSearchParams(raw);
+    const token = form.get('token') ?? '';
+    const access = this.accessTokens.get(token);
+    const answer = (status: number, payload: unknown) => {
+      this.requests.push({ kind: 'revoke', status, at: this.now(), token, ...(access ? { openId: access.openId } : {}) });
+      send(status, payload);
+    };
+    const fault = this.faults.findIndex((f) => f.kind === 'revoke');
+    if (fault >= 0) {
+      const [f] = this.faults.splice(fault, 1);
+      return answer(f!.status, { error: f!.code === 'internal_error' ? 'server_error' : f!.code, error_description: 'injected fault', log_id: logId() });
+    }
+    if (!/application\/x-www-form-urlencoded/.test(String(req.headers['content-type']))) return answer(400, { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded', log_id: logId() });
+    if (form.get('client_key') !== this.options.clientKey || form.get('client_secret') !== this.options.clientSecret) return answer(200, { error: 'invalid_client', error_description: 'Client key or secret is invalid.', log_id: logId() });
+    if (!access || access.revoked || access.expiresAt <= this.now()) return answer(200, { error: 'invalid_request', error_description: 'The access token is invalid or expired.', log_id: logId() });
+    this.revokeUser(access.openId);
+    answer(200, {});
   }
 
   private async token(req: http.IncomingMessage, raw: string, send: (s: number, p: unknown) => void): Promise<void> {

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { handler as disconnectHandler } from '../../../functions/tiktok/account-disconnect';
+import { handler as accountsListHandler } from '../../../functions/tiktok/accounts-list';
 import { handler as installLinkHandler } from '../../../functions/tiktok/install-link';
 import { handler as callbackHandler } from '../../../functions/tiktok/oauth-callback';
 import { handler as installHandler } from '../../../functions/tiktok/oauth-install';
@@ -125,11 +127,17 @@ export async function seedConnectedAccount(
   return { secretName };
 }
 
-const route = (method: 'GET' | 'POST' | 'PUT', pattern: string, params: Record<string, string>) => {
+const route = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', pattern: string, params: Record<string, string>) => {
   let rawPath = pattern;
   for (const [k, v] of Object.entries(params)) rawPath = rawPath.replace(`{${k}}`, encodeURIComponent(v));
   return { method, rawPath, routeKey: `${method} ${pattern}`, pathParameters: params };
 };
+
+export const listAccounts = (workspaceId: string) =>
+  invokeHttp(asHandler(accountsListHandler), { ...route('GET', '/v1/tiktok/workspaces/{workspace_id}/accounts', { workspace_id: workspaceId }), headers: json });
+
+export const disconnectAccount = (workspaceId: string, openId: string) =>
+  invokeHttp(asHandler(disconnectHandler), { ...route('DELETE', '/v1/tiktok/workspaces/{workspace_id}/accounts/{open_id}', { workspace_id: workspaceId, open_id: openId }), headers: json }, 29);
 
 export const userInfo = (workspaceId: string, openId: string) =>
   invokeHttp(asHandler(userInfoHandler), { ...route('GET', '/v1/tiktok/workspaces/{workspace_id}/accounts/{open_id}/user-info', { workspace_id: workspaceId, open_id: openId }), headers: json }, 29);

@@ -117,7 +117,8 @@ export const tiktokWebhooks: WebhookProvider<TikTokDelivery> = {
   async afterPublish(delivery, workspaceId, deps) {
     if (delivery.event !== 'authorization.removed') return;
     const connection = await deps.connections.get('tiktok', delivery.openId);
-    if (!connection || connection.workspace_id !== workspaceId || connection.status === 'revoked') return;
+    // Already cut off (revoked, or disconnected by the workspace, which revokes at TikTok and so causes this event).
+    if (!connection || connection.workspace_id !== workspaceId || connection.status !== 'active') return;
     // A late (retried, or parked and replayed) removal of an earlier authorization must not cut off the account connected since.
     if (connection.connected_at && delivery.createTime * 1000 < Date.parse(connection.connected_at)) {
       log.info('authorization.removed predates the current connection; ignored', { open_id: delivery.openId, connected_at: connection.connected_at });
