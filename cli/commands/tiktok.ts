@@ -19,12 +19,16 @@ import { ensureResources } from '../provision';
 
 const localBase = () => `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
+const installUrlOptions = { workspace: { type: 'string' }, scopes: { type: 'string' }, 'base-url': { type: 'string' } } as const;
+const webhookOptions = { 'open-id': { type: 'string' }, content: { type: 'string' }, url: { type: 'string' } } as const;
+
 export const tiktokInstallUrl: Command = {
   path: ['tiktok', 'install-url'],
   usage: 'ionflux tiktok install-url --workspace <id> [--scopes user.info.basic,video.list] [--base-url <url>]',
   summary: 'print the signed link that connects a TikTok account to a workspace (valid 24 h; open it in a browser)',
+  options: installUrlOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { workspace: { type: 'string' }, scopes: { type: 'string' }, 'base-url': { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: installUrlOptions, allowPositionals: true });
     if (positionals.length || !values.workspace) throw new UsageError(this.usage);
     const workspaceId = assertWorkspaceId(values.workspace);
     let scopes = tiktokConfig().scopes;
@@ -74,8 +78,9 @@ export const tiktokWebhook: Command = {
   path: ['tiktok', 'webhook'],
   usage: 'ionflux tiktok webhook <event> --open-id=<id> [--content <json>] [--url http://127.0.0.1:3000]',
   summary: 'sign a TikTok webhook (e.g. authorization.removed) with the configured client secret and post it to the local runtime',
+  options: webhookOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { 'open-id': { type: 'string' }, content: { type: 'string' }, url: { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: webhookOptions, allowPositionals: true });
     const [event, ...rest] = positionals;
     if (!event || rest.length || !values['open-id']) throw new UsageError(this.usage);
     if (!TIKTOK_EVENT.test(event)) throw new UsageError(`"${event}" is not a TikTok event such as authorization.removed`);

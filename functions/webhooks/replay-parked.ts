@@ -1,8 +1,9 @@
 /** Every 15 minutes: parked webhooks whose account is now connected are replayed into Kafka. */
 import type { Context } from 'aws-lambda';
 import { webhookDeps } from '../../shared/runtime/webhooks';
+import { withinDeadline } from '../../shared/timing';
 import { webhookProviders } from '../../shared/webhooks/providers';
 import { replayParked } from '../../shared/webhooks/replay';
 
 export const handler = async (_event: unknown, context: Context) =>
-  replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + context.getRemainingTimeInMillis() - 5000 });
+  withinDeadline(Date.now() + context.getRemainingTimeInMillis() - 5000, (deadline) => replayParked(webhookProviders, webhookDeps(), { deadline }), { backstop: false });

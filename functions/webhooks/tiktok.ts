@@ -2,10 +2,11 @@
 import { httpHandler, LAMBDA_MAX_BODY_BYTES } from '../../shared/http/handler';
 import { json } from '../../shared/http/response';
 import { webhookDeps } from '../../shared/runtime/webhooks';
-import { toWebhookRequest, webhookDeadline } from '../../shared/webhooks/http';
+import { toWebhookRequest, withinWebhookDeadline } from '../../shared/webhooks/http';
 import { ingestWebhook } from '../../shared/webhooks/pipeline';
 import { tiktokWebhooks } from '../../shared/webhooks/providers/tiktok/webhook';
 
-export const handler = httpHandler(async (request) => json(200, await ingestWebhook(tiktokWebhooks, toWebhookRequest(request), webhookDeps(), { deadline: webhookDeadline(request) })), {
-  maxBodyBytes: LAMBDA_MAX_BODY_BYTES,
-});
+export const handler = httpHandler(
+  async (request) => json(200, await withinWebhookDeadline(request, (deadline) => ingestWebhook(tiktokWebhooks, toWebhookRequest(request), webhookDeps(), { deadline }))),
+  { maxBodyBytes: LAMBDA_MAX_BODY_BYTES },
+);

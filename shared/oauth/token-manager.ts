@@ -11,8 +11,9 @@
  * - a refresh token is claimed before it is sent: one transaction renews the holder's lease (only if the
  *   lock is still its own — a holder that stalled past its lease gives up there) and marks the token
  *   `spending`. Nobody spends a token marked spending or spent; they wait and re-read;
- * - the token request is never cut short by the caller's deadline (token-request.ts), and a refresh that
- *   can wait (the token still works) is not started by a caller with less time left than it may take;
+ * - the token request is never cut short by the caller's deadline (token-request.ts), nor are the claim and
+ *   the successor's write by the request's deadline scope (outsideDeadline), and a refresh that can wait
+ *   (the token still works) is not started by a caller with less time left than it may take;
  * - the rotated tokens are written with retries (the successor exists nowhere else);
  * - after a failed refresh, a cooldown: callers keep using the current token while it is still valid,
  *   and get 503 with Retry-After when it is not. Any refusal but `invalid_grant` is such a failure, never
@@ -29,6 +30,7 @@ import type { ConnectionProvider } from '../connections/account-ids';
 import type { Connection, ConnectionRegistry, ConnectionStatus } from '../connections/connection-registry';
 import { errorMessage, IonfluxError } from '../errors';
 import { moduleLogger } from '../observability/logger';
+import { outsideDeadline } from '../timing';
 import { OAuthGrantRejectedError } from './errors';
 import { refreshTokenFingerprint, type TokenLocks } from './token-locks';
 import { type OAuthTokens, TOKEN_REQUEST_TIMEOUT_MS } from './token-request';
@@ -217,7 +219,7 @@ export class OAuthTokenManager<T extends OAuthTokens, C> {
    * should be re-read: the caller waits a step and re-reads.
    */
   private async refreshHoldingLock(access: TokenAccess, stale: string, force: boolean, deadline: number, owner: string): Promise<StoredTokens<T> | 'stale'> {
-    const { locks, binding } = this.options;
+    const { locks } = this.options;
     // The connection this refresh is for, read before its tokens: a revocation decided below applies to it only.
     const connection = await this.options.connections.get(this.provider, access.account);
     // Re-read after taking the lock: the previous holder may have finished just now.
@@ -242,6 +244,24 @@ export class OAuthTokenManager<T extends OAuthTokens, C> {
     if (known?.state === 'spent' || known?.state === 'spending') return 'stale';
     if (known?.state === 'abandoned') this.log.warn('a previous refresh of this account never finished; trying its refresh token again', { account: access.account });
     const app = await this.options.app();
+    // From the claim on, the AWS calls are not cut short by the request's deadline scope either: a claim,
+    // a spend and the successor's write that stopped half-way would lose the account's token. They are
+    // bounded by the clients' own attempt timeouts (shared/aws/client-config.ts).
+    const spendable = { ...current, refresh_token: current.refresh_token };
+    return outsideDeadline(() => this.spend(access, connection, spendable, force, owner, fingerprint, app, deadline));
+  }
+
+  private async spend(
+    access: TokenAccess,
+    connection: Connection | undefined,
+    current: StoredTokens<T> & { refresh_token: string },
+    force: boolean,
+    owner: string,
+    fingerprint: string,
+    app: C,
+    deadline: number,
+  ): Promise<StoredTokens<T> | 'stale'> {
+    const { locks, binding } = this.options;
     // Claim the token right before spending it. This renews our lease only if the lock is still ours (a
     // holder that stalled past its lease gives up here and re-reads) and marks the token as being spent.
     const claim = await locks.beginSpend(access.account, owner, fingerprint, this.leaseMs);
