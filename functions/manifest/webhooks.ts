@@ -18,7 +18,17 @@ export const webhookFunctions: FunctionSpec[] = [
     trigger: { schedule: { expression: 'rate(15 minutes)' } },
     memoryMb: 512,
     timeoutS: 120,
-    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
+    // The WhatsApp provider's before-events step writes windows, consent, number states and templates.
+    needs: [
+      'kafka',
+      'dynamodb:connections',
+      'dynamodb:webhook-dedup',
+      'dynamodb:parked-webhooks',
+      'dynamodb:whatsapp-messages',
+      'dynamodb:whatsapp-opt-ins',
+      'dynamodb:whatsapp-numbers',
+      'dynamodb:whatsapp-templates',
+    ],
   },
   {
     id: 'sentinel-order-counter',

@@ -1,8 +1,8 @@
 /** Every 15 minutes: parked webhooks whose account is now connected are replayed into Kafka. */
 import type { Context } from 'aws-lambda';
 import { webhookDeps } from '../../shared/runtime/webhooks';
-import { webhookProviders } from '../../shared/webhooks/providers';
+import { replayableWebhookProviders } from '../../shared/runtime/whatsapp-webhooks';
 import { replayParked } from '../../shared/webhooks/replay';
 
 export const handler = async (_event: unknown, context: Context) =>
-  replayParked(webhookProviders, webhookDeps(), { deadline: Date.now() + context.getRemainingTimeInMillis() - 5000 });
+  replayParked(replayableWebhookProviders(), webhookDeps(), { deadline: Date.now() + context.getRemainingTimeInMillis() - 5000 });

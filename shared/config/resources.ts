@@ -19,6 +19,10 @@ export const tables = {
   'shopify-oauth-states': { sortKey: false, ttl: true, purpose: 'Shopify OAuth installs: single-use state values bound to a workspace and shop, kept 10 minutes.' },
   'shopify-token-locks': { sortKey: false, ttl: true, purpose: 'Shopify token refresh: per-shop locks and failure cooldowns, so concurrent functions spend a rotating refresh token once.' },
   'shopify-shop-state': { sortKey: true, ttl: true, purpose: 'Per-shop Shopify state: workspace index, main-theme history, sync and reconciliation watermarks, orders seen through webhooks.' },
+  'whatsapp-opt-ins': { sortKey: true, ttl: false, purpose: 'WhatsApp consent registry: per workspace and user, the current opt-in / opt-out and its history (source, text shown, when).' },
+  'whatsapp-messages': { sortKey: false, ttl: true, purpose: 'WhatsApp messages: sent messages and their furthest status, customer service windows, send idempotency by client_reference.' },
+  'whatsapp-numbers': { sortKey: false, ttl: true, purpose: 'WhatsApp phone numbers: throughput time-slot leases shared by concurrent senders, pauses after a quality limit (131048).' },
+  'whatsapp-templates': { sortKey: true, ttl: true, purpose: 'WhatsApp message templates per WABA: the cached list with statuses and categories.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
