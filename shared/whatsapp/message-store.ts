@@ -76,7 +76,8 @@ export class MessageStore {
     try {
       await this.table.update(
         { pk: `win#${phoneNumberId}#${waId}` },
-        { set: { last_inbound_at: at, expires_at: nowSeconds(at + WINDOW_MS) + 3600 } },
+        // Kept a week past the window: a refusal can say when the user last wrote.
+        { set: { last_inbound_at: at, expires_at: nowSeconds(at + WINDOW_MS) + 7 * 86_400 } },
         { condition: when.or(when.attrAbsent('last_inbound_at'), when.lessThan('last_inbound_at', at)) },
       );
     } catch (error) {
@@ -84,7 +85,7 @@ export class MessageStore {
     }
   }
 
-  /** When the user last wrote to the number (epoch ms), if within the last day or so. */
+  /** When the user last wrote to the number (epoch ms), if within the last 8 days. */
   async lastInbound(phoneNumberId: string, waId: string): Promise<number | undefined> {
     const item = await this.table.get({ pk: `win#${phoneNumberId}#${waId}` });
     return typeof item?.last_inbound_at === 'number' ? item.last_inbound_at : undefined;

@@ -141,7 +141,8 @@ export class SendService {
       const access = await deps.accounts.access(workspaceId, account.tokenSecretRef);
       tokenSecret = access.tokenSecret;
       const body = toGraphMessage(message);
-      const latestAt = options.deadline - (deps.sendBudgetMs ?? 3000);
+      // The last instant a send may start (pacing waits and retry waits end by then): the call needs time too.
+      const latestAt = options.deadline - Math.min(deps.sendBudgetMs ?? 3000, (options.deadline - this.now()) / 2);
       const sent = await withGraphRetries(
         async () => {
           await deps.pacer.acquire(phone, account.throughputMps, latestAt);
@@ -149,7 +150,7 @@ export class SendService {
           return readSendResponse(response);
         },
         {
-          deadline: options.deadline,
+          deadline: latestAt,
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
           onRetry: (failure, waitMs, attempt) => {
             log.warn('whatsapp send retried', { phone_number_id: phone, attempt, wait_ms: waitMs, graph_code: failure.info.code ?? null, http_status: failure.info.http_status });

@@ -226,7 +226,7 @@ export class FakeGraph {
     const target = parts[0] === 'oauth' ? (this.codes.get(query.code ?? '') ?? '*') : parts[0]!;
     const scripted = this.takeScript(target, endpoint) ?? this.takeScript(this.numbers.get(target)?.wabaId ?? '', endpoint) ?? this.takeScript('*', endpoint);
     if (scripted) {
-      if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+      if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs).unref());
       const headers: Record<string, string> = scripted.retryAfterS !== undefined ? { 'retry-after': String(scripted.retryAfterS) } : {};
       if (scripted.code === undefined) return this.send(res, scripted.httpStatus ?? 429, scripted.message ? metaError(0, scripted.message) : { error: { message: 'Too Many Requests' } }, headers);
       return this.send(res, scripted.httpStatus ?? 400, metaError(scripted.code, scripted.message ?? `scripted error ${scripted.code}`, 'OAuthException', scripted.subcode, scripted.details, scripted.isTransient), headers);
