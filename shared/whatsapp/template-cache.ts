@@ -5,7 +5,7 @@
  * between. Template items outlive the marker (a send still finds a template's category when the list is
  * stale).
  */
-import { nowSeconds, type Table } from '../storage/table';
+import { nowSeconds, type Table, type WriteOp } from '../storage/table';
 import type { GraphTemplate } from './graph-api/templates';
 
 const ITEM_TTL_S = 7 * 86_400;
@@ -72,10 +72,14 @@ export class TemplateCache {
     const before = await this.table.query(pk(wabaId), { skBeginsWith: 't#' });
     const keep = new Set(templates.map((t) => sk(t.name, t.language)));
     const gone = before.filter((i) => !keep.has(String(i.sk)));
-    await runLimited([
-      ...templates.map((t) => () => this.table.put({ pk: pk(wabaId), sk: sk(t.name, t.language), template: t, expires_at })),
-      ...gone.map((i) => () => this.table.delete({ pk: pk(wabaId), sk: String(i.sk) })),
-    ]);
+    // Written in transactions of up to 50 items (one round trip each), a few at a time.
+    const ops: WriteOp[] = [
+      ...templates.map((t): WriteOp => ({ put: { pk: pk(wabaId), sk: sk(t.name, t.language), template: t, expires_at } })),
+      ...gone.map((i): WriteOp => ({ delete: { pk: pk(wabaId), sk: String(i.sk) } })),
+    ];
+    const batches: WriteOp[][] = [];
+    for (let i = 0; i < ops.length; i += 50) batches.push(ops.slice(i, i + 50));
+    await runLimited(batches.map((batch) => () => this.table.transactWrite(batch)));
     await this.table.put({ pk: pk(wabaId), sk: LIST, fetched_at: fetchedAt, count: templates.length, expires_at });
     return { fetched_at: fetchedAt, templates };
   }
@@ -109,10 +113,10 @@ export class TemplateCache {
   }
 }
 
-/** Runs the tasks, at most 8 at a time. */
+/** Runs the tasks, at most 4 at a time. */
 async function runLimited(tasks: Array<() => Promise<unknown>>): Promise<void> {
   const queue = [...tasks];
-  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, async () => {
+  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, async () => {
     for (let task = queue.shift(); task; task = queue.shift()) await task();
   }));
 }

@@ -29,7 +29,8 @@ import { inboundMessageWebhook, templateStatusWebhook } from '../fakes/whatsapp/
 
 let env: WhatsAppEnvironment;
 beforeAll(async () => {
-  env = await startWhatsAppEnvironment();
+  // Pages of 25 at most, whatever we ask for: a listing crosses several pages with few templates.
+  env = await startWhatsAppEnvironment({ templatePageLimit: 25 });
 });
 afterAll(() => stopWhatsAppEnvironment(env));
 
@@ -40,21 +41,21 @@ describe('WhatsApp templates', () => {
   it('lists every page of a WABA’s templates, then serves the list from the cache until refreshed', async () => {
     const ws = newWorkspaceId('wa');
     const { wabaId } = await connectNumber(env.fake, ws);
-    for (let i = 0; i < 105; i++) env.fake.addTemplate(wabaId, { name: `tpl_${String(i).padStart(3, '0')}`, language: 'en_US', status: i % 10 === 0 ? 'REJECTED' : 'APPROVED', category: i % 2 ? 'MARKETING' : 'UTILITY', components: body });
+    for (let i = 0; i < 60; i++) env.fake.addTemplate(wabaId, { name: `tpl_${String(i).padStart(3, '0')}`, language: 'en_US', status: i % 10 === 0 ? 'REJECTED' : 'APPROVED', category: i % 2 ? 'MARKETING' : 'UTILITY', components: body });
     const first = await listTemplates(ws, `waba_id=${wabaId}`);
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ waba_id: wabaId, cached: false, fetched_at: expect.any(String) });
-    expect(first.json.templates).toHaveLength(105);
+    expect(first.json.templates).toHaveLength(60);
     expect(first.json.templates[0]).toMatchObject({ name: 'tpl_000', language: 'en_US', status: 'REJECTED', category: 'UTILITY', id: expect.any(String) });
-    expect(listCalls(wabaId)).toBe(2); // 100 per page
+    expect(listCalls(wabaId)).toBe(3); // 25 per page
 
     const second = await listTemplates(ws, `waba_id=${wabaId}&status=approved`);
     expect(second.json.cached).toBe(true);
-    expect(second.json.templates).toHaveLength(94);
-    expect(listCalls(wabaId)).toBe(2);
+    expect(second.json.templates).toHaveLength(54);
+    expect(listCalls(wabaId)).toBe(3);
     const refreshed = await listTemplates(ws, `waba_id=${wabaId}&refresh=true`);
     expect(refreshed.json.cached).toBe(false);
-    expect(listCalls(wabaId)).toBe(4);
+    expect(listCalls(wabaId)).toBe(6);
   });
 
   it('submits a template for review, keeps it in the list, follows its approval, deletes it', async () => {

@@ -75,6 +75,8 @@ export interface FakeGraphOptions {
   /** Sends a number may make ahead of its rate (scheduling jitter): default mps / 8, at least 2. */
   burst?: number;
   autoApprove?: boolean;
+  /** Most templates one page holds, whatever `limit` asks (default 250). */
+  templatePageLimit?: number;
   /** Dev tool: where to deliver status and template webhooks, signed with `appSecret`. */
   webhookUrl?: string;
   /** Every token the fake issues, e.g. to record it for the log scan. */
@@ -320,7 +322,7 @@ export class FakeGraph {
     const list = this.templates.get(wabaId) ?? [];
     if (method === 'GET') {
       const filtered = list.filter((t) => (!query.name || t.name === query.name) && (!query.status || t.status === query.status));
-      const limit = Math.max(1, Math.min(Number(query.limit ?? 25) || 25, 250));
+      const limit = Math.max(1, Math.min(Number(query.limit ?? 25) || 25, this.options.templatePageLimit ?? 250));
       const start = query.after ? Number(Buffer.from(query.after, 'base64url').toString()) : 0;
       const page = filtered.slice(start, start + limit);
       const next = start + limit < filtered.length ? Buffer.from(String(start + limit)).toString('base64url') : undefined;
