@@ -1,10 +1,12 @@
 /**
  * The shared throughput budget of a phone number: time-slot leases with an atomic counter. Every sender
- * gets its own position, positions are 1/mps apart, none is handed out in the past, none after the
+ * gets its own positions, positions are 1/mps apart, none is handed out in the past, none after the
  * deadline — however many senders lease at once.
  */
 import { MemoryTable } from '../../shared/storage/memory-table';
 import { slotShape, ThroughputExhaustedError, ThroughputPacer } from '../../shared/whatsapp/throughput-pacer';
+
+const PHONE = '106540352242922';
 
 describe('ThroughputPacer', () => {
   it('sizes slots so the rate is exact: 80 mps → slots of 20 sends, 250 ms', () => {
@@ -14,52 +16,76 @@ describe('ThroughputPacer', () => {
     expect(() => slotShape(0)).toThrow(/positive/);
   });
 
-  it('gives concurrent senders distinct positions exactly 1/mps apart across slots', async () => {
+  it('gives concurrent senders distinct positions, 1/mps apart, leasing a block per write', async () => {
     const table = new MemoryTable('numbers');
     let now = 1_800_000_000_000; // a slot boundary
     const clock = () => now;
-    const senders = [new ThroughputPacer(table, { clock }), new ThroughputPacer(table, { clock })];
-    const leases = await Promise.all(Array.from({ length: 100 }, (_, i) => senders[i % 2]!.lease('106540352242922', 80, now + 60_000)));
+    const senders = [new ThroughputPacer(table, { clock, lateToleranceMs: 0 }), new ThroughputPacer(table, { clock, lateToleranceMs: 0 })];
+    const leases = await Promise.all(Array.from({ length: 100 }, (_, i) => senders[i % 2]!.lease(PHONE, 80, now + 60_000)));
     const instants = leases.map((l) => l.at).sort((a, b) => a - b);
     expect(new Set(instants).size).toBe(100);
-    instants.forEach((at, i) => expect(at).toBe(now + i * 12.5));
-    expect(new Set(leases.map((l) => l.slot)).size).toBe(5);
-    // Another number has its own budget.
+    instants.slice(1).forEach((at, i) => expect((at - instants[i]!) % 12.5 === 0 && at - instants[i]! >= 12.5).toBe(true));
+    expect(instants[0]).toBe(now);
+    // Blocks of 4 (50 ms at 80 msg/s): positions left in a sender's block at the end are the only gaps.
+    expect(instants.at(-1)! - now).toBeLessThanOrEqual((100 + 2 * 4) * 12.5);
+    // A write per block of 4, plus at most one refused write per sender at each full slot (5 slots).
+    expect(senders[0]!.stats.writes + senders[1]!.stats.writes).toBeLessThanOrEqual(100 / 4 + 2 * 5);
+    // Another number has its own budget; later, the present is where leasing starts again.
     expect((await senders[0]!.lease('106540352242999', 80, now + 1000)).at).toBe(now);
     now += 10_000;
-    expect((await senders[1]!.lease('106540352242922', 80, now + 1000)).at).toBe(now);
+    expect((await new ThroughputPacer(table, { clock, lateToleranceMs: 0 }).lease(PHONE, 80, now + 1000)).at).toBe(now);
   });
 
   it('never hands out a position in the past when a slot is first used late', async () => {
     const table = new MemoryTable('numbers');
     const slotStart = 1_800_000_000_000;
     let now = slotStart + 100; // 100 ms into a 250 ms slot: positions 0–7 are past
-    const pacer = new ThroughputPacer(table, { clock: () => now });
-    const first = await pacer.lease('106540352242922', 80, now + 5000);
-    expect(first.at).toBeGreaterThanOrEqual(now);
-    expect(first.at - now).toBeLessThan(12.5);
-    expect(first.writes).toBe(2);
-    const second = await pacer.lease('106540352242922', 80, now + 5000);
+    const pacer = new ThroughputPacer(table, { clock: () => now, lateToleranceMs: 0 });
+    const first = await pacer.lease(PHONE, 80, now + 5000);
+    expect(first.at).toBe(now);
+    const second = await pacer.lease(PHONE, 80, now + 5000);
     expect(second.at - first.at).toBe(12.5);
-    expect(second.writes).toBe(1);
-    now = slotStart + 249; // the rest of this slot is past: the next one starts at once
-    expect((await pacer.lease('106540352242922', 80, now + 5000)).at).toBe(slotStart + 250);
+    now = slotStart + 249; // the rest of this slot is past, and so are this environment's leftovers
+    const other = new ThroughputPacer(table, { clock: () => now, lateToleranceMs: 0 });
+    expect((await other.lease(PHONE, 80, now + 5000)).at).toBe(slotStart + 250);
+    expect((await pacer.lease(PHONE, 80, now + 5000)).at).toBeGreaterThan(slotStart + 250);
+  });
+
+  it('lets a sender held up for a moment keep its place (50 ms by default), never longer', async () => {
+    const table = new MemoryTable('numbers');
+    const slotStart = 1_800_000_000_000;
+    let now = slotStart + 100;
+    const pacer = new ThroughputPacer(table, { clock: () => now });
+    // After a pause, the last 50 ms of the schedule are still usable: at most 4 sends at once (80 msg/s).
+    const first = await pacer.lease(PHONE, 80, now + 5000);
+    expect(first.at).toBe(now - 50);
+    const held = [first.at];
+    for (let i = 0; i < 3; i++) held.push((await pacer.lease(PHONE, 80, now + 5000)).at);
+    expect(held).toEqual([now - 50, now - 37.5, now - 25, now - 12.5]);
+    // Held up 30 ms past its next position: still its own.
+    now += 30;
+    expect((await pacer.lease(PHONE, 80, now + 5000)).at).toBe(now - 30);
+    // Held up 80 ms: the positions more than 50 ms past are gone, the first one within reach is used.
+    now += 80;
+    const late = await pacer.lease(PHONE, 80, now + 5000);
+    expect(now - late.at).toBeLessThanOrEqual(50);
+    expect(pacer.stats.dropped).toBeGreaterThan(0);
   });
 
   it('refuses a position after the deadline (503 with Retry-After) instead of waiting past it', async () => {
     const table = new MemoryTable('numbers');
     const now = 1_800_000_000_000;
     const pacer = new ThroughputPacer(table, { clock: () => now });
-    for (let i = 0; i < 10; i++) await pacer.lease('106540352242922', 10, now + 5000); // 1 s of budget at 10 mps
-    const error = await pacer.lease('106540352242922', 10, now + 500).catch((e: unknown) => e);
+    for (let i = 0; i < 10; i++) await pacer.lease(PHONE, 10, now + 5000); // 1 s of budget at 10 mps
+    const error = await pacer.lease(PHONE, 10, now + 500).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThroughputExhaustedError);
     expect(error).toMatchObject({ status: 503, code: 'whatsapp_throughput_exhausted', headers: { 'retry-after': '1' } });
   });
 
   it('waits for the leased instant before answering (acquire)', async () => {
-    const pacer = new ThroughputPacer(new MemoryTable('numbers'));
+    const pacer = new ThroughputPacer(new MemoryTable('numbers'), { lateToleranceMs: 0 });
     const started = Date.now();
-    for (let i = 0; i < 6; i++) await pacer.acquire('106540352242922', 50, Date.now() + 5000);
+    for (let i = 0; i < 6; i++) await pacer.acquire(PHONE, 50, Date.now() + 5000);
     // Six sends at 50 mps span at least five intervals of 20 ms.
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
