@@ -43,6 +43,7 @@ export class ManifestFunction extends Construct {
   readonly role: iam.Role;
   readonly needsVpc: boolean;
   readonly spec: FunctionSpec;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
     super(scope, id);
@@ -55,6 +56,7 @@ export class ManifestFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.logGroup = logGroup;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: cloudFormationText(`IONFLUX ${spec.id}: ${spec.description}`, 1000),

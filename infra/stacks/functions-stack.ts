@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
 import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
+import { LogAlerts } from '../constructs/log-alerts';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import type { DeploymentSettings } from '../settings';
 import type { PlatformResources } from './platform-stack';
@@ -82,6 +83,7 @@ export class FunctionsStack extends Stack {
       this.functions.set(spec.id, construct);
       this.wireTrigger(spec, construct, platform, settings, iamAuthorizer);
     }
+    new LogAlerts(this, 'LogAlerts', { functions: this.functions, topic: platform.alarms.topic, resourcePrefix: settings.resourcePrefix });
   }
 
   private wireTrigger(
