@@ -1,5 +1,6 @@
 /** Inbound webhooks and the consumers of their events (Sales Sentinel feed). */
 import type { FunctionSpec } from '../manifest-types';
+import { whatsappWebhookState } from './whatsapp';
 
 export const webhookFunctions: FunctionSpec[] = [
   {
@@ -18,17 +19,7 @@ export const webhookFunctions: FunctionSpec[] = [
     trigger: { schedule: { expression: 'rate(15 minutes)' } },
     memoryMb: 512,
     timeoutS: 120,
-    // The WhatsApp provider's before-events step writes windows, consent, number states and templates.
-    needs: [
-      'kafka',
-      'dynamodb:connections',
-      'dynamodb:webhook-dedup',
-      'dynamodb:parked-webhooks',
-      'dynamodb:whatsapp-messages',
-      'dynamodb:whatsapp-opt-ins',
-      'dynamodb:whatsapp-numbers',
-      'dynamodb:whatsapp-templates',
-    ],
+    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks', ...whatsappWebhookState],
   },
   {
     id: 'sentinel-order-counter',

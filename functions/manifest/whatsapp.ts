@@ -5,6 +5,9 @@ import type { FunctionSpec, Need } from '../manifest-types';
 const graphApi: Need[] = ['secret:whatsapp', 'workspace-secrets', 'connection-tokens:whatsapp', 'dynamodb:connections:read'];
 const workspaceRoute = '/v1/whatsapp/workspaces/{workspace_id}';
 
+/** What the WhatsApp webhook provider's before-events step writes (windows, statuses, consent, pauses, templates): the webhook function and the replay of parked webhooks. */
+export const whatsappWebhookState: Need[] = ['dynamodb:whatsapp-messages', 'dynamodb:whatsapp-opt-ins', 'dynamodb:whatsapp-numbers', 'dynamodb:whatsapp-templates'];
+
 export const whatsappFunctions: FunctionSpec[] = [
   {
     id: 'webhook-whatsapp',
@@ -13,17 +16,7 @@ export const whatsappFunctions: FunctionSpec[] = [
     trigger: { http: { method: 'POST', path: '/webhooks/whatsapp', auth: 'signature' } },
     memoryMb: 512,
     timeoutS: 10,
-    needs: [
-      'kafka',
-      'secret:whatsapp',
-      'dynamodb:connections',
-      'dynamodb:webhook-dedup',
-      'dynamodb:parked-webhooks',
-      'dynamodb:whatsapp-messages',
-      'dynamodb:whatsapp-opt-ins',
-      'dynamodb:whatsapp-numbers',
-      'dynamodb:whatsapp-templates',
-    ],
+    needs: ['kafka', 'secret:whatsapp', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks', ...whatsappWebhookState],
   },
   {
     id: 'webhook-whatsapp-verify',

@@ -12,6 +12,7 @@ import { PublishFailedError } from './errors';
 import type { BusMessage, EventBus } from './event-bus';
 import type { Outbox } from './outbox';
 import type { PlatformEvent } from './platform-event';
+import { type FanInFamily, topics } from './topics';
 
 const log = moduleLogger('publisher');
 
@@ -20,6 +21,17 @@ export interface OutgoingEvent {
   /** Partition key: the entity's id (order id, product id…). */
   key: string | null;
   event: PlatformEvent;
+}
+
+/**
+ * A per-workspace event on its workspace topic and, in the same produce request, on its family's
+ * all-workspaces fan-in (what platform consumers subscribe to).
+ */
+export function withFanIn(family: FanInFamily, topic: string, key: string | null, event: PlatformEvent): OutgoingEvent[] {
+  return [
+    { topic, key, event },
+    { topic: topics.allWorkspaces(family), key, event },
+  ];
 }
 
 /** An event published to several topics (workspace + fan-in) is serialised once. */

@@ -4,7 +4,7 @@
  * `ionflux.shopify.ws_<id>.<entity>.<action>` and to the all-workspaces fan-in, like webhook events.
  */
 import { createPlatformEvent } from '../events/platform-event';
-import type { EventPublisher, OutgoingEvent } from '../events/publisher';
+import { type EventPublisher, type OutgoingEvent, withFanIn } from '../events/publisher';
 import { shopifyEventType, topics } from '../events/topics';
 
 export type Publisher = Pick<EventPublisher, 'publish'>;
@@ -32,10 +32,7 @@ export function shopifyEvents(input: ShopifyEventInput): OutgoingEvent[] {
     payload: input.payload,
     ...(input.timestamp ? { timestamp: input.timestamp } : {}),
   });
-  return [
-    { topic: topics.shopify(input.workspaceId, input.topic), key: input.key, event },
-    { topic: topics.shopifyAllWorkspaces(), key: input.key, event },
-  ];
+  return withFanIn('shopify', topics.shopify(input.workspaceId, input.topic), input.key, event);
 }
 
 /** Publishes with a bounded share of the caller's time (Kafka, else the outbox). */

@@ -3,7 +3,7 @@
  * `ionflux.whatsapp.all_workspaces` fan-in (platform consumers such as the agent dispatcher read that).
  */
 import { createPlatformEvent } from '../events/platform-event';
-import type { OutgoingEvent } from '../events/publisher';
+import { type OutgoingEvent, withFanIn } from '../events/publisher';
 import { topics, type WhatsAppStream } from '../events/topics';
 import type { ConsentRecord } from './opt-in-registry';
 
@@ -29,10 +29,7 @@ export function whatsappEvents(input: WhatsAppEventInput): OutgoingEvent[] {
     payload: input.payload,
     ...(input.timestamp ? { timestamp: input.timestamp } : {}),
   });
-  return [
-    { topic: topics.whatsapp(input.workspaceId, input.stream), key: input.key, event },
-    { topic: topics.allWorkspaces('whatsapp'), key: input.key, event },
-  ];
+  return withFanIn('whatsapp', topics.whatsapp(input.workspaceId, input.stream), input.key, event);
 }
 
 /** `whatsapp.opt_in` / `whatsapp.opt_out`: a consent change (API, STOP/START words, Meta's marketing opt-out). */

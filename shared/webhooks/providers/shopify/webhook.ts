@@ -6,7 +6,7 @@
 import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
 import { InvalidAccountIdError } from '../../../connections/errors';
 import { createPlatformEvent } from '../../../events/platform-event';
-import type { OutgoingEvent } from '../../../events/publisher';
+import { type OutgoingEvent, withFanIn } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
@@ -151,10 +151,7 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       },
     });
     const key = shopifyEntityKey(delivery.topic, delivery.payload, delivery.shop);
-    return [
-      { topic: topics.shopify(workspaceId, delivery.topic), key, event },
-      { topic: topics.shopifyAllWorkspaces(), key, event },
-    ];
+    return withFanIn('shopify', topics.shopify(workspaceId, delivery.topic), key, event);
   },
 
   async afterPublish(delivery, workspaceId, deps) {
