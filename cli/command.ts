@@ -10,6 +10,8 @@ export interface Command {
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Ends a long-running command (a fake, a tail) when aborted; without it, SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
 }
 
 export class UsageError extends Error {

@@ -1,15 +1,17 @@
 import type { Command } from './command';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
-import { secretsList, secretsSet } from './commands/secrets';
+import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
 export const commands: Command[] = [
   secretsSet,
+  secretsGet,
   secretsList,
   workspacesSet,
   workspacesGet,
@@ -24,4 +26,5 @@ export const commands: Command[] = [
   shopifyStatus,
   shopifySync,
   run,
+  devFake,
 ];

@@ -1,8 +1,19 @@
 import { parseArgs } from 'node:util';
 import { connectionProviders, isConnectionProvider, normaliseAccountId } from '../../shared/connections/account-ids';
+import type { Connection } from '../../shared/connections/connection-registry';
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { shopStateStore } from '../../shared/runtime/shopify-core';
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
+
+/**
+ * What a provider records beside the connection, so the routes find an account connected by hand the way
+ * they find one connected by its install (a Shopify store in its workspace's store index: the data routes
+ * then answer 409 "connected without an OAuth install" rather than 404 "no store").
+ */
+const afterConnect: Partial<Record<Connection['provider'], (connection: Connection) => Promise<void>>> = {
+  shopify: (c) => shopStateStore().linkWorkspace(c.workspace_id, c.account_id),
+};
 
 export const connectionsAdd: Command = {
   path: ['connections', 'add'],
@@ -25,6 +36,7 @@ export const connectionsAdd: Command = {
     }
     const details = { ...(values.waba !== undefined ? { waba_id: normaliseAccountId('whatsapp_waba', values.waba) } : {}), ...(mps !== undefined ? { throughput_mps: mps } : {}) };
     const connection = await registry.connect(provider, accountId, values.workspace, details);
+    await afterConnect[connection.provider]?.(connection);
     io.out(`connected ${connection.provider} ${connection.account_id} → workspace ${connection.workspace_id}`);
   },
 };
@@ -38,6 +50,7 @@ export const connectionsList: Command = {
     await ensureResources();
     const list = await connectionRegistry().list(values.workspace ? { workspaceId: values.workspace } : {});
     if (values.json) for (const c of list) io.out(JSON.stringify(c));
+    else if (!list.length) io.out(`none${values.workspace ? ` for workspace ${values.workspace}` : ''}`);
     else for (const c of list) io.out(`${c.provider.padEnd(13)} ${c.account_id.padEnd(40)} ${c.workspace_id.padEnd(24)} ${c.status}`);
   },
 };

@@ -6,7 +6,7 @@
  * why it failed. Dependencies come in as arguments (see shared/runtime/llm.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigurationError, errorMessage } from '../errors';
+import { errorMessage } from '../errors';
 import { createPlatformEvent } from '../events/platform-event';
 import type { OutgoingEvent } from '../events/publisher';
 import { topics } from '../events/topics';
@@ -187,13 +187,8 @@ export class LlmService {
   private async credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential> {
     const credential = await this.deps.secrets.resolve({ provider: provider.name, workspaceId });
     const ownBaseUrl = credential.get('base_url');
-    const baseUrl = ownBaseUrl ?? provider.defaultBaseUrl;
-    if (!baseUrl) {
-      throw new ConfigurationError(`secret ${credential.secretName} has no "base_url": ${provider.name} is self-hosted, so its secret must name the server`, {
-        code: 'secret_not_configured',
-        details: { secret: credential.secretName },
-      });
-    }
+    // A self-hosted provider has no default server: its secret must name one.
+    const baseUrl = ownBaseUrl ?? provider.defaultBaseUrl ?? credential.require('base_url');
     // A workspace's own server: checked now, and every connection to it checked again (DNS can change,
     // the server can redirect) by the guarded fetch. Platform secrets are trusted (internal servers too).
     const guarded = !!ownBaseUrl && credential.source === 'workspace';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { awsJsonClient, awsServices } from '../aws/json-client';
 import { config } from '../config/env';
 import { LocalFileSecretStore } from '../secrets/local-file-store';
+import { LocalSecretChanges } from '../secrets/local-changes';
 import { SecretResolver } from '../secrets/secret-resolver';
 import type { SecretStore } from '../secrets/secret-store';
 import { SecretsManagerStore } from '../secrets/secrets-manager-store';
@@ -19,12 +20,16 @@ export const secretStore = perEnvironment((): SecretStore => {
   return cfg.aws.enabled ? new SecretsManagerStore(secretsManagerClient()) : new LocalFileSecretStore(path.join(cfg.home, 'secrets.json'));
 });
 
-export const secretResolver = perEnvironment(
-  () =>
-    new SecretResolver({
-      store: secretStore(),
-      workspaces: workspaceDirectory(),
-      secretRoot: config().secretRoot,
-      ttlMs: config().secretCacheTtlMs,
-    }),
-);
+/** Outside Lambda (local runtime, CLI, tests): secret changes made through the state folder (`ionflux secrets set`). */
+export const localSecretChanges = perEnvironment(() => (config().localMode ? new LocalSecretChanges(config().home) : undefined));
+
+export const secretResolver = perEnvironment(() => {
+  const changes = localSecretChanges();
+  return new SecretResolver({
+    store: secretStore(),
+    workspaces: workspaceDirectory(),
+    secretRoot: config().secretRoot,
+    ttlMs: config().secretCacheTtlMs,
+    ...(changes ? { changes } : {}),
+  });
+});

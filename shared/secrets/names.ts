@@ -27,6 +27,19 @@ export const platformProviders = [
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
+/**
+ * The fields a provider's secret must hold, platform or workspace (optional ones, such as `base_url`, are
+ * not listed). Hints that tell an operator to store a secret show every one of them, so following a hint
+ * never leaves a secret half-filled. A provider not listed gets hints naming the field that was missing.
+ */
+export const requiredSecretFields: Readonly<Record<string, readonly string[]>> = {
+  openai: ['api_key'],
+  anthropic: ['api_key'],
+  deepseek: ['api_key'],
+  'sentence-transformers': ['base_url'],
+  shopify: ['client_id', 'client_secret'],
+};
+
 /** Secret names: what Secrets Manager accepts. */
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 export const SECRET_LABEL = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

@@ -1,11 +1,17 @@
 /**
  * SecretResolver: the credential for a provider call. The workspace's own secret when its
  * `generic_secrets_config_json` maps the label (by default the provider name) to a secret under its
- * own prefix; otherwise the platform secret `<root>/platform/<provider>`. Values are cached per
- * execution environment for `ttlMs` and never logged: only secret *names* appear in errors.
+ * own prefix; otherwise the platform secret `<root>/platform/<provider>`. Values are never logged: only
+ * secret *names* appear in errors.
+ *
+ * Caching, per execution environment: a complete secret is reused for `ttlMs`. A missing secret, one that
+ * failed to load, and one found incomplete (a required field absent) are never kept, so the next call
+ * sees the fix at once. With a `changes` signal (the local runtime: `ionflux secrets set` in the same state
+ * folder), every cached value is dropped as soon as the signal moves.
  */
 import type { WorkspaceDirectory } from '../workspaces/workspace-directory';
 import { SecretMalformedError, SecretMappingRefusedError, SecretNotFoundError } from './errors';
+import { storeSecretHint } from './hints';
 import { isUnderWorkspacePrefix, platformSecretName, workspaceSecretPrefix } from './names';
 import type { SecretStore } from './secret-store';
 
@@ -18,6 +24,8 @@ export class Credential {
     readonly source: CredentialSource,
     readonly secretName: string,
     private readonly values: Readonly<Record<string, unknown>>,
+    /** Called when a required field is missing: the resolver drops its copy of the incomplete secret. */
+    private readonly onIncomplete: () => void = () => undefined,
   ) {}
 
   /** An optional string field. */
@@ -30,10 +38,8 @@ export class Credential {
   require(field: string): string {
     const value = this.get(field);
     if (value === undefined) {
-      throw new SecretNotFoundError(
-        this.secretName,
-        `it has no "${field}" (set it with: npx ionflux secrets set ${this.secretName} '{"${field}":"…"}')`,
-      );
+      this.onIncomplete();
+      throw new SecretNotFoundError(this.secretName, `it has no "${field}" (complete it with: ${storeSecretHint(this.secretName, this.provider, this.values, [field])})`);
     }
     return value;
   }
@@ -55,6 +61,13 @@ export interface SecretResolverOptions {
   secretRoot: string;
   ttlMs: number;
   clock?: () => number;
+  /** Moves whenever a secret may have changed (locally: the CLI wrote one); a moved signal empties the cache. */
+  changes?: SecretChangeSignal;
+}
+
+export interface SecretChangeSignal {
+  /** A cheap token that changes whenever any secret may have changed. */
+  stamp(): string;
 }
 
 interface CacheEntry {
@@ -78,6 +91,7 @@ export function parseSecretValue(name: string, raw: string): Record<string, unkn
 
 export class SecretResolver {
   private readonly cache = new Map<string, CacheEntry>();
+  private stamp: string | undefined;
 
   constructor(private readonly options: SecretResolverOptions) {}
 
@@ -87,6 +101,11 @@ export class SecretResolver {
 
   /** The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs. */
   async read(name: string): Promise<Record<string, unknown> | undefined> {
+    if (this.options.changes) {
+      const stamp = this.options.changes.stamp();
+      if (stamp !== this.stamp) this.cache.clear();
+      this.stamp = stamp;
+    }
     const cached = this.cache.get(name);
     if (cached && cached.until > this.now()) return cached.values;
     const values = this.options.store.get(name).then((raw) => (raw === undefined ? undefined : parseSecretValue(name, raw)));
@@ -100,17 +119,22 @@ export class SecretResolver {
     return values;
   }
 
-  /** A secret that must exist. */
-  async require(name: string): Promise<Record<string, unknown>> {
+  /** A secret that must exist (`provider`: whose fields the hint to create it lists). */
+  async require(name: string, provider?: string): Promise<Record<string, unknown>> {
     const values = await this.read(name);
-    if (values === undefined) throw new SecretNotFoundError(name, `create it with: npx ionflux secrets set ${name} '<json>'`);
+    if (values === undefined) throw new SecretNotFoundError(name, `create it with: ${storeSecretHint(name, provider, undefined)}`);
     return values;
+  }
+
+  private async credential(provider: string, source: CredentialSource, name: string): Promise<Credential> {
+    const values = await this.require(name, provider);
+    const entry = this.cache.get(name);
+    return new Credential(provider, source, name, values, () => this.cache.get(name) === entry && this.cache.delete(name));
   }
 
   /** The platform credential of a provider. */
   async platform(provider: string): Promise<Credential> {
-    const name = platformSecretName(this.options.secretRoot, provider);
-    return new Credential(provider, 'platform', name, await this.require(name));
+    return this.credential(provider, 'platform', platformSecretName(this.options.secretRoot, provider));
   }
 
   /**
@@ -139,7 +163,7 @@ export class SecretResolver {
         if (!isUnderWorkspacePrefix(this.options.secretRoot, request.workspaceId, mapped)) {
           throw new SecretMappingRefusedError(request.workspaceId, label, mapped, workspaceSecretPrefix(this.options.secretRoot, request.workspaceId));
         }
-        return new Credential(request.provider, 'workspace', mapped, await this.require(mapped));
+        return this.credential(request.provider, 'workspace', mapped);
       }
     }
     return this.platform(request.provider);

@@ -107,7 +107,7 @@ describe('which key', () => {
     expect(res.status).toBe(200);
     expect(res.json.attempts[0]).toMatchObject({ provider: 'deepseek', outcome: 'error', error_code: 'secret_not_configured' });
     expect(res.json.attempts[0].message).toBe(
-      `secret ${secretRoot()}/platform/deepseek is not configured: it has no "api_key" (set it with: npx ionflux secrets set ${secretRoot()}/platform/deepseek '{"api_key":"…"}')`,
+      `secret ${secretRoot()}/platform/deepseek is not configured: it has no "api_key" (complete it with: npx ionflux secrets set ${secretRoot()}/platform/deepseek --merge '{"api_key":"…"}')`,
     );
     expect(res.json.provider).toBe('openai');
   });

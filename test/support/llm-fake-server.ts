@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from './listen';
 
 export interface FakeReply {
   status: number;
@@ -69,14 +70,15 @@ export class FakeHttpServer {
     this.scripted.clear();
   }
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1:`port` (0: a free port; dev tools pass their documented port). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await listen(this.server, port);
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }

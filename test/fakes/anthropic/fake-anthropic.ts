@@ -16,6 +16,8 @@ export interface FakeAnthropicOptions {
   keys: string[];
   /** Report this many input tokens as cache reads (to exercise cache accounting). */
   cacheReadTokens?: number;
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
 }
 
 let requestIds = 0;
@@ -56,7 +58,7 @@ export class FakeAnthropic {
 
   static async start(options: FakeAnthropicOptions): Promise<FakeAnthropic> {
     const fake = new FakeAnthropic(options);
-    await fake.server.start();
+    await fake.server.start(options.port);
     return fake;
   }
 

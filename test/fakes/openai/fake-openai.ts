@@ -19,6 +19,8 @@ export interface FakeOpenAiOptions {
   dialect?: OpenAiDialect;
   /** Accepted API keys. */
   keys: string[];
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
 }
 
 const error = (status: number, message: string, type: string, code: string | null = null, headers: Record<string, string> = {}): FakeReply => ({
@@ -101,7 +103,7 @@ export class FakeOpenAi {
 
   static async start(options: FakeOpenAiOptions): Promise<FakeOpenAi> {
     const fake = new FakeOpenAi(options);
-    await fake.server.start();
+    await fake.server.start(options.port);
     return fake;
   }
 

@@ -21,6 +21,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../../support/listen';
 import { GraphqlFieldError, GraphqlSyntaxError, type Field, parseOperation, project, resolveArgs, resultCost, selectionCost, type Selection } from './graphql-lite';
 
 // ── data ─────────────────────────────────────────────────────────────────────────────────────────
@@ -98,6 +99,13 @@ export interface FakeShopifyOptions {
   onSecretIssued?: (value: string) => void;
   /** Delay of each token endpoint response (to widen races in tests). */
   tokenEndpointDelayMs?: number;
+  /** Port on 127.0.0.1 (default 0: any free port). */
+  port?: number;
+  /**
+   * A request for a shop the fake does not know creates it with this data (the dev tool: any
+   * `*.myshopify.com` store exists). Without it, unknown shops answer 404.
+   */
+  newShop?: (domain: string) => Parameters<FakeShopify['addShop']>[1];
 }
 
 export interface RecordedRequest {
@@ -199,7 +207,7 @@ export class FakeShopify {
         res.end(JSON.stringify({ errors: String(error) }));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await listen(this.server, this.options.port ?? 0);
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
@@ -331,6 +339,7 @@ export class FakeShopify {
     const match = /^\/shops\/([^/]+)(\/.*)$/.exec(url.pathname);
     if (!match) return send(404, { errors: 'Not Found' });
     const [, shopDomain, rest] = match as unknown as [string, string, string];
+    if (!this.shops.has(shopDomain) && this.options.newShop && /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(shopDomain)) this.addShop(shopDomain, this.options.newShop(shopDomain));
     if (!this.shops.has(shopDomain)) return send(404, { errors: 'Not Found' });
 
     if (rest === '/admin/oauth/authorize' && req.method === 'GET') return this.authorize(shopDomain, url, res);

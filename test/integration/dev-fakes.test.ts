@@ -1,0 +1,79 @@
+/**
+ * The provider fakes as dev tools (test/fakes/dev-fakes.ts, `npx ionflux dev fake <name>`): each one starts
+ * and, with exactly the secrets it prints, the real code reaches it; the CLI starts one on its port, says
+ * how to use it, and stops on Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { runCli } from '../../cli/main';
+import { platformSecretName } from '../../shared/secrets/names';
+import { devFakes, type RunningDevFake } from '../fakes/dev-fakes';
+import { projectRoot } from '../support/paths';
+import path from 'node:path';
+
+/** One request each fake answers only for a caller holding the secret it printed. */
+const probes: Record<string, (fake: RunningDevFake, secret: Record<string, string>) => Promise<Response>> = {
+  // The app's credentials pass; the refresh token does not exist (a wrong client would get 401 invalid_client).
+  shopify: async (fake, s) => {
+    const response = await fetch(`${fake.env.SHOPIFY_API_ORIGIN!.replace('{shop}', 'probe.myshopify.com')}/admin/oauth/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: s.client_id, client_secret: s.client_secret, grant_type: 'refresh_token', refresh_token: 'shprt_none' }),
+    });
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    return new Response(null, { status: 200 });
+  },
+  openai: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) }),
+  deepseek: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] }) }),
+  'sentence-transformers': (_, s) => fetch(`${s.base_url}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'all-mpnet-base-v2', input: 'hi' }) }),
+  anthropic: (_, s) => fetch(`${s.base_url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': s.api_key!, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) }),
+};
+
+describe('the dev-fake registry', () => {
+  it('gives every fake its own port, away from the runtime (3000), Kafka (9092) and moto (5000)', () => {
+    const ports = Object.values(devFakes).map((f) => f.port);
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const port of ports) expect([3000, 9092, 5000]).not.toContain(port);
+  });
+
+  it.each(Object.keys(devFakes))('%s starts on a free port and answers a caller holding the secret it printed', async (name) => {
+    const fake = await (await devFakes[name]!.load()).start({ port: 0, secretRoot: 'ionflux', values: {} });
+    try {
+      const [[secretName, secret]] = Object.entries(fake.secrets) as [[string, Record<string, string>]];
+      expect(secretName).toBe(platformSecretName('ionflux', name));
+      // A fake without a probe here must at least answer HTTP on its origin.
+      const response = await (probes[name] ?? ((f: RunningDevFake) => fetch(f.origin)))(fake, secret);
+      expect(probes[name] ? response.status : 200).toBe(200);
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe('ionflux dev fake', () => {
+  const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
+
+  it('lists the fakes with their ports and flags', async () => {
+    const out: string[] = [];
+    expect(await runCli(['dev', 'fake'], { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
+    for (const [name, entry] of Object.entries(devFakes)) expect(out.join('\n')).toMatch(new RegExp(`^${name} +:${entry.port} `, 'm'));
+    const err: string[] = [];
+    expect(await runCli(['dev', 'fake', 'nosuch'], { out: () => undefined, err: (l) => err.push(l) })).toBe(2);
+    expect(err.join('\n')).toContain('no fake "nosuch" (shopify, openai');
+  });
+
+  it('starts a fake, prints how to point the runtime at it, and stops on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [cli, 'dev', 'fake', 'shopify', '--port', '0', '--client-secret', 'shpss_other'], { cwd: projectRoot, env: { ...process.env, IONFLUX_SECRET_ROOT: 'ionflux' } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    for (let i = 0; i < 200 && !out.includes('npx ionflux secrets set'); i++) await new Promise((r) => setTimeout(r, 50));
+    const origin = /fake shopify on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(origin).toBeDefined();
+    expect(out).toContain(`SHOPIFY_API_ORIGIN='${origin}/shops/{shop}' npm run dev`);
+    expect(out).toContain(`npx ionflux secrets set ionflux/platform/shopify --merge '{"client_id":"ionflux-dev-app","client_secret":"shpss_other"}'`);
+    expect((await fetch(`${origin}/shops/x.myshopify.com/admin/oauth/authorize`)).status).toBe(400);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${origin}/`)).rejects.toThrow();
+  }, 30_000);
+});
