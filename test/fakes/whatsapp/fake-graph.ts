@@ -17,7 +17,7 @@
  * fbtrace_id } }`). Failures can be scripted per number or WABA (any code, any HTTP status, Retry-After,
  * a delay). Every request is recorded.
  *
- * As a dev tool (`npm run fake:whatsapp`), give it the webhook address of the local runtime and the app
+ * As a dev tool (`npx ionflux dev fake whatsapp`, dev-fake.ts), give it the webhook address of the local runtime and the app
  * secret: accepted messages then get signed `sent`, `delivered` and `read` webhooks, submitted templates
  * an `APPROVED` one, and `POST /_fake/inbound {phone_number_id, from, text}` delivers a user's message.
  */
@@ -144,9 +144,9 @@ export class FakeGraph {
     return token;
   }
 
-  /** A system-user token that may act on every WABA and number (IONFLUX as BSP). */
-  systemToken(): string {
-    const token = this.issue(`EAAG-system-${randomBytes(16).toString('hex')}`);
+  /** A system-user token that may act on every WABA and number (IONFLUX as BSP); `value` fixes it (dev tool). */
+  systemToken(value?: string): string {
+    const token = this.issue(value ?? `EAAG-system-${randomBytes(16).toString('hex')}`);
     this.systemTokens.add(token);
     return token;
   }
