@@ -74,14 +74,18 @@ export class SendService {
   async send(workspaceId: string, request: SendMessageRequest, options: { deadline: number }): Promise<SendResult> {
     const message = checkSendMessage(request);
     const { deps } = this;
-    const account = await deps.accounts.phoneNumber(workspaceId, message.phone_number_id);
-    const phone = account.phoneNumberId;
+    const phone = message.phone_number_id;
     const waId = message.wa_id;
-    const [pause, consent, lastInbound] = await Promise.all([
+    // One round of reads, made at the same time; the owner check is answered first whatever else fails.
+    const ownerRead = deps.accounts.phoneNumber(workspaceId, phone);
+    const reads = [
       deps.numbers.pause(phone),
       deps.optIns.get(workspaceId, waId),
       message.type === 'template' ? Promise.resolve(undefined) : deps.messages.lastInbound(phone, waId),
-    ]);
+    ] as const;
+    for (const read of reads) read.catch(() => undefined);
+    const account = await ownerRead;
+    const [pause, consent, lastInbound] = [await reads[0], await reads[1], await reads[2]];
     const who = { phone_number_id: phone, wa_id: waId };
     if (pause) {
       throw new SendRefusedError('phone_number_paused', `phone number ${phone} is paused until ${new Date(pause.paused_until).toISOString()}: ${pause.reason}`, { ...who, paused_until: new Date(pause.paused_until).toISOString() }, (pause.paused_until - this.now()) / 1000);
@@ -158,16 +162,18 @@ export class SendService {
           },
         },
       );
-      await deps.messages.recordSent(sent.wamid, {
-        workspace_id: workspaceId,
-        phone_number_id: phone,
-        wa_id: sent.waId ?? waId,
-        type: message.type,
-        accepted_at: new Date(this.now()).toISOString(),
-        ...(message.template ? { template_name: message.template.name } : {}),
-        ...(message.client_reference ? { client_reference: message.client_reference } : {}),
-      });
-      if (reference) await deps.messages.completeReference(reference, sent.wamid);
+      await Promise.all([
+        deps.messages.recordSent(sent.wamid, {
+          workspace_id: workspaceId,
+          phone_number_id: phone,
+          wa_id: sent.waId ?? waId,
+          type: message.type,
+          accepted_at: new Date(this.now()).toISOString(),
+          ...(message.template ? { template_name: message.template.name } : {}),
+          ...(message.client_reference ? { client_reference: message.client_reference } : {}),
+        }),
+        reference ? deps.messages.completeReference(reference, sent.wamid) : undefined,
+      ]);
       log.info('whatsapp message accepted', { workspace_id: workspaceId, phone_number_id: phone, type: message.type, wamid: sent.wamid });
       return result(sent.wamid);
     } catch (error) {
