@@ -42,7 +42,7 @@ const MESSAGES = [
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
 
 function service(baseUrl: string, publisher: EventPublisher): LlmService {
-  const store: SecretStore = { get: async () => JSON.stringify({ api_key: KEY, base_url: baseUrl }), put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => JSON.stringify({ api_key: KEY, base_url: baseUrl }), put: async () => undefined, list: async () => [], delete: async () => undefined };
   return new LlmService({
     catalog: modelCatalog(),
     providers: [openaiProvider],

@@ -27,7 +27,7 @@ import { ConnectionRegistry } from '../shared/connections/connection-registry';
 import type { BusMessage, EventBus } from '../shared/events/event-bus';
 import { KafkaEventBus } from '../shared/events/kafka-bus';
 import { createKafka } from '../shared/events/kafka-client';
-import { EventPublisher, toBusMessage } from '../shared/events/publisher';
+import { EventPublisher, toBusMessage, withFanIn } from '../shared/events/publisher';
 import { deterministicEventId } from '../shared/events/platform-event';
 import { topics } from '../shared/events/topics';
 import { toHttpRequest } from '../shared/http/request';
@@ -70,7 +70,7 @@ function webhookEvent(i: number) {
 }
 
 async function inProcessDeps(bus: EventBus): Promise<WebhookDeps> {
-  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [], delete: async () => undefined };
   const connections = new ConnectionRegistry(new MemoryTable('connections'));
   await connections.connect('shopify', SHOP, WORKSPACE);
   return {
@@ -117,7 +117,8 @@ async function layers(handler: Handler, deps: WebhookDeps, bus: EventBus, sendRa
     const value = JSON.stringify({ event_id: eventId, event_type: 'shopify.orders.created', timestamp: new Date().toISOString(), source_service_name: 'webhook-shopify', workspace_id: WORKSPACE, payload_schema_version: '1', payload_json: { data: payload } });
     const headers = { event_id: eventId, event_type: 'shopify.orders.created', payload_schema_version: '1', source_service_name: 'webhook-shopify', 'content-type': 'application/json' };
     const key = String(payload.id);
-    return [{ topic: topics.shopify(WORKSPACE, 'orders/create'), key, value, headers }, { topic: topics.shopifyAllWorkspaces(), key, value, headers }];
+    const topic = topics.shopify(WORKSPACE, 'orders/create');
+    return [{ topic, key, value, headers }, { topic: topics.shopifyAllWorkspaces(), key, value, headers: { ...headers, origin_topic: topic } }];
   };
   const variants: Record<string, (event: ApiEvent) => Promise<unknown>> = {
     // The floor: that work, sent by the raw producer itself (none of our code on the way).
@@ -229,7 +230,7 @@ async function againstBroker(args: string[], bootstrap: string, overhead: number
   const handlerDeps = await inProcessDeps(timedBus);
   const kafkaHandler = createShopifyWebhookHandler(() => handlerDeps) as unknown as Handler;
   // The messages the raw producer sends are exactly what the handler publishes for the same webhook.
-  const rawMessages = (i: number): BusMessage[] => shopifyWebhooks.toEvents({ ...shopifyWebhooks.parse({ rawBody: Buffer.from(JSON.stringify(order(i))), headers: { 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': SHOP, 'x-shopify-webhook-id': randomUUID(), 'x-shopify-event-id': randomUUID() }, query: {}, receivedAt: Date.now() })[0]! }, WORKSPACE).map(toBusMessage);
+  const rawMessages = (i: number): BusMessage[] => withFanIn(shopifyWebhooks.toEvents({ ...shopifyWebhooks.parse({ rawBody: Buffer.from(JSON.stringify(order(i))), headers: { 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': SHOP, 'x-shopify-webhook-id': randomUUID(), 'x-shopify-event-id': randomUUID() }, query: {}, receivedAt: Date.now() })[0]! }, WORKSPACE)).map(toBusMessage);
   await invokeAll(kafkaHandler, 200, 2_000_000); // warm-up, also provisions the topics
   viaRaw = args.includes('--via-raw');
   const cpuMs = median(overhead);

@@ -47,7 +47,7 @@ let send: ((i: number, paced: boolean) => Promise<number>) | undefined;
 let pacer: ThroughputPacer | undefined;
 
 async function setup(config: SenderConfig): Promise<void> {
-  const store: SecretStore = { get: async () => config.platformSecret, put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => config.platformSecret, put: async () => undefined, list: async () => [], delete: async () => undefined };
   const secrets = new SecretResolver({ store, workspaces: new WorkspaceDirectory(new MemoryTable('workspaces'), { secretRoot: 'ionflux' }), secretRoot: 'ionflux', ttlMs: 3_600_000 });
   const connections = new ConnectionRegistry(new MemoryTable('connections'));
   await connections.connect('whatsapp', config.phone, config.workspace, { waba_id: config.waba, throughput_mps: config.mps });

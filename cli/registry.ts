@@ -1,5 +1,7 @@
 import type { Command } from './command';
+import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
 import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
 import { parkedList, parkedReplay } from './commands/parked';
@@ -25,6 +27,13 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  credentialsSet,
+  credentialsList,
+  credentialsDelete,
+  credentialsServices,
+  agentsList,
+  agentsDeadLetters,
+  agentsRedrive,
   run,
   devFake,
 ];

@@ -37,6 +37,15 @@ export interface KafkaTrigger {
   };
 }
 
+/**
+ * The Kafka consumer group of a function on one of its topics — the same in the CDK app and the local
+ * runtime. AWS wants a consumer group unique per event source, and each topic is its own event source:
+ * a function on one topic keeps `<prefix>-<id>`, one on several topics gets `<prefix>-<id>.<topic>` each.
+ */
+export function kafkaConsumerGroup(prefix: string, spec: { id: string; trigger: KafkaTrigger }, topic: string): string {
+  return spec.trigger.kafka.topics.length > 1 ? `${prefix}-${spec.id}.${topic}` : `${prefix}-${spec.id}`;
+}
+
 export interface ScheduleTrigger {
   /** `rate(15 minutes)` or `cron(0 3 * * ? *)` (EventBridge syntax, UTC). */
   schedule: { expression: string };
@@ -55,6 +64,8 @@ export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
  * - `sqs:<queue>`: send to the queue.
  * - `secret:<provider>`: read the platform secret `<root>/platform/<provider>`.
  * - `workspace-secrets`: resolve workspace keys (read `<root>/workspaces/*` and the workspaces table).
+ * - `workspace-secrets:write`: create, update and delete the keys a workspace provides, `<root>/workspaces/*`
+ *   (the credentials API; the workspaces table is a separate `dynamodb:` need).
  * - `connection-tokens:<provider>`: read, create and update the tokens the platform obtained for that
  *   provider's connected accounts, `<root>/connections/<provider>/*` (never a workspace's own keys, never
  *   another provider's tokens).
@@ -66,6 +77,7 @@ export type Need =
   | `sqs:${QueueName}`
   | `secret:${PlatformProvider}`
   | 'workspace-secrets'
+  | 'workspace-secrets:write'
   | `connection-tokens:${ConnectionProvider}`;
 
 export interface FunctionSpec {

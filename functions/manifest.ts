@@ -3,6 +3,7 @@
  * app (infra/) and the local runtime (local/) both read it; nobody writes a route or a function list
  * anywhere else. test/infra/manifest-readers.test.ts proves both readers cover every entry.
  */
+import { agentFunctions } from './manifest/agents';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { shopifyFunctions } from './manifest/shopify';
@@ -10,7 +11,7 @@ import { webhookFunctions } from './manifest/webhooks';
 import { whatsappFunctions } from './manifest/whatsapp';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...whatsappFunctions];
+export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions, ...whatsappFunctions];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

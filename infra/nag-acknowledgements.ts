@@ -45,7 +45,7 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
   );
   for (const construct of functions.functions.values()) {
     const { trigger, needs } = construct.spec;
-    if (needs.includes('workspace-secrets')) {
+    if (needs.includes('workspace-secrets') || needs.includes('workspace-secrets:write')) {
       iam5(
         `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${platform.resources.secretRoot}/workspaces/*`,
         'Workspace secrets are created per workspace at run time under <root>/workspaces/<id>/; the SecretResolver only follows mappings inside the calling workspace’s own prefix.',
@@ -68,7 +68,7 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
       const arn = (kind: 'topic' | 'group', name: string) => `arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:${kind}/${bus.clusterName}/*/${name}`;
       const uuid = 'The only wildcard is the cluster UUID segment of the ARN, unknown until the MSK Serverless cluster exists; the name is exact.';
       for (const topic of trigger.kafka.topics) iam5(`Resource::${arn('topic', topic)}`, `Consumer reads topic ${topic}. ${uuid}`);
-      iam5(`Resource::${arn('group', functions.consumerGroups.get(construct.spec.id)!)}`, `Consumer group of ${construct.spec.id}. ${uuid}`);
+      for (const group of functions.consumerGroups.get(construct.spec.id)!) iam5(`Resource::${arn('group', group)}`, `Consumer group of ${construct.spec.id}. ${uuid}`);
     }
     const routes = functions.routes.get(construct.spec.id) ?? [];
     if ('http' in trigger && trigger.http.auth !== 'iam') for (const route of routes) {

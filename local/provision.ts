@@ -17,7 +17,7 @@ import { awsClientOptions } from '../shared/aws/client-config';
 import { config } from '../shared/config/env';
 import { physicalName, type QueueName, queueNames, queues, type QueueSpec, tableNames, tables } from '../shared/config/resources';
 import type { KafkaEventBus } from '../shared/events/kafka-bus';
-import { fanInFamilies, topics } from '../shared/events/topics';
+import { fanInFamilies, platformTopicNames, topics } from '../shared/events/topics';
 import { platformProviders, platformSecretName } from '../shared/secrets/names';
 import { TTL_ATTRIBUTE } from '../shared/storage/table';
 import { eventBus } from '../shared/runtime/events';
@@ -38,7 +38,7 @@ const adminSqs = perEnvironment(
 );
 
 /** Topics that exist whatever the workspaces (workspace topics are created on first publish). */
-export const fixedTopics = () => [...fanInFamilies.map((f) => topics.allWorkspaces(f)), topics.emailDeliveryStatus(), topics.platform('user_activity'), topics.platform('llm_usage')];
+export const fixedTopics = () => [...fanInFamilies.map((f) => topics.allWorkspaces(f)), topics.emailDeliveryStatus(), ...platformTopicNames.map((name) => topics.platform(name))];
 
 export async function provisionTables(): Promise<string[]> {
   const cfg = config();

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { functions as manifest } from '../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, type KafkaTrigger, type ScheduleTrigger, type SqsTrigger, triggerKind } from '../functions/manifest-types';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, kafkaConsumerGroup, type KafkaTrigger, type ScheduleTrigger, type SqsTrigger, triggerKind } from '../functions/manifest-types';
 import { config } from '../shared/config/env';
 import type { EmbeddedEventBus } from '../shared/events/embedded-bus';
 import { createKafka } from '../shared/events/kafka-client';
@@ -81,7 +81,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         } else {
           const kafka = createKafka(cfg.kafka, { clientId: `ionflux-local-${spec.id}`, region: cfg.aws.region, retries: 8 });
           const brokers = cfg.kafka.mode === 'brokers' ? cfg.kafka.brokers.join(',') : cfg.kafka.clusterArn;
-          triggers.push(await startKafkaConsumerTrigger(kafkaSpec, kafka, `${cfg.resourcePrefix}-${spec.id}`, brokers, deps, kafkaOptions));
+          // One consumer (group) per topic, like the event sources the CDK app creates.
+          for (const topic of kafkaSpec.trigger.kafka.topics) {
+            const oneTopic = { ...kafkaSpec, trigger: { kafka: { ...kafkaSpec.trigger.kafka, topics: [topic] } } };
+            triggers.push(await startKafkaConsumerTrigger(oneTopic, kafka, kafkaConsumerGroup(cfg.resourcePrefix, kafkaSpec, topic), brokers, deps, kafkaOptions));
+          }
         }
       } else if (isSqs(trigger)) {
         triggers.push(startSqsTrigger(spec as FunctionSpec & { trigger: SqsTrigger }, queue(trigger.sqs.queue), deps));

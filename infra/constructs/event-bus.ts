@@ -87,7 +87,7 @@ export class EventBus extends Construct {
   }
 
   /** What an MSK event source mapping needs on top of AWSLambdaMSKExecutionRole, for IAM auth. */
-  grantConsume(grantee: iam.IGrantable, topics: string[], consumerGroup: string): void {
+  grantConsume(grantee: iam.IGrantable, topics: string[], consumerGroups: string[]): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kafka-cluster:Connect', 'kafka:DescribeClusterV2'], resources: [this.clusterArn] }),
     );
@@ -100,7 +100,7 @@ export class EventBus extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: [this.resourceArn('group', consumerGroup)],
+        resources: consumerGroups.map((group) => this.resourceArn('group', group)),
       }),
     );
   }

@@ -138,6 +138,23 @@ export class ManifestFunction extends Construct {
       data.tables.workspaces.grantReadData(this.role);
       return;
     }
+    if (need === 'workspace-secrets:write') {
+      // The credentials API: a workspace's own keys only, never platform keys or connection tokens.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          ],
+          resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
+        }),
+      );
+      return;
+    }
     if (need.startsWith('connection-tokens:')) {
       // Only this provider's connection tokens (<root>/connections/<provider>/<workspace>/<account>): such a
       // function cannot read or replace a workspace's own keys or another provider's tokens.

@@ -15,7 +15,7 @@ import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS } from '../../functions/manifest-types';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
 import { LogAlerts } from '../constructs/log-alerts';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
@@ -27,8 +27,8 @@ export class FunctionsStack extends Stack {
   readonly functions = new Map<string, ManifestFunction>();
   /** HTTP routes per function id (cdk-nag acknowledgements attach to them). */
   readonly routes = new Map<string, apigw.HttpRoute[]>();
-  /** Kafka consumer group per Kafka-triggered function id. */
-  readonly consumerGroups = new Map<string, string>();
+  /** Kafka consumer groups (one per topic's event source) per Kafka-triggered function id. */
+  readonly consumerGroups = new Map<string, string[]>();
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, platform: PlatformResources, props?: StackProps) {
     super(scope, id, { description: 'IONFLUX integration layer: HTTP API and functions', ...props });
@@ -107,10 +107,12 @@ export class FunctionsStack extends Stack {
       return;
     }
     if (isKafka(trigger)) {
-      const consumerGroup = `${settings.resourcePrefix}-${spec.id}`;
-      this.consumerGroups.set(spec.id, consumerGroup);
-      platform.bus.grantConsume(construct.role, trigger.kafka.topics, consumerGroup);
+      const kafkaSpec = { id: spec.id, trigger };
+      const groups = trigger.kafka.topics.map((topic) => kafkaConsumerGroup(settings.resourcePrefix, kafkaSpec, topic));
+      this.consumerGroups.set(spec.id, groups);
+      platform.bus.grantConsume(construct.role, trigger.kafka.topics, groups);
       for (const topic of trigger.kafka.topics) {
+        const consumerGroup = kafkaConsumerGroup(settings.resourcePrefix, kafkaSpec, topic);
         fn.addEventSource(
           new ManagedKafkaEventSource({
             clusterArn: platform.bus.clusterArn,

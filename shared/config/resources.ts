@@ -23,6 +23,8 @@ export const tables = {
   'whatsapp-messages': { sortKey: false, ttl: true, purpose: 'WhatsApp messages: sent messages and their furthest status, customer service windows, send idempotency by client_reference.' },
   'whatsapp-numbers': { sortKey: false, ttl: true, purpose: 'WhatsApp phone numbers: throughput time-slot leases shared by concurrent senders, pauses after a quality limit (131048).' },
   'whatsapp-templates': { sortKey: true, ttl: true, purpose: 'WhatsApp message templates per WABA: the cached list with statuses and categories.' },
+  'agent-registrations': { sortKey: true, ttl: false, purpose: 'Agents registered per workspace (pk workspace, sk agent): event_stream triggers, declared outputs and credentials, unofficial-method disclaimers.' },
+  'workspace-credentials': { sortKey: true, ttl: false, purpose: 'Niche-service credentials a workspace stored (pk workspace, sk label): service, field names and when each was set; never values.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -69,6 +71,21 @@ export const queues = {
     visibilityTimeoutS: 120,
     retentionDays: 14,
     purpose: 'Shopify sync jobs that failed on every attempt; inspected and redriven by operators.',
+  },
+  'agent-dispatch': {
+    deadLetterQueue: 'agent-dispatch-dlq',
+    // agents-dispatch-retry backs off by making a failed message invisible for longer on each receive
+    // (dispatch-policy.ts) and moves it to the DLQ itself, with the last error, after its last attempt. The
+    // redrive policy is only the safety net for a worker that dies on a message: a few receives more.
+    maxReceiveCount: 12,
+    visibilityTimeoutS: 180,
+    retentionDays: 4,
+    purpose: 'Agent invocations AgentService did not take on the first attempts, retried with backoff by agents-dispatch-retry.',
+  },
+  'agent-dispatch-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Agent invocations that failed every retry (or were refused); moved back by `ionflux agents redrive`.',
   },
   'kafka-consumer-dlq': {
     holdsDeadLetters: true,

@@ -16,6 +16,8 @@ import { validatePlatformEvent } from './platform-event-schema';
 
 export interface ConsumedEvent {
   event: PlatformEvent;
+  /** The record's value as read: the event's JSON text. */
+  value: string;
   topic: string;
   partition: number;
   offset: number;
@@ -48,6 +50,7 @@ export function decodeRecord(record: MskRecord): ConsumedEvent {
   }
   return {
     event: validatePlatformEvent(parsed),
+    value,
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
@@ -104,6 +107,47 @@ export async function consumeBatch(
   if (options.sequentialPartitions) for (const records of partitions) await partition(records);
   else await Promise.all(partitions.map(partition));
   return { batchItemFailures: failures };
+}
+
+/**
+ * A batch at once: every valid record of the MSK batch goes to `fn` (records that are not PlatformEvents
+ * are logged and skipped, as by `consumeBatch`), which returns those it could not process. Each partition
+ * is reported failed from its first such record, so the event source retries from there (records after
+ * it that did succeed come again: handlers must tolerate redelivery, as with any Kafka consumer).
+ */
+export async function consumeWholeBatch(
+  event: MskEvent,
+  fn: (records: ConsumedEvent[], context: { deadline: number; lambda: Context }) => Promise<ConsumedEvent[]>,
+  context: { deadline: number; lambda: Context },
+): Promise<KafkaBatchResponse> {
+  const consumed: ConsumedEvent[] = [];
+  for (const records of Object.values(event.records ?? {})) {
+    for (const record of [...records].sort((a, b) => a.offset - b.offset)) {
+      try {
+        consumed.push(decodeRecord(record));
+      } catch (error) {
+        logger.error('skipping a record that is not a valid PlatformEvent', { topic: record.topic, partition: record.partition, offset: record.offset, error: errorMessage(error) });
+      }
+    }
+  }
+  const failed = consumed.length ? await fn(consumed, context) : [];
+  const lowest = new Map<string, ConsumedEvent>();
+  for (const c of failed) {
+    const key = `${c.topic}-${c.partition}`;
+    const seen = lowest.get(key);
+    if (!seen || c.offset < seen.offset) lowest.set(key, c);
+  }
+  return { batchItemFailures: [...lowest.values()].map((c) => ({ itemIdentifier: itemIdentifier(c) })) };
+}
+
+/** The Middy stack of a whole-batch MSK consumer (see consumeWholeBatch). */
+export function mskBatchConsumer(fn: (records: ConsumedEvent[], context: { deadline: number; lambda: Context }) => Promise<ConsumedEvent[]>) {
+  return middy<MskEvent, KafkaBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, lambda) => {
+      const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
+      return consumeWholeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda });
+    });
 }
 
 export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOptions = {}) {

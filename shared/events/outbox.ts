@@ -37,31 +37,44 @@ export class MalformedOutboxMessageError extends IonfluxError {
 /** SQS counts message attributes (name, type, value) in the message size. */
 const attributeBytes = (attributes: Record<string, string>) => Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 'String'.length + Buffer.byteLength(v), 0);
 
-export function encodeEnvelope(envelope: OutboxEnvelope): { body: string; attributes: Record<string, string> } {
+/**
+ * A JSON value as an SQS message body: plain JSON up to 64 KB, gzip + base64 above (attribute `encoding`
+ * says which). `fits` is false when even compressed it exceeds the 256 KB limit (`bytes` is its size).
+ */
+export function encodeJsonMessage(value: unknown): { body: string; attributes: Record<string, string>; bytes: number; fits: boolean } {
   // SQS refuses U+FFFE and U+FFFF in a message; JSON.stringify leaves them as they are (only inside strings,
   // so an escape keeps the meaning).
-  const json = JSON.stringify(envelope).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-  if (Buffer.byteLength(json) <= GZIP_ABOVE_BYTES) return { body: json, attributes: { encoding: 'json' } };
+  const json = JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  if (Buffer.byteLength(json) <= GZIP_ABOVE_BYTES) return { body: json, attributes: { encoding: 'json' }, bytes: Buffer.byteLength(json), fits: true };
   const body = gzipSync(json).toString('base64');
   const attributes = { encoding: 'gzip+base64' };
   const bytes = body.length + attributeBytes(attributes);
-  if (bytes > OUTBOX_MAX_BYTES) throw new OutboxEnvelopeTooLargeError(bytes);
-  return { body, attributes };
+  return { body, attributes, bytes, fits: bytes <= OUTBOX_MAX_BYTES };
 }
 
-export function decodeEnvelope(body: string, encoding: string | undefined): OutboxEnvelope {
+/** The JSON text of a message written by `encodeJsonMessage`; throws `malformed(problem)` when it cannot be read. */
+export function decodeJsonMessage(body: string, encoding: string | undefined, malformed: (problem: string) => Error): unknown {
   let json: string;
   try {
     json = encoding === 'gzip+base64' ? gunzipSync(Buffer.from(body, 'base64')).toString('utf8') : body;
   } catch (error) {
-    throw new MalformedOutboxMessageError(`cannot decompress (${(error as Error).message})`);
+    throw malformed(`cannot decompress (${(error as Error).message})`);
   }
-  let envelope: OutboxEnvelope;
   try {
-    envelope = JSON.parse(json) as OutboxEnvelope;
+    return JSON.parse(json) as unknown;
   } catch {
-    throw new MalformedOutboxMessageError('not JSON');
+    throw malformed('not JSON');
   }
+}
+
+export function encodeEnvelope(envelope: OutboxEnvelope): { body: string; attributes: Record<string, string> } {
+  const { body, attributes, bytes, fits } = encodeJsonMessage(envelope);
+  if (!fits) throw new OutboxEnvelopeTooLargeError(bytes);
+  return { body, attributes };
+}
+
+export function decodeEnvelope(body: string, encoding: string | undefined): OutboxEnvelope {
+  const envelope = decodeJsonMessage(body, encoding, (problem) => new MalformedOutboxMessageError(problem)) as OutboxEnvelope;
   if (envelope?.version !== 1 || !Array.isArray(envelope.messages)) throw new MalformedOutboxMessageError('unknown envelope version');
   for (const m of envelope.messages) {
     if (typeof m?.topic !== 'string' || typeof m.value !== 'string') throw new MalformedOutboxMessageError('a message has no topic or value');

@@ -4,6 +4,12 @@
  * fail does the caller get PublishFailedError — and then it must not acknowledge upstream, so the
  * provider retries and nothing accepted is ever lost. Without a bus, events go straight to the outbox
  * (functions outside the VPC; `outbox-drain` takes them to Kafka).
+ *
+ * Every event on a per-workspace topic is also written to its family's fan-in
+ * (`ionflux.<family>.all_workspaces`) in the same produce request, with an `origin_topic` header naming
+ * the per-workspace topic: platform consumers (the agent dispatcher, Sales Sentinel) subscribe to the
+ * fan-ins, since an MSK event source takes fixed topic names only. Done here, once, so no producer can
+ * forget it.
  */
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
@@ -12,7 +18,7 @@ import { PublishFailedError } from './errors';
 import type { BusMessage, EventBus } from './event-bus';
 import type { Outbox } from './outbox';
 import type { PlatformEvent } from './platform-event';
-import { type FanInFamily, topics } from './topics';
+import { fanInTopicOf, isFanInTopic } from './topics';
 
 const log = moduleLogger('publisher');
 
@@ -21,17 +27,35 @@ export interface OutgoingEvent {
   /** Partition key: the entity's id (order id, product id…). */
   key: string | null;
   event: PlatformEvent;
+  /** On a fan-in copy: the per-workspace topic the event was published to (header `origin_topic`). */
+  originTopic?: string;
 }
 
 /**
- * A per-workspace event on its workspace topic and, in the same produce request, on its family's
- * all-workspaces fan-in (what platform consumers subscribe to).
+ * The events as they are written: each one on a per-workspace topic followed by its fan-in copy (once per
+ * event and fan-in, even when it goes to several topics of the family). A fan-in entry the caller listed
+ * itself for such an event is replaced by that copy; one for an event with no per-workspace topic is kept.
  */
-export function withFanIn(family: FanInFamily, topic: string, key: string | null, event: PlatformEvent): OutgoingEvent[] {
-  return [
-    { topic, key, event },
-    { topic: topics.allWorkspaces(family), key, event },
-  ];
+export function withFanIn(events: OutgoingEvent[]): OutgoingEvent[] {
+  let fanIns: Map<string, string> | undefined;
+  for (const o of events) {
+    const fanIn = fanInTopicOf(o.topic);
+    if (fanIn) (fanIns ??= new Map()).set(`${fanIn}\u0000${o.event.event_id}`, o.topic);
+  }
+  if (!fanIns) return events;
+  const out: OutgoingEvent[] = [];
+  const written = new Set<string>();
+  for (const o of events) {
+    if (isFanInTopic(o.topic) && fanIns.has(`${o.topic}\u0000${o.event.event_id}`)) continue;
+    out.push(o);
+    const fanIn = fanInTopicOf(o.topic);
+    if (!fanIn) continue;
+    const id = `${fanIn}\u0000${o.event.event_id}`;
+    if (written.has(id)) continue;
+    written.add(id);
+    out.push({ topic: fanIn, key: o.key, event: o.event, originTopic: o.topic });
+  }
+  return out;
 }
 
 /** An event published to several topics (workspace + fan-in) is serialised once. */
@@ -54,6 +78,7 @@ export function toBusMessage(outgoing: OutgoingEvent): BusMessage {
       payload_schema_version: event.payload_schema_version,
       source_service_name: event.source_service_name,
       'content-type': 'application/json',
+      ...(outgoing.originTopic ? { origin_topic: outgoing.originTopic } : {}),
     },
   };
 }
@@ -75,7 +100,7 @@ export class EventPublisher {
   constructor(private readonly options: PublisherOptions) {}
 
   async publish(events: OutgoingEvent[], options: { deadline: number }): Promise<Delivery> {
-    return this.publishMessages(events.map(toBusMessage), options);
+    return this.publishMessages(withFanIn(events).map(toBusMessage), options);
   }
 
   async publishMessages(messages: BusMessage[], options: { deadline: number }): Promise<Delivery> {

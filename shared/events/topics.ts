@@ -6,9 +6,10 @@
  *   ionflux.{family}.all_workspaces                       every event of a per-workspace family (shopify,
  *                                                         whatsapp, tiktok, agent) for every workspace: the
  *                                                         fan-in platform consumers read (an MSK event source
- *                                                         subscribes to fixed topic names only). Each
- *                                                         per-workspace event is also written there, in the
- *                                                         same produce request.
+ *                                                         subscribes to fixed topic names only). The
+ *                                                         EventPublisher writes each per-workspace event there
+ *                                                         too, in the same produce request (`fanInTopicOf`),
+ *                                                         with an `origin_topic` header naming its topic.
  *   ionflux.email.delivery_status
  *   ionflux.whatsapp.ws_{workspace_id}.{stream}          incoming_message, message_status, template_status,
  *                                                         opt_in_status, account_status
@@ -94,6 +95,34 @@ export const topics = {
     return validateTopicName(`ionflux.platform.${segment(name, 'platform topic')}`);
   },
 };
+
+/** Platform topics (`ionflux.platform.<name>`): fixed names, created at deploy and provision time. */
+export const platformTopicNames = ['user_activity', 'llm_usage', 'credential_access'] as const;
+export type PlatformTopicName = (typeof platformTopicNames)[number];
+
+const PER_WORKSPACE = /^ionflux\.(shopify|whatsapp|tiktok)\.ws_([A-Za-z0-9_-]{1,64})(?:\.|$)/;
+const AGENT_OUTPUTS = /^ionflux\.agent\.[a-z0-9_]+\.ws_([A-Za-z0-9_-]{1,64})\.outputs$/;
+
+/**
+ * A per-workspace topic's family and workspace (`ionflux.shopify.ws_acme.orders.created` → shopify,
+ * acme), or undefined for a topic shared by every workspace (fan-ins, email status, platform topics).
+ */
+export function perWorkspaceTopic(topic: string): { family: FanInFamily; workspaceId: string } | undefined {
+  if (!topic.startsWith('ionflux.')) return undefined;
+  const agent = AGENT_OUTPUTS.exec(topic);
+  if (agent) return { family: 'agent', workspaceId: agent[1]! };
+  const match = PER_WORKSPACE.exec(topic);
+  return match ? { family: match[1] as FanInFamily, workspaceId: match[2]! } : undefined;
+}
+
+/** The fan-in topic every event of a per-workspace topic is also written to (undefined for shared topics). */
+export function fanInTopicOf(topic: string): string | undefined {
+  const perWorkspace = perWorkspaceTopic(topic);
+  return perWorkspace ? topics.allWorkspaces(perWorkspace.family) : undefined;
+}
+
+/** True for the fan-in topics themselves (`ionflux.<family>.all_workspaces`). */
+export const isFanInTopic = (topic: string): boolean => (fanInFamilies as readonly string[]).some((f) => topic === topics.allWorkspaces(f as FanInFamily));
 
 /** event_type of a Shopify webhook topic: `orders/create` → `shopify.orders.created`. */
 export function shopifyEventType(shopifyTopic: string): string {

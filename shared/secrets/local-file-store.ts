@@ -25,6 +25,17 @@ export class LocalFileSecretStore implements SecretStore {
   async put(name: string, value: string): Promise<void> {
     const all = this.load();
     all[name] = value;
+    this.save(all);
+  }
+
+  async delete(name: string): Promise<void> {
+    const all = this.load();
+    if (!(name in all)) return;
+    delete all[name];
+    this.save(all);
+  }
+
+  private save(all: Record<string, string>): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });

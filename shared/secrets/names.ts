@@ -24,6 +24,8 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
+  'agent-service',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
@@ -38,6 +40,8 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   deepseek: ['api_key'],
   'sentence-transformers': ['base_url'],
   shopify: ['client_id', 'client_secret'],
+  // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
+  'agent-service': ['base_url'],
 };
 
 /** Secret names: what Secrets Manager accepts. */

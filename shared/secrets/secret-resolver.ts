@@ -99,15 +99,19 @@ export class SecretResolver {
     return (this.options.clock ?? Date.now)();
   }
 
-  /** The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs. */
-  async read(name: string): Promise<Record<string, unknown> | undefined> {
+  /**
+   * The secret's JSON fields, or undefined when it does not exist. Cached (single flight) for ttlMs, or
+   * for at most `maxAgeMs` when given (callers that must see a new value sooner).
+   */
+  async read(name: string, options: { maxAgeMs?: number } = {}): Promise<Record<string, unknown> | undefined> {
     if (this.options.changes) {
       const stamp = this.options.changes.stamp();
       if (stamp !== this.stamp) this.cache.clear();
       this.stamp = stamp;
     }
     const cached = this.cache.get(name);
-    if (cached && cached.until > this.now()) return cached.values;
+    const fresh = (entry: CacheEntry) => entry.until > this.now() && (options.maxAgeMs === undefined || this.now() - entry.fetchedAt <= options.maxAgeMs);
+    if (cached && fresh(cached)) return cached.values;
     const values = this.options.store.get(name).then((raw) => (raw === undefined ? undefined : parseSecretValue(name, raw)));
     const entry = { values, fetchedAt: this.now(), until: this.now() + this.options.ttlMs };
     this.cache.set(name, entry);

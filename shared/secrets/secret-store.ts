@@ -6,4 +6,6 @@ export interface SecretStore {
   put(name: string, value: string): Promise<void>;
   /** Names only, optionally under a prefix. */
   list(prefix?: string): Promise<string[]>;
+  /** Deletes the secret at once (no recovery window, so the name can be used again); a missing one is fine. */
+  delete(name: string): Promise<void>;
 }

@@ -35,6 +35,14 @@ export class SecretsManagerStore implements SecretStore {
     }
   }
 
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
+    } catch (error) {
+      if (!isNotFound(error)) throw new SecretStoreError('deleting', name, error);
+    }
+  }
+
   async list(prefix?: string): Promise<string[]> {
     const names: string[] = [];
     let token: string | undefined;

@@ -1,10 +1,11 @@
 /**
  * PlatformEvents the Shopify integration itself publishes (not webhooks): app installed, access revoked,
  * catalog batches synced, orders reconciled, Sentinel actions. Each goes to the workspace topic
- * `ionflux.shopify.ws_<id>.<entity>.<action>` and to the all-workspaces fan-in, like webhook events.
+ * `ionflux.shopify.ws_<id>.<entity>.<action>` (the publisher adds the all-workspaces fan-in copy), like
+ * webhook events.
  */
 import { createPlatformEvent } from '../events/platform-event';
-import { type EventPublisher, type OutgoingEvent, withFanIn } from '../events/publisher';
+import type { EventPublisher, OutgoingEvent } from '../events/publisher';
 import { shopifyEventType, topics } from '../events/topics';
 
 export type Publisher = Pick<EventPublisher, 'publish'>;
@@ -32,7 +33,7 @@ export function shopifyEvents(input: ShopifyEventInput): OutgoingEvent[] {
     payload: input.payload,
     ...(input.timestamp ? { timestamp: input.timestamp } : {}),
   });
-  return withFanIn('shopify', topics.shopify(input.workspaceId, input.topic), input.key, event);
+  return [{ topic: topics.shopify(input.workspaceId, input.topic), key: input.key, event }];
 }
 
 /** Publishes with a bounded share of the caller's time (Kafka, else the outbox). */

@@ -1,9 +1,10 @@
 /**
- * WhatsApp PlatformEvents: on the workspace's stream topic and, in the same produce request, on the
- * `ionflux.whatsapp.all_workspaces` fan-in (platform consumers such as the agent dispatcher read that).
+ * WhatsApp PlatformEvents on the workspace's stream topic; the publisher writes each to the
+ * `ionflux.whatsapp.all_workspaces` fan-in too, in the same produce request (platform consumers such as
+ * the agent dispatcher read that).
  */
 import { createPlatformEvent } from '../events/platform-event';
-import { type OutgoingEvent, withFanIn } from '../events/publisher';
+import type { OutgoingEvent } from '../events/publisher';
 import { topics, type WhatsAppStream } from '../events/topics';
 import type { ConsentRecord } from './opt-in-registry';
 
@@ -29,7 +30,8 @@ export function whatsappEvents(input: WhatsAppEventInput): OutgoingEvent[] {
     payload: input.payload,
     ...(input.timestamp ? { timestamp: input.timestamp } : {}),
   });
-  return withFanIn('whatsapp', topics.whatsapp(input.workspaceId, input.stream), input.key, event);
+  // The publisher also writes it to ionflux.whatsapp.all_workspaces (the fan-in), in the same request.
+  return [{ topic: topics.whatsapp(input.workspaceId, input.stream), key: input.key, event }];
 }
 
 /** `whatsapp.opt_in` / `whatsapp.opt_out`: a consent change (API, STOP/START words, Meta's marketing opt-out). */

@@ -46,5 +46,6 @@ export const devFakes: Record<string, DevFakeEntry> = {
   anthropic: { port: 3103, load: () => import('./anthropic/dev-fake').then((m) => m.anthropicDevFake) },
   deepseek: { port: 3104, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('deepseek')) },
   'sentence-transformers': { port: 3105, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('tei')) },
-  whatsapp: { port: 3106, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
+  'agent-service': { port: 3106, load: () => import('./agent-service/dev-fake').then((m) => m.agentServiceDevFake) },
+  whatsapp: { port: 3107, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
 };

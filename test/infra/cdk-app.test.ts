@@ -82,7 +82,7 @@ describe('CDK app', () => {
     }
   });
 
-  it('lets functions write connection tokens only (their own provider\'s), never a workspace\'s own keys', () => {
+  it('lets functions write connection tokens only (their own provider\'s), and workspace keys only through the credentials API', () => {
     const writes: string[] = [];
     for (const policy of Object.values(fns.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
@@ -91,7 +91,9 @@ describe('CDK app', () => {
       }
     }
     expect(writes.length).toBeGreaterThan(0);
-    for (const resource of writes) expect(resource).toMatch(/:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/);
+    const workspaceKeyWrites = writes.filter((r) => r.includes(':secret:ionflux/workspaces/*"'));
+    expect(workspaceKeyWrites).toHaveLength(functions.filter((f) => f.needs.includes('workspace-secrets:write')).length);
+    for (const resource of writes.filter((r) => !workspaceKeyWrites.includes(r))) expect(resource).toMatch(/:secret:ionflux\/connections\/(shopify|tiktok|whatsapp)\/\*"/);
     // Workspace keys (read by the LLM functions) and connection tokens are disjoint paths.
     const reads = Object.values(fns.findResources('AWS::IAM::Policy')).flatMap((policy) =>
       (policy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>).map((st) => JSON.stringify(st.Resource)),

@@ -1,10 +1,8 @@
 /** The operator CLI as an operator runs it (`npx ionflux …`, a child process), on embedded state and on Kafka + moto. */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { createPlatformEvent } from '../../shared/events/platform-event';
 import { EventPublisher } from '../../shared/events/publisher';
 import { eventBus } from '../../shared/runtime/events';
@@ -12,19 +10,8 @@ import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { useLocalServices } from '../support/environment';
 import { projectRoot } from '../support/paths';
 import { recordSecretValue } from '../support/secrets';
+import { cliEntry, ionflux } from '../support/cli';
 
-const run = promisify(execFile);
-const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
-
-async function ionflux(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, cwd: projectRoot });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 afterAll(() => resetEnvironment());
 
@@ -81,7 +68,7 @@ describe('ionflux CLI on the embedded state folder', () => {
     expect(badSince.stderr).toContain('--since "yesterday" is neither an ISO 8601 time');
     // events tail follows the topic until interrupted.
     const { spawn } = await import('node:child_process');
-    const tail = spawn(process.execPath, [cli, 'events', 'tail', 'ionflux.platform.user_activity', '--json', '--from-beginning'], {
+    const tail = spawn(process.execPath, [cliEntry, 'events', 'tail', 'ionflux.platform.user_activity', '--json', '--from-beginning'], {
       env: { ...process.env, ...env, AWS_ENDPOINT_URL: '', KAFKA_BROKERS: '' },
       cwd: projectRoot,
     });

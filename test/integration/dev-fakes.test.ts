@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { runCli } from '../../cli/main';
+import { standardWebhookHeaders } from '../../shared/agents/agent-service';
 import { platformSecretName } from '../../shared/secrets/names';
+import { newSigningSecret } from '../fakes/agent-service/fake-agent-service';
 import { devFakes, type RunningDevFake } from '../fakes/dev-fakes';
 import { projectRoot } from '../support/paths';
 import path from 'node:path';
@@ -26,6 +28,16 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
   deepseek: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] }) }),
   'sentence-transformers': (_, s) => fetch(`${s.base_url}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'all-mpnet-base-v2', input: 'hi' }) }),
   whatsapp: (_, s) => fetch(`${s.base_url}/v27.0/106540352242922?fields=id,throughput`, { headers: { authorization: `Bearer ${s.access_token}` } }),
+  // A signed invocation passes (the key it printed); the same body signed with another key gets 401.
+  'agent-service': async (_, s) => {
+    const body = JSON.stringify({ workspace_id: 'probe', agent_id: 'a1', trigger_index: 0, events: [] });
+    const headers = (secret: string) => ({ 'content-type': 'application/json', ...standardWebhookHeaders(secret, 'msg_probe', Math.floor(Date.now() / 1000), body) });
+    const bad = await fetch(`${s.base_url}/v1/agents/a1/invocations`, { method: 'POST', headers: headers(newSigningSecret()), body });
+    expect(bad.status).toBe(401);
+    const good = await fetch(`${s.base_url}/v1/agents/a1/invocations`, { method: 'POST', headers: headers(s.signing_secret!), body });
+    expect(good.status).toBe(202);
+    return new Response(null, { status: 200 });
+  },
   anthropic: (_, s) => fetch(`${s.base_url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': s.api_key!, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) }),
 };
 

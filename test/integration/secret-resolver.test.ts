@@ -99,6 +99,7 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
       },
       put: (n, v) => secretStore().put(n, v),
       list: (p) => secretStore().list(p),
+      delete: (n) => secretStore().delete(n),
     };
     let clock = 0;
     const resolver = new SecretResolver({ store: counting, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 1000, clock: () => clock });

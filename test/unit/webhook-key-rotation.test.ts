@@ -31,6 +31,7 @@ describe('webhook signing key rotation', () => {
       },
       put: async () => undefined,
       list: async () => [],
+      delete: async () => undefined,
     };
     const published: BusMessage[] = [];
     const bus: EventBus = { publish: async (messages) => void published.push(...messages), close: async () => undefined };

@@ -44,7 +44,7 @@ class ControlledTable extends MemoryTable {
 }
 
 function setup() {
-  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [] };
+  const store: SecretStore = { get: async () => JSON.stringify({ client_secret: SECRET }), put: async () => undefined, list: async () => [], delete: async () => undefined };
   const connectionsTable = new ControlledTable('connections');
   const dedupTable = new ControlledTable('dedup');
   const published: BusMessage[] = [];
@@ -140,7 +140,7 @@ describe('webhook pipeline: several deliveries in one request (WhatsApp batches)
 
   function whatsappSetup() {
     const base = setup();
-    const store: SecretStore = { get: async () => JSON.stringify({ app_secret: SECRET, verify_token: 'tok' }), put: async () => undefined, list: async () => [] };
+    const store: SecretStore = { get: async () => JSON.stringify({ app_secret: SECRET, verify_token: 'tok' }), put: async () => undefined, list: async () => [], delete: async () => undefined };
     base.deps.secrets = new SecretResolver({ store, workspaces: new WorkspaceDirectory(new MemoryTable('workspaces'), { secretRoot: 'ionflux' }), secretRoot: 'ionflux', ttlMs: 60_000 });
     const messagesTable = new ControlledTable('messages');
     const provider = createWhatsAppWebhooks({

@@ -6,7 +6,7 @@
 import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
 import { InvalidAccountIdError } from '../../../connections/errors';
 import { createPlatformEvent } from '../../../events/platform-event';
-import { type OutgoingEvent, withFanIn } from '../../../events/publisher';
+import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
@@ -151,7 +151,8 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       },
     });
     const key = shopifyEntityKey(delivery.topic, delivery.payload, delivery.shop);
-    return withFanIn('shopify', topics.shopify(workspaceId, delivery.topic), key, event);
+    // The publisher also writes it to ionflux.shopify.all_workspaces (the fan-in), in the same request.
+    return [{ topic: topics.shopify(workspaceId, delivery.topic), key, event }];
   },
 
   async afterPublish(delivery, workspaceId, deps) {

@@ -1,0 +1,108 @@
+/** Agent event I/O and the credential broker (issue 18): registrations, outputs, trigger dispatch, credentials. */
+import { dispatchTopics } from '../../shared/agents/trigger-topics';
+import type { FunctionSpec } from '../manifest-types';
+
+const registrationPath = '/v1/agents/workspaces/{workspace_id}/agents/{agent_id}';
+const credentialPath = '/v1/workspaces/{workspace_id}/credentials/{label}';
+
+export const agentFunctions: FunctionSpec[] = [
+  {
+    id: 'agents-put-registration',
+    entry: 'functions/agents/put-registration.ts',
+    description: 'AgentService registers an agent of a workspace: event_stream triggers, declared outputs and credentials, unofficial-method disclaimer; keeps active_kafka_topics_list current.',
+    trigger: { http: { method: 'PUT', path: registrationPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['dynamodb:agent-registrations', 'dynamodb:workspaces'],
+  },
+  {
+    id: 'agents-get-registration',
+    entry: 'functions/agents/get-registration.ts',
+    description: 'Reads an agent registration as stored.',
+    trigger: { http: { method: 'GET', path: registrationPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['dynamodb:agent-registrations:read'],
+  },
+  {
+    id: 'agents-delete-registration',
+    entry: 'functions/agents/delete-registration.ts',
+    description: 'Deletes an agent registration (its triggers stop) and updates active_kafka_topics_list.',
+    trigger: { http: { method: 'DELETE', path: registrationPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['dynamodb:agent-registrations', 'dynamodb:workspaces'],
+  },
+  {
+    id: 'agents-publish-output',
+    entry: 'functions/agents/publish-output.ts',
+    description: 'An agent publishes a declared output as a PlatformEvent on ionflux.agent.<agent>.ws_<workspace>.outputs (Kafka, else the outbox).',
+    trigger: { http: { method: 'POST', path: '/v1/events', auth: 'iam' } },
+    memoryMb: 512,
+    timeoutS: 10,
+    needs: ['kafka', 'dynamodb:agent-registrations:read'],
+  },
+  {
+    id: 'agents-dispatcher',
+    entry: 'functions/agents/dispatcher.ts',
+    description: 'Matches every PlatformEvent against the registrations of its own workspace and invokes AgentService (signed, batched per agent and trigger); failures go to the retry queue.',
+    trigger: { kafka: { topics: dispatchTopics(), batchSize: 500 } },
+    memoryMb: 1024,
+    timeoutS: 120,
+    needs: ['dynamodb:agent-registrations:read', 'secret:agent-service', 'sqs:agent-dispatch', 'sqs:agent-dispatch-dlq'],
+  },
+  {
+    id: 'agents-dispatch-retry',
+    entry: 'functions/agents/dispatch-retry.ts',
+    description: 'Retries agent invocations AgentService did not take, with growing waits; after the last attempt they go to agent-dispatch-dlq.',
+    trigger: { sqs: { queue: 'agent-dispatch', batchSize: 10 } },
+    memoryMb: 512,
+    timeoutS: 60,
+    needs: ['secret:agent-service', 'sqs:agent-dispatch-dlq'],
+  },
+  {
+    id: 'credentials-resolve',
+    entry: 'functions/credentials/resolve.ts',
+    description: 'Credential broker: hands an agent execution the credentials its registration declares, from the workspace’s own secrets; every resolution audited on ionflux.platform.credential_access.',
+    trigger: { http: { method: 'POST', path: '/v1/credentials/resolve', auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['kafka', 'workspace-secrets', 'dynamodb:agent-registrations:read'],
+  },
+  {
+    id: 'credentials-put',
+    entry: 'functions/credentials/put.ts',
+    description: 'Stores a niche-service credential of a workspace under its own prefix after checking its shape, and maps the label in generic_secrets_config_json.',
+    trigger: { http: { method: 'PUT', path: credentialPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['workspace-secrets:write', 'dynamodb:workspaces', 'dynamodb:workspace-credentials'],
+  },
+  {
+    id: 'credentials-list',
+    entry: 'functions/credentials/list.ts',
+    description: 'Lists a workspace’s credential labels, services and when each was set; never values.',
+    trigger: { http: { method: 'GET', path: '/v1/workspaces/{workspace_id}/credentials', auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['dynamodb:workspaces:read', 'dynamodb:workspace-credentials:read'],
+  },
+  {
+    id: 'credentials-get',
+    entry: 'functions/credentials/get.ts',
+    description: 'Describes one credential label of a workspace (service, fields, when set); never the value.',
+    trigger: { http: { method: 'GET', path: credentialPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['dynamodb:workspaces:read', 'dynamodb:workspace-credentials:read'],
+  },
+  {
+    id: 'credentials-delete',
+    entry: 'functions/credentials/delete.ts',
+    description: 'Deletes a workspace credential: its secret, its label mapping and its record.',
+    trigger: { http: { method: 'DELETE', path: credentialPath, auth: 'iam' } },
+    memoryMb: 256,
+    timeoutS: 10,
+    needs: ['workspace-secrets:write', 'dynamodb:workspaces', 'dynamodb:workspace-credentials'],
+  },
+];
