@@ -41,10 +41,13 @@ export interface SenderResult {
   errors: string[];
 }
 
-type Command = { type: 'setup'; config: SenderConfig } | { type: 'run'; from: number; count: number; paced: boolean };
+/** `adaptive`: the pacer as deployed; `fixed`: always full blocks (for comparison); `off`: no pacing (control). */
+export type PacingMode = 'adaptive' | 'fixed' | 'off';
 
-let send: ((i: number, paced: boolean) => Promise<number>) | undefined;
-let pacer: ThroughputPacer | undefined;
+type Command = { type: 'setup'; config: SenderConfig } | { type: 'run'; from: number; count: number; mode: PacingMode };
+
+let send: ((i: number, mode: PacingMode) => Promise<number>) | undefined;
+let pacers: Record<'adaptive' | 'fixed', ThroughputPacer> | undefined;
 
 async function setup(config: SenderConfig): Promise<void> {
   const store: SecretStore = { get: async () => config.platformSecret, put: async () => undefined, list: async () => [], delete: async () => undefined };
@@ -53,14 +56,14 @@ async function setup(config: SenderConfig): Promise<void> {
   await connections.connect('whatsapp', config.phone, config.workspace, { waba_id: config.waba, throughput_mps: config.mps });
   const messages = new MessageStore(new MemoryTable('whatsapp-messages'));
   for (const user of config.recipients) await messages.openWindow(config.phone, user, Date.now());
-  pacer = new ThroughputPacer(new DynamoDbTable(config.pacingTable, awsJsonClient(awsServices.dynamodb, { region: 'us-east-1', endpoint: config.awsEndpoint }), true));
-  const active = pacer;
-  let paced = true;
+  const table = new DynamoDbTable(config.pacingTable, awsJsonClient(awsServices.dynamodb, { region: 'us-east-1', endpoint: config.awsEndpoint }), true);
+  const active = (pacers = { adaptive: new ThroughputPacer(table), fixed: new ThroughputPacer(table, { adaptive: false }) });
+  let mode: PacingMode = 'adaptive';
   let waited = 0;
   const leases = {
     acquire: async (phone: string, rate: number, latestAt: number): Promise<Lease> => {
-      if (!paced) return { at: Date.now(), slot: 0, position: 0 };
-      const lease = await active.lease(phone, rate, latestAt);
+      if (mode === 'off') return { at: Date.now(), slot: 0, position: 0 };
+      const lease = await active[mode].lease(phone, rate, latestAt);
       const wait = lease.at - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       waited += Math.max(0, wait);
@@ -79,8 +82,8 @@ async function setup(config: SenderConfig): Promise<void> {
     vetLink: async () => undefined,
     source: 'bench-whatsapp',
   });
-  send = async (i, withPacing) => {
-    paced = withPacing;
+  send = async (i, runMode) => {
+    mode = runMode;
     waited = 0;
     const t0 = performance.now();
     await service.send(config.workspace, { phone_number_id: config.phone, to: config.recipients[i % config.recipients.length]!, type: 'text', text: { body: `message ${i}` } }, { deadline: Date.now() + 29_000 });
@@ -88,14 +91,15 @@ async function setup(config: SenderConfig): Promise<void> {
   };
 }
 
-async function run(from: number, count: number, paced: boolean): Promise<SenderResult> {
+async function run(from: number, count: number, mode: PacingMode): Promise<SenderResult> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  const before = { ...pacer!.stats };
-  const result: SenderResult = { sent: 0, failed: 0, outside: [], stats: pacer!.stats, loopDelayP99Ms: 0, loopDelayMaxMs: 0, errors: [] };
+  const pacer = pacers![mode === 'fixed' ? 'fixed' : 'adaptive'];
+  const before = { ...pacer.stats };
+  const result: SenderResult = { sent: 0, failed: 0, outside: [], stats: pacer.stats, loopDelayP99Ms: 0, loopDelayMaxMs: 0, errors: [] };
   for (let i = from; i < from + count; i++) {
     try {
-      result.outside.push(await send!(i, paced));
+      result.outside.push(await send!(i, mode));
       result.sent++;
     } catch (error) {
       result.failed++;
@@ -103,7 +107,7 @@ async function run(from: number, count: number, paced: boolean): Promise<SenderR
     }
   }
   loop.disable();
-  result.stats = { writes: pacer!.stats.writes - before.writes, leased: pacer!.stats.leased - before.leased, dropped: pacer!.stats.dropped - before.dropped };
+  result.stats = { writes: pacer.stats.writes - before.writes, leased: pacer.stats.leased - before.leased, dropped: pacer.stats.dropped - before.dropped };
   result.loopDelayP99Ms = loop.percentile(99) / 1e6;
   result.loopDelayMaxMs = loop.max / 1e6;
   return result;
@@ -112,6 +116,6 @@ async function run(from: number, count: number, paced: boolean): Promise<SenderR
 process.on('message', (command: Command) => {
   const reply = (message: unknown) => process.send!(message);
   if (command.type === 'setup') setup(command.config).then(() => reply({ type: 'ready' }), (error: Error) => reply({ type: 'error', message: error.message }));
-  else run(command.from, command.count, command.paced).then((result) => reply({ type: 'done', result }), (error: Error) => reply({ type: 'error', message: error.message }));
+  else run(command.from, command.count, command.mode).then((result) => reply({ type: 'done', result }), (error: Error) => reply({ type: 'error', message: error.message }));
 });
 process.on('disconnect', () => process.exit(0));

@@ -9,6 +9,10 @@
  * jitter). The other stores (connections, consent, windows) are in each sender's memory: what is
  * measured is the pacing.
  *
+ * `--latency <ms>` makes the fake answer every call that much later (Meta takes ~100–300 ms): with more
+ * `--senders`, the realistic shape. `--compare` adds, per run, the same messages with the pacer always
+ * leasing full blocks (no fitting to the sender's speed), to show what the fitting is for.
+ *
  * Reported per run: achieved rate / configured rate, measured at the fake from the first to the last
  * accepted send (goal 0.95–1.00); the 130429 answers (goal 0); the most sends the fake saw in any 1-second
  * window; pacing writes per message; leased positions that passed unused (a sender was held up past the
@@ -23,7 +27,7 @@ import { physicalName } from '../shared/config/resources';
 import { startSet, testServices } from '../scripts/services/service-sets';
 import { FakeGraph } from '../test/fakes/whatsapp/fake-graph';
 import { median, percentile, printTable, writeResults } from './report';
-import type { SenderConfig, SenderResult } from './whatsapp-sender';
+import type { PacingMode, SenderConfig, SenderResult } from './whatsapp-sender';
 
 const WORKSPACE = 'bench_wa';
 const WABA = '102290129300001';
@@ -84,8 +88,8 @@ class Sender {
     return this.ask({ type: 'setup', config });
   }
 
-  run(from: number, count: number, paced: boolean): Promise<SenderResult> {
-    return this.ask({ type: 'run', from, count, paced });
+  run(from: number, count: number, mode: PacingMode): Promise<SenderResult> {
+    return this.ask({ type: 'run', from, count, mode });
   }
 
   stop(): void {
@@ -102,6 +106,8 @@ export async function run(args: string[]): Promise<void> {
       senders: { type: 'string', default: '2' },
       control: { type: 'string', default: '300' },
       runs: { type: 'string', default: '1' },
+      latency: { type: 'string', default: '0' },
+      compare: { type: 'boolean', default: false },
     },
   });
   const messages = Number(values.messages);
@@ -112,7 +118,7 @@ export async function run(args: string[]): Promise<void> {
   const { provisionTables } = await import('../local/provision');
   await provisionTables();
 
-  const fake = await new FakeGraph({ mps }).start();
+  const fake = await new FakeGraph({ mps, latencyMs: Number(values.latency) }).start();
   const token = fake.systemToken();
   const senders = Array.from({ length: senderCount }, () => new Sender());
   const results: RunResult[] = [];
@@ -133,12 +139,12 @@ export async function run(args: string[]): Promise<void> {
       };
       await Promise.all(senders.map((s) => s.setup(config)));
 
-      const once = async (label: string, count: number, paced: boolean): Promise<RunResult> => {
+      const once = async (label: string, count: number, mode: PacingMode): Promise<RunResult> => {
         const sentBefore = fake.sent.length;
         const throttledBefore = fake.throttled;
         const started = performance.now();
         const share = Math.ceil(count / senders.length);
-        const parts = await Promise.all(senders.map((s, i) => s.run(i * share, Math.max(0, Math.min(share, count - i * share)), paced)));
+        const parts = await Promise.all(senders.map((s, i) => s.run(i * share, Math.max(0, Math.min(share, count - i * share)), mode)));
         const wallS = (performance.now() - started) / 1000;
         const times = fake.sent.slice(sentBefore).map((s) => s.at);
         const achievedMps = times.length > 1 ? (times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000) : 0;
@@ -163,12 +169,16 @@ export async function run(args: string[]): Promise<void> {
         };
       };
       // Warm-up: connections to the fake and to DynamoDB, code paths compiled; then a pause so the fake's bucket refills.
-      await once('warm-up', 40, true);
+      await once('warm-up', 40, 'adaptive');
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      results.push(await once(`paced #${r + 1}, ${senderCount} senders`, messages, true));
+      results.push(await once(`paced #${r + 1}, ${senderCount} senders`, messages, 'adaptive'));
+      if (values.compare) {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        results.push(await once(`fixed blocks #${r + 1} (comparison)`, messages, 'fixed'));
+      }
       if (Number(values.control) > 0 && r === Number(values.runs) - 1) {
         await new Promise((resolve) => setTimeout(resolve, 1500));
-        results.push(await once(`unpaced (control), ${senderCount} senders`, Number(values.control), false));
+        results.push(await once(`unpaced (control), ${senderCount} senders`, Number(values.control), 'off'));
       }
     }
   } finally {
@@ -177,7 +187,7 @@ export async function run(args: string[]): Promise<void> {
   }
 
   printTable(
-    `WhatsApp pacing: one number at ${mps} msg/s, ${senderCount} sender processes, pacing table on DynamoDB (moto)`,
+    `WhatsApp pacing: one number at ${mps} msg/s, ${senderCount} sender processes, pacing table on DynamoDB (moto), Meta answering in ${values.latency} ms`,
     ['run', 'messages', 'accepted', 'failed', 'achieved/configured', 'msg/s', '130429 answers', 'max in 1 s', 'lease writes/msg', 'positions passed unused', 'outside wait p50 ms', 'p99 ms', 'loop delay p99 ms', 'max ms', 'wall s'],
     results.map((r) => [
       r.label,

@@ -7,10 +7,11 @@
  * A position is never handed out twice, so all senders together keep to `mps`, spaced `1/mps` apart —
  * no bursts, however many senders there are.
  *
- * Each environment leases a small block of consecutive positions at a time (about 50 ms of sending) and
- * leases the next block as soon as it starts using one, so the DynamoDB round trip overlaps the sends
- * instead of adding to each (a Lambda serves one request at a time: it cannot hide that latency by
- * running sends side by side). A position may be used a little late (50 ms by default: a burst above the
+ * An environment whose sends are quick leases a small block of consecutive positions at a time (up to
+ * 50 ms of sending) and the next block as soon as it starts using one, so the DynamoDB round trip
+ * overlaps the sends instead of adding to each (a Lambda serves one request at a time: it cannot hide
+ * that latency by running sends side by side). One whose sends take longer (Meta answering in 200 ms)
+ * leases as many as it can use in time — one at a time, leaving the rest to the other senders. A position may be used a little late (50 ms by default: a burst above the
  * schedule is at most that much sending); positions left unused longer simply pass.
  *
  * A slot first touched late (part of it already past) would hand out positions long past: the lease
@@ -35,6 +36,8 @@ export interface PacerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Positions leased at a time (default: 50 ms of sending, at least 1). */
   blockSize?: (mps: number) => number;
+  /** Fit the block to how fast this environment sends (default true); false: always `blockSize` (the benchmark compares). */
+  adaptive?: boolean;
   /**
    * How late a sender may still use a position (default 50 ms; one it holds, at least one interval): a sender
    * held up for a moment (a slow round trip, a garbage collection) keeps its place instead of losing
@@ -73,7 +76,16 @@ interface Reserve {
   refill?: Promise<void>;
   /** The first slot that may still have room, as far as this environment knows. */
   hint: number;
+  /** When the last position handed out was due (its instant, or when it was handed out if later). */
+  usedAt?: number;
+  /** How long this environment took, for its last sends, from a position's instant to asking for the next (none after a pause). */
+  sendTimes: number[];
 }
+
+/** A gap longer than this between two sends is a pause, not the time a send takes. */
+const IDLE_MS = 1000;
+/** Sends whose time decides the block size (their median: one held-up send does not change it). */
+const SEND_SAMPLES = 8;
 
 export class ThroughputPacer {
   private readonly reserves = new Map<string, Reserve>();
@@ -93,7 +105,7 @@ export class ThroughputPacer {
     const key = `${phoneNumberId}@${mps}`;
     let reserve = this.reserves.get(key);
     if (!reserve) {
-      reserve = { leases: [], hint: 0 };
+      reserve = { leases: [], hint: 0, sendTimes: [] };
       this.reserves.set(key, reserve);
     }
     return reserve;
@@ -106,6 +118,11 @@ export class ThroughputPacer {
   async lease(phoneNumberId: string, mps: number, latestAt: number): Promise<Lease> {
     const { intervalMs } = slotShape(mps);
     const reserve = this.reserve(phoneNumberId, mps);
+    if (reserve.usedAt !== undefined) {
+      const spent = Math.max(0, this.now() - reserve.usedAt);
+      if (spent > IDLE_MS) reserve.sendTimes = [];
+      else reserve.sendTimes = [...reserve.sendTimes.slice(-(SEND_SAMPLES - 1)), spent];
+    }
     for (;;) {
       // A position may be used a little late, never later: many late ones used at once would be a burst.
       const tolerance = Math.max(intervalMs, this.tolerance());
@@ -117,8 +134,11 @@ export class ThroughputPacer {
       if (lease) {
         if (lease.at > latestAt) throw new ThroughputExhaustedError(phoneNumberId, mps, lease.at - this.now());
         reserve.leases.shift();
-        // Lease the next block while this one is used (for whichever request comes next: up to a minute ahead).
-        if (reserve.leases.length < 2 * this.blockSize(mps)) this.refill(phoneNumberId, mps, reserve, this.now() + 60_000).catch(() => undefined);
+        reserve.usedAt = Math.max(this.now(), lease.at);
+        // A sender quick enough to use a block leases the next one while it uses this one (for whichever
+        // request comes next: up to a minute ahead).
+        const block = this.blockFor(reserve, mps);
+        if (block > 1 && reserve.leases.length < 2 * block) this.refill(phoneNumberId, mps, reserve, this.now() + 60_000).catch(() => undefined);
         return lease;
       }
       await this.refill(phoneNumberId, mps, reserve, latestAt);
@@ -149,9 +169,25 @@ export class ThroughputPacer {
     return Math.max(1, Math.min(slotShape(mps).capacity, Math.floor(this.options.blockSize?.(mps) ?? Math.ceil(mps * BLOCK_SECONDS))));
   }
 
+  /**
+   * How many consecutive positions this environment can use before the last is too late: all of a block
+   * when a send takes less than the interval; fewer as sends take longer (a Lambda whose call to Meta takes
+   * 200 ms uses one position per lease, leaving the rest to the others); one when nothing is known yet.
+   */
+  private blockFor(reserve: Reserve, mps: number): number {
+    const max = this.blockSize(mps);
+    if (this.options.adaptive === false) return max;
+    const { intervalMs } = slotShape(mps);
+    if (!reserve.sendTimes.length) return 1;
+    const sorted = [...reserve.sendTimes].sort((a, b) => a - b);
+    const sendMs = sorted[Math.floor(sorted.length / 2)]!;
+    if (sendMs <= intervalMs) return max;
+    return Math.max(1, Math.min(max, 1 + Math.floor(this.tolerance() / (sendMs - intervalMs))));
+  }
+
   private async leaseBlock(phoneNumberId: string, mps: number, reserve: Reserve, latestAt: number): Promise<void> {
     const { capacity, slotMs, intervalMs } = slotShape(mps);
-    const block = this.blockSize(mps);
+    const block = this.blockFor(reserve, mps);
     // The first position still usable in a slot: none more than the tolerance in the past.
     const usableFrom = (start: number) => Math.max(0, Math.ceil((this.now() - this.tolerance() - start) / intervalMs));
     let slot = Math.max(Math.floor((this.now() - this.tolerance()) / slotMs), reserve.hint);

@@ -75,6 +75,8 @@ export interface FakeGraphOptions {
   /** Sends a number may make ahead of its rate (scheduling jitter): default mps / 8, at least 2. */
   burst?: number;
   autoApprove?: boolean;
+  /** How long every answer takes (Meta answers a send in ~100–300 ms; default 0). */
+  latencyMs?: number;
   /** Most templates one page holds, whatever `limit` asks (default 250). */
   templatePageLimit?: number;
   /** Dev tool: where to deliver status and template webhooks, signed with `appSecret`. */
@@ -235,6 +237,7 @@ export class FakeGraph {
     }
     try {
       const [status, answer] = this.route(req.method ?? 'GET', parts, query, body as Json | undefined, token);
+      if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs).unref());
       return this.send(res, status, answer);
     } catch (error) {
       return this.send(res, 500, metaError(1, `fake error: ${(error as Error).message}`));
