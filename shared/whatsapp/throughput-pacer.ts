@@ -14,8 +14,10 @@
  * leases as many as it can use in time — one at a time, leaving the rest to the other senders. A position may be used a little late (50 ms by default: a burst above the
  * schedule is at most that much sending); positions left unused longer simply pass.
  *
- * A slot first touched late (part of it already past) would hand out positions long past: the lease
- * moves its counter to the present (less the tolerance) in one more increment. Each slot is its own item
+ * While the number sends below its limit, the counter of the current slot lags behind the clock: a lease
+ * then sets it to where the clock will be when the write lands (`SET n` if `n` is still below that), so
+ * no position long past is handed out; once the counter runs ahead of the clock (the number at its limit)
+ * leases take the next positions in turn (`ADD`). Each slot is its own item
  * (`pace#<number>#<mps>#<slot>`), so a busy number's writes spread over partitions; items expire a minute
  * after their slot.
  */
@@ -80,6 +82,10 @@ interface Reserve {
   usedAt?: number;
   /** How long this environment took, for its last sends, from a position's instant to asking for the next (none after a pause). */
   sendTimes: number[];
+  /** How long a lease write takes (smoothed): a claim aims where the clock will be when it lands. */
+  writeMs?: number;
+  /** The last lease found the number's counter ahead of the clock (sending at its limit). */
+  saturated?: boolean;
 }
 
 /** A gap longer than this between two sends is a pause, not the time a send takes. */
@@ -191,50 +197,78 @@ export class ThroughputPacer {
     // The first position still usable in a slot: none more than the tolerance in the past.
     const usableFrom = (start: number) => Math.max(0, Math.ceil((this.now() - this.tolerance() - start) / intervalMs));
     let slot = Math.max(Math.floor((this.now() - this.tolerance()) / slotMs), reserve.hint);
-    /** The slot's counter as last seen (to move a lagging one to the present in one increment). */
-    let seen: number | undefined;
     for (;;) {
       const start = slot * slotMs;
       if (start > latestAt) throw new ThroughputExhaustedError(phoneNumberId, mps, start - this.now());
       // Positions already past cannot be used; a slot entirely past is skipped without a write.
-      const present = usableFrom(start);
-      if (present >= capacity) {
+      if (usableFrom(start) >= capacity) {
         slot++;
-        seen = undefined;
         continue;
       }
-      const want = Math.min(block, capacity - present);
-      const add = seen === undefined ? want : Math.max(want, present - seen + want);
+      const key = { pk: `pace#${phoneNumberId}#${mps}#${slot}` };
+      const expires_at = nowSeconds(start + slotMs) + 60;
+      const write = async <T>(run: () => Promise<T>): Promise<T> => {
+        const began = this.now();
+        this.stats.writes++;
+        try {
+          return await run();
+        } finally {
+          reserve.writeMs = 0.8 * (reserve.writeMs ?? 10) + 0.2 * (this.now() - began);
+        }
+      };
+      let first: number;
+      let last: number;
+      if (!reserve.saturated) {
+        // Nobody is ahead of the clock (the number is not sending at its limit): claim from where the clock
+        // will be when this write lands, moving a counter that lags behind it at the same time.
+        const target = Math.max(usableFrom(start), Math.ceil((this.now() + (reserve.writeMs ?? 10) - start) / intervalMs));
+        if (target >= capacity) {
+          // This slot will be over by the time the write lands.
+          slot++;
+          continue;
+        }
+        const want = Math.min(block, capacity - target);
+        {
+          try {
+            await write(() => this.table.update(key, { set: { n: target + want, expires_at } }, { condition: when.or(when.attrAbsent('n'), when.lessThan('n', target + 1)) }));
+            first = Math.max(target, usableFrom(start));
+            last = target + want - 1;
+            if (first <= last) {
+              this.take(reserve, slot, start, intervalMs, capacity, first, last);
+              return;
+            }
+            continue;
+          } catch (error) {
+            if (!(error instanceof ConditionFailedError)) throw error;
+            reserve.saturated = true; // the counter is ahead of the clock: take the next positions in turn
+          }
+        }
+      }
       let n: number;
       try {
-        this.stats.writes++;
-        const item = await this.table.update(
-          { pk: `pace#${phoneNumberId}#${mps}#${slot}` },
-          { add: { n: add }, set: { expires_at: nowSeconds(start + slotMs) + 60 } },
-          { condition: when.or(when.attrAbsent('n'), when.lessThan('n', capacity)) },
-        );
-        n = item.n as number;
+        const want = block;
+        n = (await write(() => this.table.update(key, { add: { n: want }, set: { expires_at } }, { condition: when.or(when.attrAbsent('n'), when.lessThan('n', capacity)) }))).n as number;
+        first = Math.max(n - want, usableFrom(start));
+        last = Math.min(n, capacity) - 1;
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
         slot++;
-        seen = undefined;
         reserve.hint = slot;
         continue;
       }
-      const first = Math.max(n - add, usableFrom(start));
-      const last = Math.min(n, capacity) - 1;
       if (first <= last) {
-        reserve.hint = last + 1 >= capacity ? slot + 1 : slot;
-        for (let position = first; position <= last; position++) reserve.leases.push({ at: start + position * intervalMs, slot, position });
-        this.stats.leased += last - first + 1;
+        this.take(reserve, slot, start, intervalMs, capacity, first, last);
         return;
       }
-      // Nothing usable: the slot filled up, or its counter lagged behind the clock (try again from the present).
-      seen = n;
-      if (n >= capacity) {
-        slot++;
-        seen = undefined;
-      }
+      // Nothing usable: the slot filled up (the next one), or its counter lagged behind the clock after all.
+      if (n >= capacity) slot++;
+      else reserve.saturated = false;
     }
+  }
+
+  private take(reserve: Reserve, slot: number, start: number, intervalMs: number, capacity: number, first: number, last: number): void {
+    reserve.hint = last + 1 >= capacity ? slot + 1 : slot;
+    for (let position = first; position <= last; position++) reserve.leases.push({ at: start + position * intervalMs, slot, position });
+    this.stats.leased += last - first + 1;
   }
 }

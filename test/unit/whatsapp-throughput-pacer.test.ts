@@ -30,48 +30,51 @@ describe('ThroughputPacer', () => {
     const instants = leases.map((l) => l.at).sort((a, b) => a - b);
     expect(new Set(instants).size).toBe(100);
     instants.slice(1).forEach((at, i) => expect((at - instants[i]!) % 12.5 === 0 && at - instants[i]! >= 12.5).toBe(true));
-    expect(instants[0]).toBe(now);
+    // The first claim aims where the clock will be when its write lands (about 10 ms on).
+    expect(instants[0]! - now).toBeGreaterThanOrEqual(0);
+    expect(instants[0]! - now).toBeLessThanOrEqual(12.5);
     // Blocks of 4 (50 ms at 80 msg/s): positions left in a sender's block at the end are the only gaps.
     expect(instants.at(-1)! - now).toBeLessThanOrEqual((100 + 2 * 4) * 12.5);
-    // A write per block of 4, plus at most one refused write per sender at each full slot (5 slots), plus
-    // each sender's first lease (one position: nothing is known yet of how fast it sends).
-    expect(senders[0]!.stats.writes + senders[1]!.stats.writes).toBeLessThanOrEqual(100 / 4 + 2 * 5 + 2);
+    // About a write per block of 4: plus refused writes at full slots (5 slots), each sender's first lease
+    // (one position: nothing is known yet of how fast it sends) and the write that finds the counter ahead.
+    expect(senders[0]!.stats.writes + senders[1]!.stats.writes).toBeLessThanOrEqual(45);
     // Another number has its own budget; later, the present is where leasing starts again.
-    expect((await senders[0]!.lease('106540352242999', 80, now + 1000)).at).toBe(now);
+    expect((await senders[0]!.lease('106540352242999', 80, now + 1000)).at - now).toBeLessThanOrEqual(12.5);
     now += 10_000;
-    expect((await new ThroughputPacer(table, { clock, lateToleranceMs: 0 }).lease(PHONE, 80, now + 1000)).at).toBe(now);
+    const later = (await new ThroughputPacer(table, { clock, lateToleranceMs: 0 }).lease(PHONE, 80, now + 1000)).at;
+    expect(later >= now && later - now <= 12.5).toBe(true);
   });
 
-  it('never hands out a position in the past when a slot is first used late', async () => {
+  it('never hands out a position in the past when a slot is first used late, nor after a pause', async () => {
     const table = new MemoryTable('numbers');
     const slotStart = 1_800_000_000_000;
     let now = slotStart + 100; // 100 ms into a 250 ms slot: positions 0–7 are past
-    const pacer = new ThroughputPacer(table, { clock: () => now, lateToleranceMs: 0 });
+    const pacer = new ThroughputPacer(table, { clock: () => now });
     const first = await pacer.lease(PHONE, 80, now + 5000);
-    expect(first.at).toBe(now);
+    expect(first.at).toBeGreaterThanOrEqual(now);
+    expect(first.at - now).toBeLessThanOrEqual(12.5);
     const second = await pacer.lease(PHONE, 80, now + 5000);
     expect(second.at - first.at).toBe(12.5);
-    now = slotStart + 249; // the rest of this slot is past, and so are this environment's leftovers
-    const other = new ThroughputPacer(table, { clock: () => now, lateToleranceMs: 0 });
-    expect((await other.lease(PHONE, 80, now + 5000)).at).toBe(slotStart + 250);
-    expect((await pacer.lease(PHONE, 80, now + 5000)).at).toBeGreaterThan(slotStart + 250);
+    now = slotStart + 249; // the rest of this slot is past: the next one is used, from where the write lands
+    const other = new ThroughputPacer(table, { clock: () => now });
+    const next = (await other.lease(PHONE, 80, now + 5000)).at;
+    expect(next >= slotStart + 250 && next <= slotStart + 262.5).toBe(true);
+    now += 5000; // a pause: no burst of positions from the last 50 ms, the schedule starts again from now
+    const after = await other.lease(PHONE, 80, now + 5000);
+    expect(after.at).toBeGreaterThanOrEqual(now);
   });
 
   it('lets a sender held up for a moment keep its place (50 ms by default), never longer', async () => {
     const table = new MemoryTable('numbers');
-    const slotStart = 1_800_000_000_000;
-    let now = slotStart + 100;
+    let now = 1_800_000_000_000;
     const pacer = new ThroughputPacer(table, { clock: () => now });
-    // After a pause, the last 50 ms of the schedule are still usable: at most 4 sends at once (80 msg/s).
-    const first = await pacer.lease(PHONE, 80, now + 5000);
-    expect(first.at).toBe(now - 50);
-    const held = [first.at];
-    for (let i = 0; i < 3; i++) held.push((await pacer.lease(PHONE, 80, now + 5000)).at);
-    expect(held).toEqual([now - 50, now - 37.5, now - 25, now - 12.5]);
+    // A quick sender (asks again at once): it leases blocks of 4 and holds the next positions.
+    const held = [await pacer.lease(PHONE, 80, now + 5000), await pacer.lease(PHONE, 80, now + 5000)];
+    const next = held[1]!.at + 12.5;
     // Held up 30 ms past its next position: still its own.
-    now += 30;
-    expect((await pacer.lease(PHONE, 80, now + 5000)).at).toBe(now - 30);
-    // Held up 80 ms: the positions more than 50 ms past are gone, the first one within reach is used.
+    now = next + 30;
+    expect((await pacer.lease(PHONE, 80, now + 5000)).at).toBe(next);
+    // Held up 80 ms: positions more than 50 ms past are gone; what it gets is at most 50 ms late.
     now += 80;
     const late = await pacer.lease(PHONE, 80, now + 5000);
     expect(now - late.at).toBeLessThanOrEqual(50);
