@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   webhooks: () => import('./webhooks'),
   llm: () => import('./llm'),
   whatsapp: () => import('./whatsapp'),
+  audio: () => import('./audio'),
   dispatch: () => import('./dispatch'),
 };
 

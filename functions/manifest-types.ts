@@ -5,7 +5,7 @@
  */
 import type { ConnectionProvider } from '../shared/connections/account-ids';
 import type { PlatformProvider } from '../shared/secrets/names';
-import type { QueueName, TableName } from '../shared/config/resources';
+import type { BucketName, QueueName, TableName } from '../shared/config/resources';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -62,6 +62,8 @@ export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
  * - `kafka`: publish PlatformEvents (VPC-attached; MSK connect/write/create-topic; the outbox queue).
  * - `dynamodb:<table>` read and write; `dynamodb:<table>:read` read only.
  * - `sqs:<queue>`: send to the queue.
+ * - `s3:<bucket>`: read and write its objects (and presign GET URLs to them); the bucket's name in
+ *   `IONFLUX_BUCKET_<NAME>`.
  * - `secret:<provider>`: read the platform secret `<root>/platform/<provider>`.
  * - `workspace-secrets`: resolve workspace keys (read `<root>/workspaces/*` and the workspaces table).
  * - `workspace-secrets:write`: create, update and delete the keys a workspace provides, `<root>/workspaces/*`
@@ -75,6 +77,7 @@ export type Need =
   | `dynamodb:${TableName}`
   | `dynamodb:${TableName}:read`
   | `sqs:${QueueName}`
+  | `s3:${BucketName}`
   | `secret:${PlatformProvider}`
   | 'workspace-secrets'
   | 'workspace-secrets:write'

@@ -4,6 +4,7 @@
  * anywhere else. test/infra/manifest-readers.test.ts proves both readers cover every entry.
  */
 import { agentFunctions } from './manifest/agents';
+import { audioFunctions } from './manifest/audio';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { shopifyFunctions } from './manifest/shopify';
@@ -11,7 +12,7 @@ import { webhookFunctions } from './manifest/webhooks';
 import { whatsappFunctions } from './manifest/whatsapp';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions, ...whatsappFunctions];
+export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions, ...audioFunctions, ...whatsappFunctions];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

@@ -2,7 +2,8 @@
  * cdk-nag (AwsSolutions) findings we accept, each with its reason. Anything not listed here fails synth
  * and the infra tests; test/infra/cdk-nag.test.ts also checks that every reason says something.
  */
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import type { IonfluxApp } from './build-app';
 
@@ -30,6 +31,13 @@ export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAck
   iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');
+  for (const bucket of Object.values(platform.resources.data.buckets)) {
+    const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
+    iam5(
+      `Resource::<${logicalId}.Arn>/*`,
+      'Objects are written at run time under keys derived from content hashes (tts/<workspace>/<sha256>.<ext>); the statement allows only GetObject and PutObject on that one bucket (no delete).',
+    );
+  }
   const bus = platform.resources.bus;
   const lookupRole = bus.bootstrapLookup.grantPrincipal;
   if (lookupRole instanceof Construct) {

@@ -22,6 +22,8 @@ export interface LocalHttpServerOptions {
   functions: readonly FunctionSpec[];
   loadHandler: HandlerLoader;
   health?: () => Record<string, unknown>;
+  /** Paths served outside the manifest (the local stand-in for S3 URLs): true when it answered. */
+  serveFiles?: (method: string, url: URL, res: http.ServerResponse) => Promise<boolean>;
   onInvoke?: (info: { id: string; routeKey: string; status: number; durationMs: number }) => void;
 }
 
@@ -55,6 +57,7 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
         send(res, 200, { status: 'ok', ...(options.health?.() ?? {}) });
         return;
       }
+      if (options.serveFiles && (await options.serveFiles(method, url, res))) return;
       const found = findRoute(routes, method, url.pathname);
       if (!found) return send(res, 404, { message: 'Not Found' });
       if ('allowed' in found) return send(res, 405, { message: 'Method Not Allowed' }, { allow: found.allowed.join(', ') });

@@ -13,15 +13,17 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, QueueNameExists, SQSClient } from '@aws-sdk/client-sqs';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { awsClientOptions } from '../shared/aws/client-config';
 import { config } from '../shared/config/env';
-import { physicalName, type QueueName, queueNames, queues, type QueueSpec, tableNames, tables } from '../shared/config/resources';
+import { bucketNames, buckets, physicalName, type QueueName, queueNames, queues, type QueueSpec, tableNames, tables } from '../shared/config/resources';
 import type { KafkaEventBus } from '../shared/events/kafka-bus';
 import { fanInFamilies, platformTopicNames, topics } from '../shared/events/topics';
 import { platformProviders, platformSecretName } from '../shared/secrets/names';
 import { TTL_ATTRIBUTE } from '../shared/storage/table';
 import { eventBus } from '../shared/runtime/events';
 import { perEnvironment } from '../shared/runtime/per-environment';
+import { s3Client } from '../shared/runtime/s3';
 import { secretStore } from '../shared/runtime/secrets';
 
 /**
@@ -100,6 +102,31 @@ export async function provisionQueues(): Promise<void> {
   }
 }
 
+/** Buckets (private by default in moto as in S3), with their expiry rule like the CDK app's. */
+export async function provisionBuckets(): Promise<void> {
+  const client = s3Client();
+  for (const name of bucketNames) {
+    const Bucket = physicalName(config().resourcePrefix, name);
+    try {
+      await client.send(new HeadBucketCommand({ Bucket }));
+      continue;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
+    }
+    try {
+      await client.send(new CreateBucketCommand({ Bucket }));
+    } catch (error) {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    }
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: { Rules: [{ ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: buckets[name].retentionDays } }] },
+      }),
+    );
+  }
+}
+
 /** Platform secrets holding `{}` where none exists yet (like the CDK app); existing values are kept. */
 export async function provisionPlatformSecrets(): Promise<void> {
   const store = secretStore();
@@ -123,6 +150,7 @@ export async function provisionAll(options: { secrets?: boolean } = {}): Promise
   if (config().aws.enabled && config().aws.endpoint) {
     await provisionTables();
     await provisionQueues();
+    await provisionBuckets();
     if (options.secrets !== false) await provisionPlatformSecrets();
   }
   await provisionTopics();

@@ -10,8 +10,10 @@ import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, kafkaConsumerGro
 import { config } from '../shared/config/env';
 import type { EmbeddedEventBus } from '../shared/events/embedded-bus';
 import { createKafka } from '../shared/events/kafka-client';
+import { setLocalAudioOrigin } from '../shared/runtime/audio';
 import { eventBus } from '../shared/runtime/events';
 import { queue } from '../shared/runtime/queues';
+import { serveLocalAudio } from './audio-files';
 import { type HandlerLoader, loadHandler as defaultLoader } from './handlers';
 import { type LocalHttpServer, startLocalHttpServer } from './http-server';
 import { provisionAll } from './provision';
@@ -65,8 +67,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     functions,
     loadHandler: load,
     health: () => ({ backends, functions: functions.length }),
+    serveFiles: serveLocalAudio,
     onInvoke: ({ routeKey, status, durationMs }) => log(`${routeKey} → ${status} (${durationMs} ms)`),
   });
+
+  // Local audio URLs (no S3 configured) point at this server.
+  setLocalAudioOrigin(http.url);
 
   const triggers: RunningTrigger[] = [];
   const deps = { loadHandler: load, log };

@@ -1,14 +1,21 @@
 /**
- * Tables and queues, created from the one catalog in shared/config/resources.ts: DynamoDB with
+ * Tables, queues and buckets, created from the one catalog in shared/config/resources.ts: DynamoDB with
  * point-in-time recovery, customer-managed KMS encryption and TTL where declared; SQS with KMS,
- * TLS-only access and the declared dead-letter queues.
+ * TLS-only access and the declared dead-letter queues; S3 buckets private (all public access blocked,
+ * ACLs disabled), TLS only, KMS-encrypted with the same key (S3 Bucket Keys), objects expiring after the
+ * declared retention, and server access logs in a log bucket of their own.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  type BucketName,
+  bucketNames,
+  buckets,
   physicalName,
   type QueueName,
   queueNames,
@@ -28,6 +35,9 @@ export class DataStores extends Construct {
   readonly key: kms.Key;
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly queues: Record<QueueName, sqs.Queue>;
+  readonly buckets: Record<BucketName, s3.Bucket>;
+  /** Server access logs of the buckets (SSE-S3: S3 log delivery cannot write with a KMS key). */
+  readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: DataStoresProps) {
     super(scope, id);
@@ -68,6 +78,34 @@ export class DataStores extends Construct {
         visibilityTimeout: Duration.seconds(spec.visibilityTimeoutS),
         retentionPeriod: Duration.days(spec.retentionDays),
         ...(deadLetter ? { deadLetterQueue: { queue: deadLetter, maxReceiveCount: spec.maxReceiveCount ?? 5 } } : {}),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    // Log delivery is granted by a bucket policy (not the LogDeliveryWrite ACL): ACLs stay disabled everywhere.
+    const storage = new Construct(this, 'Buckets');
+    storage.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    this.accessLogs = new s3.Bucket(storage, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.buckets = {} as Record<BucketName, s3.Bucket>;
+    for (const name of bucketNames) {
+      const spec = buckets[name];
+      this.buckets[name] = new s3.Bucket(storage, name, {
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.key,
+        bucketKeyEnabled: true,
+        enforceSSL: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycleRules: [{ expiration: Duration.days(spec.retentionDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: `${name}/`,
         removalPolicy: RemovalPolicy.RETAIN,
       });
     }

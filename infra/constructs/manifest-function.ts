@@ -11,7 +11,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec, Need } from '../../functions/manifest-types';
-import type { QueueName, TableName } from '../../shared/config/resources';
+import { type BucketName, bucketEnvironmentVariable, type QueueName, type TableName } from '../../shared/config/resources';
 import type { PlatformProvider } from '../../shared/secrets/names';
 import type { PlatformResources } from '../stacks/platform-stack';
 
@@ -85,6 +85,11 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
+    for (const need of spec.needs) {
+      if (!need.startsWith('s3:')) continue;
+      const bucket = need.slice('s3:'.length) as BucketName;
+      environment[bucketEnvironmentVariable(bucket)] = platform.data.buckets[bucket].bucketName;
+    }
     if (this.needsVpc) {
       // Brokers resolved at deploy time (see EventBus); the cluster ARN is informational for operators.
       environment.KAFKA_BROKERS = platform.bus.bootstrapBrokers;
@@ -178,6 +183,15 @@ export class ManifestFunction extends Construct {
       case 'sqs':
         data.queues[name as QueueName].grantSendMessages(this.role);
         return;
+      case 's3': {
+        // Read (HeadObject, GetObject: presigned URLs act as this role) and write objects; ListBucket so a
+        // missing object is a 404, not a 403 (the cache asks for objects that may not exist). No delete.
+        const bucket = data.buckets[name as BucketName];
+        this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects('*')] }));
+        this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+        bucket.encryptionKey?.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey');
+        return;
+      }
       case 'secret':
         platform.secrets.secrets[name as PlatformProvider].grantRead(this.role);
         return;

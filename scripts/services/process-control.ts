@@ -1,6 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
-import { describeHolder, isListening, ownsPort } from './ports';
+import { describeHolder, isListening, listeningPids, ownsPort } from './ports';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -93,5 +93,9 @@ export async function ownProcessListening(what: string, pid: number | undefined,
   if (owned === true) return true;
   if (!(await isListening(port))) return false;
   if (owned === undefined) return true; // no /proc (macOS): the port answers and our process is alive
+  // Look again, across every process: a socket opened between the two reads above is ours after all.
+  const holders = listeningPids(port);
+  if (holders.includes(pid)) return true;
+  if (!holders.length) return false; // nobody visible holds it (yet): keep waiting
   throw new ServiceFailedError(`${describeHolder(port)}, not by this checkout's ${what} (pid ${pid})`);
 }

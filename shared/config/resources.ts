@@ -102,8 +102,29 @@ for (const [name, spec] of Object.entries(queues) as Array<[string, QueueSpec]>)
   if (spec.deadLetterQueue && !(spec.deadLetterQueue in queues)) throw new Error(`queue ${name}: dead-letter queue ${spec.deadLetterQueue} is not declared`);
 }
 
+export interface BucketSpec {
+  /** Objects are deleted this many days after they were written (S3 lifecycle rule). */
+  retentionDays: number;
+  purpose: string;
+}
+
+/**
+ * S3 buckets: private (no public access, TLS only, encrypted), objects expiring after `retentionDays`.
+ * In AWS the CDK names them (bucket names are global) and gives each function that needs one its name in
+ * `IONFLUX_BUCKET_<NAME>`; in moto they are `<prefix>-<name>`.
+ */
+export const buckets = {
+  audio: { retentionDays: 30, purpose: 'Generated speech (voice notes, audio briefs), keyed per workspace by content hash: the TTS cache; handed out as presigned URLs.' },
+} as const satisfies Record<string, BucketSpec>;
+
+export type BucketName = keyof typeof buckets;
+
 export const tableNames = Object.keys(tables) as TableName[];
 export const queueNames = Object.keys(queues) as QueueName[];
+export const bucketNames = Object.keys(buckets) as BucketName[];
 
-/** Physical name of a table or queue: `<prefix>-<name>`. */
-export const physicalName = (prefix: string, name: TableName | QueueName): string => `${prefix}-${name}`;
+/** Physical name of a table, queue or (outside AWS) bucket: `<prefix>-<name>`. */
+export const physicalName = (prefix: string, name: TableName | QueueName | BucketName): string => `${prefix}-${name}`;
+
+/** The environment variable that carries a bucket's name to the functions that use it. */
+export const bucketEnvironmentVariable = (name: BucketName): string => `IONFLUX_BUCKET_${name.toUpperCase().replace(/-/g, '_')}`;

@@ -181,6 +181,8 @@ export interface SpeechToTextInput {
   language?: string;
   prompt?: string;
   temperature?: number;
+  /** Ask for timed segments and log-probabilities too (the audio service's transcripts and confidence). */
+  detail?: boolean;
 }
 
 export interface ImageUnderstandingInput {
@@ -236,6 +238,10 @@ export interface SpeechToTextOutput {
   transcription: string;
   language?: string;
   duration_seconds?: number;
+  /** With `detail`, from whisper's verbose_json: timed segments and their mean token log-probability. */
+  segments?: Array<{ start: number; end: number; text: string; avg_logprob?: number; no_speech_prob?: number }>;
+  /** With `detail`, from the gpt-4o transcribe models (`include: ["logprobs"]`): each token's log-probability. */
+  token_logprobs?: number[];
 }
 
 export interface ImageUnderstandingOutput {
@@ -277,6 +283,8 @@ export interface ProviderUsage {
   image_input_tokens?: number;
   /** Audio seconds (speech-to-text). */
   seconds?: number;
+  /** Characters synthesised (text-to-speech). */
+  characters?: number;
   /** Images generated. */
   images?: number;
   /** True when the provider reported nothing and tokens were estimated (≈ 4 characters per token). */

@@ -1,9 +1,13 @@
 /**
- * The strategy engine: one loop over the chain (primary, then each fallback). For each provider: its
+ * The strategy engine: one loop over a chain (primary, then each fallback). For each provider: its
  * key (workspace or platform), skipped while the key cools down; attempts with a timeout below the
  * deadline; retries of the same provider per the retry policy; then the next fallback. While fallbacks
  * remain, a provider's attempts and retry waits never use the time kept for them. Every attempt is
  * recorded — the caller sees which providers were tried and why each failed (or was left).
+ *
+ * `run` is the loop itself, over steps that say how to call one provider (the LLM tasks, and the audio
+ * service's speech synthesis, which brings its own providers); `execute` runs an LLM task over a chain
+ * of catalog models.
  */
 import { performance } from 'node:perf_hooks';
 import { IonfluxError } from '../errors';
@@ -11,7 +15,7 @@ import { moduleLogger } from '../observability/logger';
 import type { ModelSpec, ResolvedTarget } from './catalog';
 import type { Attempt, TaskInputs, TaskOutputs, TaskType } from './contract';
 import type { Cooldowns } from './cooldown';
-import type { LlmProvider, ProviderCredential, ProviderFailure, ProviderResult } from './provider';
+import type { CallOptions, LlmProvider, ProviderCredential, ProviderFailure, ProviderResult } from './provider';
 import { redactSecrets } from './redact';
 import { type Blame, classifyFailure, decideRetry, type FailureClass, fallbackReserve, type RetryPolicy } from './retry-policy';
 
@@ -29,9 +33,26 @@ export interface ChainEntry {
   target: ResolvedTarget;
 }
 
-export interface EngineDeps {
+/** What the loop needs of a provider: its name (key label, cooldown key) and how to read its failures. */
+export interface StrategyProvider {
+  readonly name: string;
+  classify(error: unknown): ProviderFailure;
+}
+
+/** One entry of a chain as the loop sees it: the provider, what the attempts report, and the call. */
+export interface StrategyStep<P extends StrategyProvider, O, M> {
+  provider: P;
+  /** Reported as each attempt's `model` (a catalog model id, a voice id). */
+  label: string;
+  /** Carried to this step's attempt records (the catalog model, for pricing). */
+  meta: M;
+  /** One attempt: the provider call with this key, bounded by the options' timeout and signal. */
+  invoke(credential: ProviderCredential, options: CallOptions): Promise<ProviderResult<O>>;
+}
+
+export interface EngineDeps<P extends StrategyProvider = LlmProvider> {
   /** The key for a provider on behalf of the request's workspace. */
-  credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential>;
+  credentials(provider: P, workspaceId: string): Promise<ResolvedCredential>;
   /** Forget a cached key the provider rejected (an operator may have rotated it). */
   invalidateCredential(secretName: string): void;
   cooldowns: Cooldowns;
@@ -41,6 +62,34 @@ export interface EngineDeps {
   random?: () => number;
 }
 
+/** What a service hands its engine: the strategy's shared state (cooldowns, policy) and, in tests, time. */
+export interface StrategyDeps {
+  cooldowns: Cooldowns;
+  policy: RetryPolicy;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The engine of a service that resolves keys with `credentials` and whose rejected keys are dropped from
+ * its secret cache (every service calling providers: LLM tasks, speech, transcription).
+ */
+export function keyedEngine<P extends StrategyProvider>(
+  deps: StrategyDeps & { secrets: { invalidate(name: string): void } },
+  credentials: EngineDeps<P>['credentials'],
+): StrategyEngine<P> {
+  return new StrategyEngine<P>({
+    credentials,
+    invalidateCredential: (name) => deps.secrets.invalidate(name),
+    cooldowns: deps.cooldowns,
+    policy: deps.policy,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}
+
 /** One attempt with what cost accounting needs besides the public record. */
 export interface EngineAttempt {
   attempt: Attempt;
@@ -48,38 +97,93 @@ export interface EngineAttempt {
   pricing?: ProviderResult<unknown>['pricing'];
 }
 
-export interface EngineOutcome<T extends TaskType> {
-  attempts: EngineAttempt[];
+interface OutcomeFacts {
   /** Time spent inside provider calls and retry waits (the rest is the gateway's own overhead). */
   providerMs: number;
-  success?: { entry: ChainEntry; result: ProviderResult<TaskOutputs[T]> };
   /** Why the last provider failed, when none succeeded. */
   lastBlame?: Blame;
   /** Only the requests' own fault: every provider that answered rejected the request itself. */
   onlyRequestErrors?: boolean;
   /** Shortest wait a provider or a cooldown asked for, when the chain failed for availability. */
   retryAfterMs?: number;
+  /** The chain ended at a provider that rejected the request itself (`stopOnRequestError`). */
+  stoppedOnRequestError?: boolean;
+}
+
+export interface EngineOutcome<T extends TaskType> extends OutcomeFacts {
+  attempts: EngineAttempt[];
+  success?: { entry: ChainEntry; result: ProviderResult<TaskOutputs[T]> };
+}
+
+/** One attempt of a `run`, with its step's meta. */
+export interface StrategyAttempt<M> {
+  attempt: Attempt;
+  meta: M;
+  pricing?: ProviderResult<unknown>['pricing'];
+}
+
+export interface StrategyOutcome<O, M> extends OutcomeFacts {
+  attempts: Array<StrategyAttempt<M>>;
+  /** The step that answered (its index in the chain) and its result. */
+  success?: { index: number; result: ProviderResult<O> };
+}
+
+export interface RunOptions {
+  workspaceId: string;
+  /** Epoch ms by which every attempt and wait must be over. */
+  deadline: number;
+  /**
+   * End the chain at the first provider that rejects the request itself (400/413/415/422: bad input,
+   * unknown voice…) instead of trying the fallbacks with it. Default false: the LLM service's fallbacks
+   * may accept what another provider refused (a larger image, JSON mode).
+   */
+  stopOnRequestError?: boolean;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class StrategyEngine {
-  constructor(private readonly deps: EngineDeps) {}
+export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
+  constructor(private readonly deps: EngineDeps<P>) {}
 
   private now(): number {
     return (this.deps.clock ?? Date.now)();
   }
 
-  async execute<T extends TaskType>(task: T, input: TaskInputs[T], chain: ChainEntry[], call: { workspaceId: string; deadline: number }): Promise<EngineOutcome<T>> {
+  /** Runs an LLM task over a chain of catalog models (primary, then fallbacks). */
+  async execute<T extends TaskType>(
+    this: StrategyEngine<LlmProvider>,
+    task: T,
+    input: TaskInputs[T],
+    chain: ChainEntry[],
+    call: { workspaceId: string; deadline: number },
+  ): Promise<EngineOutcome<T>> {
+    const steps = chain.map(
+      (entry): StrategyStep<LlmProvider, TaskOutputs[T], ModelSpec> => ({
+        provider: entry.provider,
+        label: entry.target.model.id,
+        meta: entry.target.model,
+        invoke: (credential, options) => entry.provider.call(task, input, entry.target.model, credential, options),
+      }),
+    );
+    const { attempts, success, ...facts } = await this.run(steps, call);
+    return {
+      ...facts,
+      attempts: attempts.map(({ attempt, meta, pricing }) => ({ attempt, model: meta, ...(pricing ? { pricing } : {}) })),
+      ...(success ? { success: { entry: chain[success.index]!, result: success.result } } : {}),
+    };
+  }
+
+  /** The loop: each step in turn until one answers (see the file comment). */
+  async run<O, M>(chain: Array<StrategyStep<P, O, M>>, call: RunOptions): Promise<StrategyOutcome<O, M>> {
     const { deadline } = call;
     const { policy, cooldowns } = this.deps;
-    const attempts: EngineAttempt[] = [];
+    const attempts: Array<StrategyAttempt<M>> = [];
     let providerMs = 0;
     let lastBlame: Blame | undefined;
     let onlyRequestErrors = true;
     const waits: number[] = [];
-    const record = (entry: ChainEntry, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Partial<EngineAttempt> = {}) =>
-      attempts.push({ attempt: { provider: entry.provider.name, model: entry.target.model.id, ...attempt }, model: entry.target.model, ...extra });
+    const record = (entry: StrategyStep<P, O, M>, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Pick<StrategyAttempt<M>, 'pricing'> = {}) =>
+      attempts.push({ attempt: { provider: entry.provider.name, model: entry.label, ...attempt }, meta: entry.meta, ...extra });
 
     for (let index = 0; index < chain.length; index++) {
       const entry = chain[index]!;
@@ -91,7 +195,7 @@ export class StrategyEngine {
       } catch (error) {
         const code = error instanceof IonfluxError ? error.code : 'credential_error';
         const message = error instanceof Error ? error.message : String(error);
-        log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.target.model.id, code, reason: message });
+        log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.label, code, reason: message });
         record(entry, { outcome: 'error', error_code: code, message, retryable: false, latency_ms: 0, billed: false });
         lastBlame = 'upstream';
         onlyRequestErrors = false;
@@ -156,7 +260,7 @@ export class StrategyEngine {
         const started = performance.now();
         let failure: ProviderFailure;
         try {
-          const result = await entry.provider.call(task, input, entry.target.model, resolved.credential, { timeoutMs: budget, signal: controller.signal });
+          const result = await entry.invoke(resolved.credential, { timeoutMs: budget, signal: controller.signal });
           const latency = performance.now() - started;
           providerMs += latency;
           cooldowns.succeed(cooldownKey);
@@ -173,7 +277,7 @@ export class StrategyEngine {
             },
             result.pricing ? { pricing: result.pricing } : {},
           );
-          return { attempts, providerMs, success: { entry, result } };
+          return { attempts, providerMs, success: { index, result } };
         } catch (error) {
           failure = controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error);
         } finally {
@@ -207,7 +311,7 @@ export class StrategyEngine {
         if (cls.code === 'authentication_failed') this.deps.invalidateCredential(resolved.secretName);
         log.warn('llm provider attempt failed', {
           provider: entry.provider.name,
-          model: entry.target.model.id,
+          model: entry.label,
           secret_name: resolved.secretName,
           status: failure.status,
           code: cls.code,
@@ -217,6 +321,9 @@ export class StrategyEngine {
         });
         if (!decision.retry) {
           if (cls.blame === 'unavailable' && failure.retryAfterMs !== undefined) waits.push(failure.retryAfterMs);
+          if (cls.blame === 'request' && call.stopOnRequestError) {
+            return { attempts, providerMs, lastBlame: cls.blame, onlyRequestErrors, stoppedOnRequestError: true };
+          }
           break;
         }
         const pause = performance.now();

@@ -1,6 +1,7 @@
 /** Errors of the LLM orchestration service. Each says what is wrong and never carries a key value. */
 import { IonfluxError } from '../errors';
 import type { Attempt } from './contract';
+import type { Blame } from './retry-policy';
 
 /** 400 before any provider call: the request names a model, provider or option we cannot serve. */
 export class LlmRequestError extends IonfluxError {
@@ -23,19 +24,19 @@ export class InputError extends IonfluxError {
 }
 
 /**
- * Every provider of the chain failed (or was skipped). The message names each provider and why; the
- * details carry every attempt. The status says whose problem it is: 400 the providers rejected the
- * request itself, 503 they are rate-limited or overloaded (with Retry-After), 504 they timed out, 502
+ * No provider of a chain answered. The message names each provider and why; the details carry every
+ * attempt (in the caller's shape: LLM attempts, audio attempts). The status says whose problem it is
+ * (`failureVerdict`): 400 the request itself, 503 unavailable (with Retry-After), 504 timeouts, 502
  * anything else (errors, keys, quotas, configuration).
  */
-export class LlmCallFailedError extends IonfluxError {
-  readonly attempts: Attempt[];
+export class ChainFailedError<A = Attempt> extends IonfluxError {
+  readonly attempts: A[];
 
   constructor(
     status: 400 | 502 | 503 | 504,
     code: string,
     message: string,
-    details: { attempts: Attempt[]; task_type: string; request_id: string },
+    details: { attempts: A[]; request_id: string } & Record<string, unknown>,
     retryAfterS?: number,
   ) {
     super(code, message, {
@@ -47,6 +48,13 @@ export class LlmCallFailedError extends IonfluxError {
   }
 }
 
+/** Every provider of an LLM task's chain failed (or was skipped). */
+export class LlmCallFailedError extends ChainFailedError<Attempt> {
+  constructor(status: 400 | 502 | 503 | 504, code: string, message: string, details: { attempts: Attempt[]; task_type: string; request_id: string }, retryAfterS?: number) {
+    super(status, code, message, details, retryAfterS);
+  }
+}
+
 /** The successful response cannot be returned through Lambda (over the 6 MB response limit). */
 export class ResponseTooLargeError extends IonfluxError {
   constructor(bytes: number, limit: number, hint: string) {
@@ -55,4 +63,31 @@ export class ResponseTooLargeError extends IonfluxError {
       details: { bytes, limit_bytes: limit },
     });
   }
+}
+
+/**
+ * What to tell the caller when no provider of a chain answered: a message naming each provider (and
+ * model) with its last status, code and reason, and the status that says whose problem it is — 400 the
+ * providers rejected the request itself, 504 they timed out, 503 they are unavailable (Retry-After: the
+ * shortest wait any asked for), 502 anything else.
+ */
+export function failureVerdict(
+  attempts: Attempt[],
+  facts: { onlyRequestErrors?: boolean; lastBlame?: Blame; retryAfterMs?: number },
+): { status: 400 | 502 | 503 | 504; code: string; message: string; retryAfterS?: number } {
+  const groups = new Map<string, { count: number; last: Attempt }>();
+  for (const a of attempts) {
+    const key = `${a.provider}/${a.model}`;
+    const g = groups.get(key);
+    groups.set(key, { count: (g?.count ?? 0) + (a.outcome === 'error' ? 1 : 0), last: a });
+  }
+  const reasons = [...groups].map(([key, { count, last }]) => {
+    const what = [last.status, last.error_code].filter((x) => x !== undefined).join(' ');
+    return `${key}: ${what}${last.message ? ` — ${last.message}` : ''}${count > 1 ? ` (${count} attempts)` : ''}`;
+  });
+  const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
+  if (facts.onlyRequestErrors) return { status: 400, code: 'provider_rejected_request', message };
+  if (facts.lastBlame === 'timeout') return { status: 504, code: 'provider_timeout', message };
+  if (facts.lastBlame === 'unavailable') return { status: 503, code: 'provider_unavailable', message, retryAfterS: Math.max(1, Math.ceil((facts.retryAfterMs ?? 1000) / 1000)) };
+  return { status: 502, code: 'provider_failed', message };
 }

@@ -146,10 +146,13 @@ const fetchId = (fetch: ProviderCredential['fetch']) => {
   return id;
 };
 
-export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTransforms<Client>): LlmProvider {
-  // SDK clients are reused per credential (keep-alive connections); a rotated key gets a new client.
+/**
+ * Clients reused per credential (keep-alive connections): the same key, base URL, fields and fetch get
+ * the same client; a rotated key gets a new one. At most MAX_CLIENTS are kept.
+ */
+export function clientsByCredential<Client>(create: (credential: ProviderCredential) => Client): (credential: ProviderCredential) => Client {
   const clients = new Map<string, Client>();
-  const clientFor = (credential: ProviderCredential): Client => {
+  return (credential) => {
     const key = createHash('sha256')
       .update(credential.apiKey)
       .update('\0')
@@ -160,12 +163,32 @@ export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTran
       .digest('base64url');
     let client = clients.get(key);
     if (!client) {
-      client = api.createClient(credential);
+      client = create(credential);
       if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value as string);
       clients.set(key, client);
     }
     return client;
   };
+}
+
+/**
+ * A failure as facts of the wire: what every provider shares (the SSRF guard's refusal inside a client's
+ * connection error, a transform's refusal, an unreadable 2xx), then the provider's own reading.
+ */
+export function classifyProviderError(error: unknown, classifyError: (error: unknown) => ProviderFailure): ProviderFailure {
+  // The SDKs wrap what their fetch threw (APIConnectionError with a cause): the guard's refusal inside.
+  const refusal = guardRefusal(error);
+  if (refusal) return { kind: 'refused', message: refusal.message };
+  if (error instanceof ProviderInputRejected) return { kind: 'rejected', status: error.status, message: error.message };
+  if (error instanceof ProviderBadResponse) {
+    return { kind: 'bad_response', message: error.message, ...(error.billedUsage ? { billedUsage: error.billedUsage } : {}) };
+  }
+  return classifyError(error);
+}
+
+export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTransforms<Client>): LlmProvider {
+  // SDK clients are reused per credential (keep-alive connections); a rotated key gets a new client.
+  const clientFor = clientsByCredential(api.createClient);
   const transform = <T extends TaskType>(task: T): TaskTransform<T, Client> => {
     const t = tasks[task] as TaskTransform<T, Client> | undefined;
     if (!t) throw new ProviderInputRejected(`${api.name} does not implement ${task}`);
@@ -184,16 +207,7 @@ export function defineProvider<Client>(api: ProviderApi<Client>, tasks: TaskTran
       const result = t.fromResponse(data, input, model);
       return requestId ? { ...result, requestId } : result;
     },
-    classify(error) {
-      // The SDKs wrap what their fetch threw (APIConnectionError with a cause): the guard's refusal inside.
-      const refusal = guardRefusal(error);
-      if (refusal) return { kind: 'refused', message: refusal.message };
-      if (error instanceof ProviderInputRejected) return { kind: 'rejected', status: error.status, message: error.message };
-      if (error instanceof ProviderBadResponse) {
-        return { kind: 'bad_response', message: error.message, ...(error.billedUsage ? { billedUsage: error.billedUsage } : {}) };
-      }
-      return api.classifyError(error);
-    },
+    classify: (error) => classifyProviderError(error, api.classifyError),
   };
 }
 

@@ -22,51 +22,27 @@ import type {
   TaskType,
   TextParameters,
 } from './contract';
-import type { Cooldowns } from './cooldown';
-import { type ChainEntry, type EngineOutcome, type ResolvedCredential, StrategyEngine } from './engine';
-import { LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
+import { type ProviderKeyDeps, resolveProviderKey } from './credentials';
+import { type ChainEntry, type EngineOutcome, keyedEngine, type ResolvedCredential, type StrategyDeps, type StrategyEngine } from './engine';
+import { failureVerdict, LlmCallFailedError, LlmRequestError, ResponseTooLargeError } from './errors';
 import { AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, type MediaFetcher } from './inputs';
 import type { CheckableInput, LlmProvider } from './provider';
-import type { RetryPolicy } from './retry-policy';
 import { priceAttempts, responseUsage, USAGE_EVENT_TYPE, usagePayload } from './usage';
 
 const log = moduleLogger('llm');
 
-/** What the service needs of the SecretResolver (shared/secrets/secret-resolver.ts). */
-export interface CredentialSource {
-  resolve(request: { provider: string; workspaceId?: string }): Promise<{
-    source: 'workspace' | 'platform';
-    secretName: string;
-    get(field: string): string | undefined;
-    require(field: string): string;
-    fields(): Readonly<Record<string, unknown>>;
-  }>;
-  invalidate(name: string): void;
-}
+export type { CredentialSource } from './credentials';
 
-export interface LlmServiceDeps {
+export interface LlmServiceDeps extends ProviderKeyDeps, StrategyDeps {
   catalog: ModelCatalog;
   /** The providers this function serves (each function bundles only the providers of its task). */
   providers: readonly LlmProvider[];
-  secrets: CredentialSource;
   publisher: { publish(events: OutgoingEvent[], options: { deadline: number }): Promise<unknown> };
-  cooldowns: Cooldowns;
   fetchMedia: MediaFetcher;
-  /** SSRF check of a base_url a workspace supplied with its own key (early, clear refusal before any call). */
-  vetBaseUrl(url: string, what: string): Promise<void>;
-  /**
-   * The fetch the SDKs use for a base_url a workspace supplied: connects only to addresses checked when
-   * the connection opens, never follows redirects (network-guard.ts `guardedFetch`).
-   */
-  workspaceFetch: typeof globalThis.fetch;
-  policy: RetryPolicy;
   /** source_service_name of usage events. */
   source: string;
   /** Time kept after the provider calls to publish the usage event (default 3000 ms). */
   publishReserveMs?: number;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface CallContext {
@@ -94,15 +70,7 @@ export class LlmService {
 
   constructor(private readonly deps: LlmServiceDeps) {
     this.registry = new Map(deps.providers.map((p) => [p.name, p]));
-    this.engine = new StrategyEngine({
-      credentials: (provider, workspaceId) => this.credentials(provider, workspaceId),
-      invalidateCredential: (name) => deps.secrets.invalidate(name),
-      cooldowns: deps.cooldowns,
-      policy: deps.policy,
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-    });
+    this.engine = keyedEngine<LlmProvider>(deps, (provider, workspaceId) => this.credentials(provider, workspaceId));
   }
 
   async run<T extends TaskType>(task: T, request: LlmRequests[T], ctx: CallContext): Promise<{ body: LlmSuccessResponse<T>; timings: CallTimings }> {
@@ -184,19 +152,8 @@ export class LlmService {
   }
 
   /** The workspace's key when it maps one for the provider, else the platform key; base URL checked. */
-  private async credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential> {
-    const credential = await this.deps.secrets.resolve({ provider: provider.name, workspaceId });
-    const ownBaseUrl = credential.get('base_url');
-    // A self-hosted provider has no default server: its secret must name one.
-    const baseUrl = ownBaseUrl ?? provider.defaultBaseUrl ?? credential.require('base_url');
-    // A workspace's own server: checked now, and every connection to it checked again (DNS can change,
-    // the server can redirect) by the guarded fetch. Platform secrets are trusted (internal servers too).
-    const guarded = !!ownBaseUrl && credential.source === 'workspace';
-    if (guarded) await this.deps.vetBaseUrl(ownBaseUrl, `base_url of ${credential.secretName}`);
-    // Self-hosted servers may run without a key.
-    const apiKey = provider.defaultBaseUrl ? credential.require('api_key') : (credential.get('api_key') ?? 'no-key');
-    const { api_key: _key, base_url: _url, ...fields } = credential.fields();
-    return { credential: { apiKey, baseUrl, fields, ...(guarded ? { fetch: this.deps.workspaceFetch } : {}) }, source: credential.source, secretName: credential.secretName };
+  private credentials(provider: LlmProvider, workspaceId: string): Promise<ResolvedCredential> {
+    return resolveProviderKey(this.deps, { label: provider.name, ...(provider.defaultBaseUrl ? { defaultBaseUrl: provider.defaultBaseUrl } : {}) }, workspaceId);
   }
 
   private resolveChain<T extends TaskType>(task: T, request: LlmRequests[T]): ChainEntry[] {
@@ -334,22 +291,6 @@ function textParameters(p: (LlmRequests['text_generation']['parameters'] & objec
 /** The error when no provider succeeded: who failed, why, and the status that tells the caller what to do. */
 function failure(task: TaskType, requestId: string, outcome: EngineOutcome<TaskType>): LlmCallFailedError {
   const attempts = outcome.attempts.map((a) => a.attempt);
-  const groups = new Map<string, { count: number; last: Attempt }>();
-  for (const a of attempts) {
-    const key = `${a.provider}/${a.model}`;
-    const g = groups.get(key);
-    groups.set(key, { count: (g?.count ?? 0) + (a.outcome === 'error' ? 1 : 0), last: a });
-  }
-  const reasons = [...groups].map(([key, { count, last }]) => {
-    const what = [last.status, last.error_code].filter((x) => x !== undefined).join(' ');
-    return `${key}: ${what}${last.message ? ` — ${last.message}` : ''}${count > 1 ? ` (${count} attempts)` : ''}`;
-  });
-  const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
-  const details = { attempts, task_type: task, request_id: requestId };
-  if (outcome.onlyRequestErrors) return new LlmCallFailedError(400, 'provider_rejected_request', message, details);
-  if (outcome.lastBlame === 'timeout') return new LlmCallFailedError(504, 'provider_timeout', message, details);
-  if (outcome.lastBlame === 'unavailable') {
-    return new LlmCallFailedError(503, 'provider_unavailable', message, details, Math.max(1, Math.ceil((outcome.retryAfterMs ?? 1000) / 1000)));
-  }
-  return new LlmCallFailedError(502, 'provider_failed', message, details);
+  const verdict = failureVerdict(attempts, outcome);
+  return new LlmCallFailedError(verdict.status, verdict.code, verdict.message, { attempts, task_type: task, request_id: requestId }, verdict.retryAfterS);
 }

@@ -49,7 +49,7 @@ export const llmSettings = perEnvironment(() => {
 
 export const llmCooldowns = perEnvironment(() => new Cooldowns({ ...defaultCooldownOptions, cooldownMs: llmSettings().cooldownMs }));
 
-const llmInputs = perEnvironment(() => {
+export const llmInputs = perEnvironment(() => {
   const { localMode } = config();
   return {
     fetchMedia: mediaFetcher({ localMode, timeoutMs: llmSettings().inputTimeoutMs }),

@@ -24,6 +24,7 @@ export const platformProviders = [
   'pinecone',
   'elevenlabs',
   'azure-speech',
+  'coqui',
   /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
   'agent-service',
 ] as const;
@@ -40,6 +41,9 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   deepseek: ['api_key'],
   'sentence-transformers': ['base_url'],
   shopify: ['client_id', 'client_secret'],
+  'azure-speech': ['api_key', 'region'],
+  elevenlabs: ['api_key'],
+  coqui: ['base_url'],
   // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
   'agent-service': ['base_url'],
 };

@@ -47,5 +47,8 @@ export const devFakes: Record<string, DevFakeEntry> = {
   deepseek: { port: 3104, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('deepseek')) },
   'sentence-transformers': { port: 3105, load: () => import('./openai/dev-fake').then((m) => m.openAiDevFake('tei')) },
   'agent-service': { port: 3106, load: () => import('./agent-service/dev-fake').then((m) => m.agentServiceDevFake) },
-  whatsapp: { port: 3107, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
+  'azure-speech': { port: 3107, load: () => import('./azure-speech/dev-fake').then((m) => m.azureSpeechDevFake) },
+  elevenlabs: { port: 3108, load: () => import('./elevenlabs/dev-fake').then((m) => m.elevenLabsDevFake) },
+  coqui: { port: 3109, load: () => import('./coqui/dev-fake').then((m) => m.coquiDevFake) },
+  whatsapp: { port: 3110, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
 };

@@ -2,7 +2,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../functions/manifest';
 import { isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
-import { type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
+import { bucketNames, buckets, type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
 import { platformProviders } from '../../shared/secrets/names';
 import { buildTestApp } from './build';
 
@@ -62,6 +62,36 @@ describe('CDK app', () => {
       TableName: 'ionflux-webhook-dedup',
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
     });
+  });
+
+  it('keeps buckets private: KMS-encrypted, TLS only, no public access, objects expiring, access logged', () => {
+    platform.resourceCountIs('AWS::S3::Bucket', bucketNames.length + 1);
+    for (const name of bucketNames) {
+      platform.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: buckets[name].retentionDays, Status: 'Enabled' })]) },
+        LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: `${name}/` },
+      });
+    }
+    // Every bucket (the log bucket too) refuses plain HTTP.
+    const policies = Object.values(platform.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(bucketNames.length + 1);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+  });
+
+  it('gives the bucket name (and object read/write, no delete) only to functions that need the bucket', () => {
+    const lambdas = Object.values(fns.findResources('AWS::Lambda::Function'));
+    const withBucket = lambdas.filter((l) => l.Properties.Environment?.Variables?.IONFLUX_BUCKET_AUDIO).map((l) => l.Properties.Environment.Variables.IONFLUX_FUNCTION_ID);
+    expect(withBucket).toEqual(functions.filter((f) => f.needs.includes('s3:audio')).map((f) => f.id));
+    const statements = Object.values(fns.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+    const s3Actions = new Set(statements.flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('s3:')));
+    expect([...s3Actions].sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
   it('gives the outbox an encrypted dead-letter queue, reached only after hours of failed drains', () => {

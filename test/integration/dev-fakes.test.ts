@@ -28,6 +28,14 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
   deepseek: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] }) }),
   'sentence-transformers': (_, s) => fetch(`${s.base_url}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'all-mpnet-base-v2', input: 'hi' }) }),
   whatsapp: (_, s) => fetch(`${s.base_url}/v27.0/106540352242922?fields=id,throughput`, { headers: { authorization: `Bearer ${s.access_token}` } }),
+  'azure-speech': (_, s) =>
+    fetch(`${s.base_url}/cognitiveservices/v1`, {
+      method: 'POST',
+      headers: { 'ocp-apim-subscription-key': s.api_key!, 'content-type': 'application/ssml+xml', 'x-microsoft-outputformat': 'audio-24khz-48kbitrate-mono-mp3' },
+      body: "<speak version='1.0' xml:lang='en-US'><voice xml:lang='en-US' name='en-US-JennyNeural'>hi</voice></speak>",
+    }),
+  elevenlabs: (_, s) => fetch(`${s.base_url}/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM?output_format=mp3_44100_128`, { method: 'POST', headers: { 'xi-api-key': s.api_key!, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi', model_id: 'eleven_multilingual_v2' }) }),
+  coqui: (_, s) => fetch(`${s.base_url}/api/tts`, { method: 'POST', body: new URLSearchParams({ text: 'hi', speaker_id: 'Claribel Dervla', language_id: 'en' }) }),
   // A signed invocation passes (the key it printed); the same body signed with another key gets 401.
   'agent-service': async (_, s) => {
     const body = JSON.stringify({ workspace_id: 'probe', agent_id: 'a1', trigger_index: 0, events: [] });

@@ -16,6 +16,8 @@ export interface FakeReply {
   delayMs?: number;
   /** Never answer (the connection stays open until the client gives up or the server closes). */
   hang?: boolean;
+  /** Drop the connection without an answer (a network error for the client). */
+  reset?: boolean;
 }
 
 export interface MultipartFile {
@@ -33,6 +35,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, or the text fields of a multipart body. */
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   files: Record<string, MultipartFile>;
+  /** The query string. */
+  query: URLSearchParams;
   /** Epoch ms the request arrived. */
   at: number;
 }
@@ -94,8 +98,9 @@ export class FakeHttpServer {
     const raw = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, at: Date.now() };
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, query: url.searchParams, at: Date.now() };
     try {
       await parseBody(recorded, raw);
     } catch (error) {
@@ -106,6 +111,7 @@ export class FakeHttpServer {
     const queue = this.scripted.get(recorded.route);
     const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
     if (reply.hang) return;
+    if (reply.reset) return void req.socket.destroy();
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());
     send(res, reply);
   }
@@ -116,6 +122,10 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
   if (!raw.length) return;
   if (type.startsWith('application/json')) {
     recorded.body = JSON.parse(raw.toString('utf8'));
+    return;
+  }
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    recorded.body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
     return;
   }
   if (type.startsWith('multipart/form-data')) {
@@ -134,7 +144,8 @@ async function parseBody(recorded: RecordedRequest, raw: Buffer): Promise<void> 
 
 function send(res: http.ServerResponse, reply: FakeReply): void {
   if (res.destroyed) return;
-  const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  // Buffers are sent as they are (audio); anything else as JSON.
+  const body = reply.body === undefined ? '' : typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(body);
 }

@@ -410,3 +410,41 @@ describe('cooldown', () => {
     expect(t.cooldowns.until('openai|root/platform/openai')).toBeUndefined();
   });
 });
+
+describe('run: the loop over any provider steps (the audio service uses it)', () => {
+  const step = (p: Scripted, label: string) => ({ provider: p, label, meta: { label }, invoke: (credential: never, options: CallOptions) => p.call('text_generation', input, target('gpt-4o').model, credential, options) });
+
+  it('reports each attempt with its step label and meta, and the index of the step that answered', async () => {
+    const t = setup();
+    const a = provider('azure', [http(503), http(503), http(503)]);
+    const b = provider('elevenlabs', ['ok']);
+    const out = await t.engine.run([step(a, 'azure:en-US-JennyNeural'), step(b, 'elevenlabs:21m00Tcm4TlvDq8ikWAM')], { workspaceId: 'ws', deadline: clock + 20_000 });
+    expect(out.success?.index).toBe(1);
+    expect(out.attempts.map((x) => `${x.attempt.provider}/${x.attempt.model}:${x.attempt.outcome}`)).toEqual([
+      'azure/azure:en-US-JennyNeural:error',
+      'azure/azure:en-US-JennyNeural:error',
+      'azure/azure:en-US-JennyNeural:error',
+      'elevenlabs/elevenlabs:21m00Tcm4TlvDq8ikWAM:success',
+    ]);
+    expect(out.attempts[3]!.meta).toEqual({ label: 'elevenlabs:21m00Tcm4TlvDq8ikWAM' });
+  });
+
+  it('stopOnRequestError: a provider that rejects the request itself ends the chain (no fallback); other failures still fall back', async () => {
+    const t = setup();
+    const rejecting = provider('azure', [http(400, { providerCode: 'bad_ssml' })]);
+    const next = provider('openai', ['ok']);
+    const stopped = await t.engine.run([step(rejecting, 'a'), step(next, 'b')], { workspaceId: 'ws', deadline: clock + 20_000, stopOnRequestError: true });
+    expect(stopped).toMatchObject({ stoppedOnRequestError: true, lastBlame: 'request' });
+    expect(stopped.success).toBeUndefined();
+    expect(next.calls).toHaveLength(0);
+
+    const unauthorised = provider('azure', [http(401)]);
+    const fellBack = await t.engine.run([step(unauthorised, 'a'), step(next, 'b')], { workspaceId: 'ws2', deadline: clock + 20_000, stopOnRequestError: true });
+    expect(fellBack.success?.index).toBe(1);
+
+    // Without the option (the LLM service), a 400 goes on to the fallback as before.
+    const again = provider('azure', [http(400)]);
+    const llmLike = await t.engine.run([step(again, 'a'), step(provider('openai', ['ok']), 'b')], { workspaceId: 'ws3', deadline: clock + 20_000 });
+    expect(llmLike.success?.index).toBe(1);
+  });
+});

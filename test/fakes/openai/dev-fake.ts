@@ -9,7 +9,7 @@ import type { DevFake } from '../dev-fakes';
 import { FakeOpenAi, type OpenAiDialect } from './fake-openai';
 
 const PROVIDER: Record<OpenAiDialect, { provider: string; summary: string; key: string }> = {
-  openai: { provider: 'openai', summary: 'OpenAI: chat completions (echo), embeddings, transcriptions, image generation', key: 'sk-dev-fake-openai' },
+  openai: { provider: 'openai', summary: 'OpenAI: chat completions (echo), embeddings, transcriptions, speech (real MP3 / Ogg Opus / WAV), image generation', key: 'sk-dev-fake-openai' },
   deepseek: { provider: 'deepseek', summary: 'DeepSeek: chat completions (echo) with its usage fields', key: 'sk-dev-fake-deepseek' },
   tei: { provider: 'sentence-transformers', summary: 'sentence-transformers (Text Embeddings Inference): /v1/embeddings', key: 'dev-fake-tei' },
 };

@@ -1,7 +1,9 @@
 /**
  * A local fake of the OpenAI API wire format, driven by the real `openai` SDK over HTTP. Dialects:
  * `openai` (base `/v1`: chat completions incl. image_url parts, embeddings incl. base64, multipart audio
- * transcriptions, image generations), `deepseek` (base without `/v1`: chat only; usage with
+ * transcriptions (verbose_json with timed segments and their avg_logprob; token logprobs for the gpt-4o
+ * models on `include[]=logprobs`), speech (real MP3 / Ogg Opus / WAV bytes as long as the input takes
+ * to speak), image generations), `deepseek` (base without `/v1`: chat only; usage with
  * prompt_cache_hit/miss_tokens; 402 for an empty balance), `tei` (Hugging Face Text Embeddings
  * Inference's OpenAI route: `/v1/embeddings`, no usage reported).
  *
@@ -11,9 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import { FakeHttpServer, type FakeReply, type RecordedRequest, words } from '../../support/llm-fake-server';
+import { mp3, oggOpus, spokenSeconds, wavSample } from '../audio/samples';
 
 export type OpenAiDialect = 'openai' | 'deepseek' | 'tei';
-export type OpenAiRoute = 'chat' | 'embeddings' | 'transcriptions' | 'images' | 'unknown';
+export type OpenAiRoute = 'chat' | 'embeddings' | 'transcriptions' | 'speech' | 'images' | 'unknown';
 
 export interface FakeOpenAiOptions {
   dialect?: OpenAiDialect;
@@ -73,6 +76,30 @@ export function wavSeconds(bytes: Buffer): number | undefined {
   return undefined;
 }
 
+/** Each token's log-probability in the gpt-4o transcription fakes. */
+export const FAKE_TOKEN_LOGPROB = -0.05;
+
+/** whisper verbose_json segments: 2 s windows over the audio, avg_logprob −0.1, −0.2, −0.3, −0.1… */
+export function fakeSegments(text: string, seconds: number): Array<{ id: number; seek: number; start: number; end: number; text: string; tokens: number[]; temperature: number; avg_logprob: number; compression_ratio: number; no_speech_prob: number }> {
+  const count = Math.max(1, Math.ceil(seconds / 2));
+  const wordsOf = text.split(/\s+/);
+  const per = Math.ceil(wordsOf.length / count);
+  return Array.from({ length: count }, (_, i) => ({
+    id: i,
+    seek: 0,
+    start: i * 2,
+    end: Math.min(seconds, (i + 1) * 2),
+    text: ` ${wordsOf.slice(i * per, (i + 1) * per).join(' ')}`,
+    tokens: [],
+    temperature: 0,
+    avg_logprob: -0.1 * (1 + (i % 3)),
+    compression_ratio: 1.2,
+    no_speech_prob: 0.01,
+  }));
+}
+
+const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'onyx', 'nova', 'sage', 'shimmer', 'verse', 'marin', 'cedar'];
+
 /** 1×1 transparent PNG. */
 export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -94,6 +121,7 @@ export class FakeOpenAi {
         if (path === `${prefix}/chat/completions` && this.dialect !== 'tei') return 'chat';
         if (path === `${prefix}/embeddings` && this.dialect !== 'deepseek') return 'embeddings';
         if (path === `${prefix}/audio/transcriptions` && this.dialect === 'openai') return 'transcriptions';
+        if (path === `${prefix}/audio/speech` && this.dialect === 'openai') return 'speech';
         if (path === `${prefix}/images/generations` && this.dialect === 'openai') return 'images';
         return 'unknown';
       },
@@ -144,6 +172,8 @@ export class FakeOpenAi {
           return this.embeddings(body);
         case 'transcriptions':
           return this.transcription(request);
+        case 'speech':
+          return this.speech(body);
         case 'images':
           return this.images(body);
         default:
@@ -228,17 +258,36 @@ export class FakeOpenAi {
     const seconds = wavSeconds(file.bytes) ?? file.size / 16_000;
     const text = `transcript of ${file.name} (${file.type}, ${file.size} bytes, ${seconds.toFixed(2)} s)${body.language ? ` in ${body.language}` : ''}`;
     if (body.response_format === 'verbose_json') {
-      return { status: 200, body: { task: 'transcribe', language: body.language ?? 'english', duration: seconds, text, segments: [] } };
+      return { status: 200, body: { task: 'transcribe', language: body.language ?? 'english', duration: seconds, text, segments: fakeSegments(text, seconds) } };
     }
     if (body.model.startsWith('gpt-4o')) {
       const audioTokens = Math.round(seconds * 10);
       const out = words(text);
+      const logprobs = Object.entries(body).some(([k, v]) => k.startsWith('include') && v === 'logprobs')
+        ? { logprobs: text.split(/\s+/).map((token) => ({ token, logprob: FAKE_TOKEN_LOGPROB, bytes: [...Buffer.from(token)] })) }
+        : {};
       return {
         status: 200,
-        body: { text, usage: { type: 'tokens', input_tokens: audioTokens, input_token_details: { audio_tokens: audioTokens, text_tokens: 0 }, output_tokens: out, total_tokens: audioTokens + out } },
+        body: { text, ...logprobs, usage: { type: 'tokens', input_tokens: audioTokens, input_token_details: { audio_tokens: audioTokens, text_tokens: 0 }, output_tokens: out, total_tokens: audioTokens + out } },
       };
     }
     return { status: 200, body: { text, usage: { type: 'duration', seconds: Math.ceil(seconds) } } };
+  }
+
+  /** What each answer of /audio/speech was (tests measure what comes back against it). */
+  readonly speechOutputs: Array<{ text: string; voice: string; format: string; seconds: number; bytes: Buffer }> = [];
+
+  private speech(body: Json): FakeReply {
+    if (!['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'].includes(body.model)) return openAiErrors.badRequest(`model ${body.model} does not exist`);
+    if (typeof body.input !== 'string' || !body.input) return openAiErrors.badRequest("'input' is required");
+    if (body.input.length > 4096) return error(400, `[{'type': 'string_too_long', 'loc': ('body', 'input'), 'msg': 'String should have at most 4096 characters'}]`, 'invalid_request_error', 'string_above_max_length');
+    if (!OPENAI_VOICES.includes(body.voice)) return error(400, `Invalid value for 'voice' = ${body.voice}.`, 'invalid_request_error', 'invalid_value');
+    const format = body.response_format ?? 'mp3';
+    const make = { mp3: (s: number) => mp3(s), opus: (s: number) => oggOpus(s), wav: (s: number) => wavSample(s, 24_000) }[format as 'mp3'];
+    if (!make) return openAiErrors.badRequest(`response_format ${format} is not supported by this fake`);
+    const sample = make(spokenSeconds(body.input));
+    this.speechOutputs.push({ text: body.input, voice: body.voice, format, seconds: sample.seconds, bytes: sample.bytes });
+    return { status: 200, body: sample.bytes, headers: { 'content-type': { mp3: 'audio/mpeg', opus: 'audio/ogg', wav: 'audio/wav' }[format as 'mp3'] } };
   }
 
   private images(body: Json): FakeReply {
