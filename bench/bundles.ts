@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { functions } from '../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs } from '../functions/manifest-types';
+import { type FunctionSpec, isHttp, isKafka, isSchedule, isSns, isSqs } from '../functions/manifest-types';
 import { bundlingOptions } from '../infra/constructs/manifest-function';
 import { buildHttpApiEvent } from '../local/api-gateway-event';
 import { scheduledEvent, sqsEvent } from '../local/aws-events';
@@ -52,6 +52,7 @@ function defaultEvent(spec: FunctionSpec): unknown {
   if (isSqs(t)) return sqsEvent(`bench-${t.sqs.queue}`, []);
   if (isSchedule(t)) return scheduledEvent(spec.id);
   if (isKafka(t)) return { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:bench', bootstrapServers: '127.0.0.1:9092', records: {} };
+  if (isSns(t)) return { Records: [] };
   return {};
 }
 

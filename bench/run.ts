@@ -9,6 +9,8 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   whatsapp: () => import('./whatsapp'),
   audio: () => import('./audio'),
   dispatch: () => import('./dispatch'),
+  email: () => import('./email'),
+  memory: () => import('./memory'),
 };
 
 async function main(): Promise<void> {

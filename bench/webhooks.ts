@@ -64,7 +64,7 @@ function webhookEvent(i: number) {
     method: 'POST',
     rawPath: '/webhooks/shopify',
     routeKey: 'POST /webhooks/shopify',
-    headers: signedShopifyHeaders(body, SECRET, { topic: 'orders/create', shop: SHOP, triggeredAt: '2026-11-25T15:00:00Z' }),
+    headers: signedShopifyHeaders(body, SECRET, { topic: 'orders/create', shop: SHOP, triggeredAt: new Date().toISOString() }),
     body,
   });
 }

@@ -1,13 +1,15 @@
 import type { Command } from './command';
 import { agentsDeadLetters, agentsList, agentsRedrive } from './commands/agents';
 import { connectionsAdd, connectionsList } from './commands/connections';
+import { emailSend, emailSuppressionsList, emailSuppressionsRemove } from './commands/email';
 import { credentialsDelete, credentialsList, credentialsServices, credentialsSet } from './commands/credentials';
 import { devFake } from './commands/dev';
 import { eventsRead, eventsTail } from './commands/events';
+import { memoryQuery, memoryStats } from './commands/memory';
 import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
-import { shopifyInstallUrl, shopifyStatus, shopifySync } from './commands/shopify';
+import { shopifyInstallUrl, shopifyMigrateTokens, shopifyStatus, shopifySync } from './commands/shopify';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
@@ -27,6 +29,7 @@ export const commands: Command[] = [
   shopifyInstallUrl,
   shopifyStatus,
   shopifySync,
+  shopifyMigrateTokens,
   credentialsSet,
   credentialsList,
   credentialsDelete,
@@ -34,6 +37,11 @@ export const commands: Command[] = [
   agentsList,
   agentsDeadLetters,
   agentsRedrive,
+  emailSend,
+  emailSuppressionsList,
+  emailSuppressionsRemove,
+  memoryQuery,
+  memoryStats,
   run,
   devFake,
 ];

@@ -5,7 +5,7 @@
  */
 import type { ConnectionProvider } from '../shared/connections/account-ids';
 import type { PlatformProvider } from '../shared/secrets/names';
-import type { BucketName, QueueName, TableName } from '../shared/config/resources';
+import type { BucketName, QueueName, SnsTopicName, TableName } from '../shared/config/resources';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -52,10 +52,30 @@ export interface ScheduleTrigger {
 }
 
 export interface SqsTrigger {
-  sqs: { queue: QueueName; batchSize?: number; maxBatchingWindowS?: number };
+  sqs: {
+    queue: QueueName;
+    batchSize?: number;
+    maxBatchingWindowS?: number;
+    /** Most concurrent invocations the event source makes (2–1000; default DEFAULT_SQS_MAX_CONCURRENCY). */
+    maxConcurrency?: number;
+  };
 }
 
-export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
+/** Concurrent invocations of an SQS event source unless its entry says otherwise: a queue that fills up never takes the account's whole concurrency. */
+export const DEFAULT_SQS_MAX_CONCURRENCY = 10;
+
+/**
+ * Retries of a failing SNS-triggered invocation (Lambda's asynchronous retries) before the event goes to
+ * `sns-consumer-dlq`, in AWS and in the local runtime alike.
+ */
+export const SNS_RETRY_ATTEMPTS = 2;
+
+/** An SNS topic an AWS service publishes to (e.g. SES event destinations); no public endpoint. */
+export interface SnsTrigger {
+  sns: { topic: SnsTopicName };
+}
+
+export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger | SnsTrigger;
 
 /**
  * What a function may touch:
@@ -71,6 +91,8 @@ export type Trigger = HttpTrigger | KafkaTrigger | ScheduleTrigger | SqsTrigger;
  * - `connection-tokens:<provider>`: read, create and update the tokens the platform obtained for that
  *   provider's connected accounts, `<root>/connections/<provider>/*` (never a workspace's own keys, never
  *   another provider's tokens).
+ * - `ses:send`: `ses:SendRawEmail` from the configured identities with the email configuration set, and
+ *   `ses:GetSendQuota` (the account's MaxSendRate).
  */
 export type Need =
   | 'kafka'
@@ -81,7 +103,8 @@ export type Need =
   | `secret:${PlatformProvider}`
   | 'workspace-secrets'
   | 'workspace-secrets:write'
-  | `connection-tokens:${ConnectionProvider}`;
+  | `connection-tokens:${ConnectionProvider}`
+  | 'ses:send';
 
 export interface FunctionSpec {
   /** Stable id: the Lambda's logical name, `ionflux run <id>`, log service name. */
@@ -99,6 +122,7 @@ export const isHttp = (t: Trigger): t is HttpTrigger => 'http' in t;
 export const isKafka = (t: Trigger): t is KafkaTrigger => 'kafka' in t;
 export const isSchedule = (t: Trigger): t is ScheduleTrigger => 'schedule' in t;
 export const isSqs = (t: Trigger): t is SqsTrigger => 'sqs' in t;
+export const isSns = (t: Trigger): t is SnsTrigger => 'sns' in t;
 
-export const triggerKind = (t: Trigger): 'http' | 'kafka' | 'schedule' | 'sqs' =>
-  isHttp(t) ? 'http' : isKafka(t) ? 'kafka' : isSchedule(t) ? 'schedule' : 'sqs';
+export const triggerKind = (t: Trigger): 'http' | 'kafka' | 'schedule' | 'sqs' | 'sns' =>
+  isHttp(t) ? 'http' : isKafka(t) ? 'kafka' : isSchedule(t) ? 'schedule' : isSns(t) ? 'sns' : 'sqs';

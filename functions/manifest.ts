@@ -5,14 +5,26 @@
  */
 import { agentFunctions } from './manifest/agents';
 import { audioFunctions } from './manifest/audio';
+import { emailFunctions } from './manifest/email';
 import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
+import { memoryFunctions } from './manifest/memory';
 import { shopifyFunctions } from './manifest/shopify';
 import { webhookFunctions } from './manifest/webhooks';
 import { whatsappFunctions } from './manifest/whatsapp';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [...foundationFunctions, ...webhookFunctions, ...llmFunctions, ...shopifyFunctions, ...agentFunctions, ...audioFunctions, ...whatsappFunctions];
+export const functions: readonly FunctionSpec[] = [
+  ...foundationFunctions,
+  ...webhookFunctions,
+  ...llmFunctions,
+  ...shopifyFunctions,
+  ...agentFunctions,
+  ...audioFunctions,
+  ...emailFunctions,
+  ...memoryFunctions,
+  ...whatsappFunctions,
+];
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

@@ -5,6 +5,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
+import { type QueueSpec, queueNames, queues } from '../shared/config/resources';
 import type { IonfluxApp } from './build-app';
 
 export interface NagAcknowledgement {
@@ -15,20 +16,25 @@ export interface NagAcknowledgement {
 
 export function nagAcknowledgements({ platform, functions }: IonfluxApp): NagAcknowledgement[] {
   const acks: NagAcknowledgement[] = [];
-  for (const secret of Object.values(platform.resources.secrets.secrets)) {
+  for (const [provider, secret] of Object.entries(platform.resources.secrets.secrets)) {
     acks.push({
       scope: secret,
       id: 'AwsSolutions-SMG4',
-      reason: 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
+      reason:
+        provider === 'email'
+          ? 'The unsubscribe signing key is generated at creation; links already in recipients\' mailboxes must keep working, so it is rotated by operators with previous_unsubscribe_signing_key kept during the overlap, not on a schedule.'
+          : 'Third-party API credentials (OpenAI, Shopify, ...) are issued by the provider and rotated by operators there; no Lambda can rotate them.',
     });
   }
-  acks.push({
-    scope: platform.resources.data.queues['kafka-consumer-dlq'],
-    id: 'AwsSolutions-SQS3',
-    reason: 'It is a dead-letter queue: the on-failure destination of every MSK event source (cdk-nag only recognises queues named in another queue\'s redrive policy). Alarmed when not empty.',
-  });
+  for (const name of queueNames.filter((q) => (queues[q] as QueueSpec).holdsDeadLetters)) {
+    acks.push({
+      scope: platform.resources.data.queues[name],
+      id: 'AwsSolutions-SQS3',
+      reason: `It is a dead-letter queue: ${queues[name].purpose} (cdk-nag only recognises queues named in another queue's redrive policy). Alarmed when not empty.`,
+    });
+  }
   const iam5 = (finding: string, reason: string) => acks.push({ scope: functions, id: `AwsSolutions-IAM5[${finding}]`, reason });
-  iam5('Resource::*', 'Only for ENI management of VPC-attached functions and X-Ray segments: neither API supports resource-level permissions.');
+  iam5('Resource::*', 'Only for ENI management of VPC-attached functions, X-Ray segments and ses:GetSendQuota: none of these APIs supports resource-level permissions.');
   iam5('Action::kms:GenerateDataKey*', 'Granted by CDK on our single data key (tables, queues) for encrypting writes; scoped to that key ARN.');
   iam5('Action::kms:ReEncrypt*', 'Granted by CDK on our single data key (tables, queues); scoped to that key ARN.');
   for (const bucket of Object.values(platform.resources.data.buckets)) {

@@ -1,6 +1,6 @@
-/** The event shapes AWS delivers to SQS- and schedule-triggered functions, built for local invocations. */
+/** The event shapes AWS delivers to SQS-, SNS- and schedule-triggered functions, built for local invocations. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ScheduledEvent, SNSEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { QueueMessage } from '../shared/queues/queue';
 
 export function sqsEvent(queueName: string, messages: QueueMessage[], region = 'us-east-1'): SQSEvent {
@@ -39,5 +39,33 @@ export function scheduledEvent(ruleName: string, at: Date = new Date(), region =
     region,
     resources: [`arn:aws:events:${region}:000000000000:rule/${ruleName}`],
     detail: {},
+  };
+}
+
+/** The event SNS invokes a subscribed function with: one notification per invocation. */
+export function snsEvent(
+  envelope: { MessageId: string; TopicArn: string; Subject?: string; Message: string; Timestamp: string; SignatureVersion?: string; Signature?: string; SigningCertURL?: string; UnsubscribeURL?: string; MessageAttributes?: Record<string, { Type: string; Value: string }> },
+): SNSEvent {
+  return {
+    Records: [
+      {
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${envelope.TopicArn}:${randomUUID()}`,
+        EventSource: 'aws:sns',
+        Sns: {
+          Type: 'Notification',
+          MessageId: envelope.MessageId,
+          TopicArn: envelope.TopicArn,
+          Subject: envelope.Subject ?? '',
+          Message: envelope.Message,
+          Timestamp: envelope.Timestamp,
+          SignatureVersion: envelope.SignatureVersion ?? '1',
+          Signature: envelope.Signature ?? 'LOCAL',
+          SigningCertUrl: envelope.SigningCertURL ?? '',
+          UnsubscribeUrl: envelope.UnsubscribeURL ?? '',
+          MessageAttributes: envelope.MessageAttributes ?? {},
+        },
+      },
+    ],
   };
 }

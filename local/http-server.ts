@@ -10,7 +10,7 @@ import type { FunctionSpec } from '../functions/manifest-types';
 import { buildHttpApiEvent, toHttpResult } from './api-gateway-event';
 import type { HandlerLoader } from './handlers';
 import { lambdaContext } from './lambda-context';
-import { findRoute, httpRoutes } from './routes';
+import { decodeParams, findRoute, httpRoutes } from './routes';
 
 /** API Gateway HTTP API's payload limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -37,6 +37,10 @@ const send = (res: http.ServerResponse, status: number, body: unknown, headers: 
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 };
 
+/** The runtime's own answers (no function ran) in the shared error body, like every function's. */
+const refuse = (res: http.ServerResponse, requestId: string, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  send(res, status, { error: { code, message, request_id: requestId } }, headers);
+
 function tokenMatches(header: string | undefined, token: string): 'missing' | 'wrong' | 'ok' {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
   if (!match) return 'missing';
@@ -59,31 +63,26 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       }
       if (options.serveFiles && (await options.serveFiles(method, url, res))) return;
       const found = findRoute(routes, method, url.pathname);
-      if (!found) return send(res, 404, { message: 'Not Found' });
-      if ('allowed' in found) return send(res, 405, { message: 'Method Not Allowed' }, { allow: found.allowed.join(', ') });
-      const { route, params } = found;
+      if (!found) return refuse(res, requestId, 404, 'not_found', `no route for ${method} ${url.pathname}`);
+      if ('allowed' in found) return refuse(res, requestId, 405, 'method_not_allowed', `${url.pathname} accepts ${found.allowed.join(', ')}`, { allow: found.allowed.join(', ') });
+      const { route } = found;
 
       if (route.spec.trigger.http.auth === 'iam') {
         const check = tokenMatches(req.headers.authorization, options.internalToken);
         if (check !== 'ok') {
-          return send(res, check === 'missing' ? 401 : 403, {
-            error: {
-              code: check === 'missing' ? 'unauthorized' : 'forbidden',
-              message:
-                check === 'missing'
-                  ? 'internal route: send Authorization: Bearer <token> (the token npm run dev printed, or IONFLUX_INTERNAL_TOKEN)'
-                  : 'internal route: the bearer token is not the local runtime’s token',
-              request_id: requestId,
-            },
-          });
+          return check === 'missing'
+            ? refuse(res, requestId, 401, 'unauthorized', 'internal route: send Authorization: Bearer <token> (the token npm run dev printed, or IONFLUX_INTERNAL_TOKEN)')
+            : refuse(res, requestId, 403, 'forbidden', 'internal route: the bearer token is not the local runtime’s token');
         }
       }
+      const params = decodeParams(found.params);
+      if (!params) return refuse(res, requestId, 400, 'invalid_path', 'a path parameter is not valid percent-encoding');
 
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
-        if (size > MAX_REQUEST_BYTES) return send(res, 413, { message: 'Request Entity Too Large' });
+        if (size > MAX_REQUEST_BYTES) return refuse(res, requestId, 413, 'payload_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes (API Gateway's limit)`);
         chunks.push(chunk as Buffer);
       }
       const event = buildHttpApiEvent({
@@ -105,7 +104,7 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), route.spec.timeoutS * 1000)));
       const outcome = await Promise.race([handler(event, context), timedOut]).finally(() => clearTimeout(timer));
       if (outcome === 'timeout') {
-        send(res, 503, { message: 'Service Unavailable' });
+        refuse(res, requestId, 503, 'function_timeout', `${route.spec.id} did not answer within its ${route.spec.timeoutS} s timeout`);
         options.onInvoke?.({ id: route.spec.id, routeKey: route.routeKey, status: 503, durationMs: Date.now() - started });
         return;
       }
@@ -113,9 +112,10 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
       res.writeHead(result.statusCode, result.headers).end(result.body);
       options.onInvoke?.({ id: route.spec.id, routeKey: route.routeKey, status: result.statusCode, durationMs: Date.now() - started });
     } catch (error) {
-      // An exception escaping the handler is what API Gateway reports as a bare 500.
-      console.error(`local runtime: ${req.method} ${req.url} failed:`, error);
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      // An exception escaping the handler is what API Gateway reports as a bare 500. The URL is an argument,
+      // never part of the format string: a "%s" or "%o" in it must not swallow the exception.
+      console.error('local runtime: %s %s failed (request %s):', req.method, req.url, requestId, error);
+      if (!res.headersSent) refuse(res, requestId, 500, 'internal_error', 'the function failed; see the local runtime’s output for this request_id');
       else res.end();
     }
   });

@@ -10,6 +10,10 @@ export interface Route {
   match(path: string): Record<string, string> | undefined;
 }
 
+/**
+ * Matches a path against a template on its raw segments; the parameters come back still percent-encoded
+ * (decodeParams decodes them, once the route is known to exist and the caller may use it).
+ */
 function compile(template: string): (path: string) => Record<string, string> | undefined {
   const parts = template.split('/');
   return (path) => {
@@ -20,18 +24,29 @@ function compile(template: string): (path: string) => Record<string, string> | u
       const greedy = /^\{(.+)\+\}$/.exec(part);
       if (greedy) {
         if (i >= actual.length || actual.slice(i).join('/') === '') return undefined;
-        params[greedy[1]!] = decodeURIComponent(actual.slice(i).join('/'));
+        params[greedy[1]!] = actual.slice(i).join('/');
         return params;
       }
       if (i >= actual.length) return undefined;
       const param = /^\{(.+)\}$/.exec(part);
       if (param) {
         if (!actual[i]) return undefined;
-        params[param[1]!] = decodeURIComponent(actual[i]!);
+        params[param[1]!] = actual[i]!;
       } else if (part !== actual[i]) return undefined;
     }
     return parts.length === actual.length ? params : undefined;
   };
+}
+
+/** Path parameters decoded as API Gateway does; undefined when one is not valid percent-encoding (API Gateway: 400). */
+export function decodeParams(params: Record<string, string>): Record<string, string> | undefined {
+  const decoded: Record<string, string> = {};
+  try {
+    for (const [name, value] of Object.entries(params)) decoded[name] = decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+  return decoded;
 }
 
 export function httpRoutes(list: readonly FunctionSpec[] = functions): Route[] {

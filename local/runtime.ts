@@ -1,12 +1,26 @@
 /**
  * The local runtime: every manifest entry served the way AWS would run it — `http` entries behind a
- * local HTTP API, `kafka` entries fed MSK-shaped batches, `sqs` entries fed SQS batches, `schedule`
- * entries on their timers — through the same handlers. Backends follow the configuration: embedded
+ * local HTTP API, `kafka` entries fed MSK-shaped batches, `sqs` entries fed SQS batches, `sns` entries
+ * fed the notifications published to their topic, `schedule` entries on their timers — through the
+ * same handlers. Backends follow the configuration: embedded
  * (IONFLUX_HOME) by default, real Kafka with KAFKA_BROKERS, moto (or AWS) with AWS_ENDPOINT_URL.
  */
 import { randomBytes } from 'node:crypto';
 import { functions as manifest } from '../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, kafkaConsumerGroup, type KafkaTrigger, type ScheduleTrigger, type SqsTrigger, triggerKind } from '../functions/manifest-types';
+import {
+  type FunctionSpec,
+  isHttp,
+  isKafka,
+  isSchedule,
+  isSns,
+  isSqs,
+  kafkaConsumerGroup,
+  type KafkaTrigger,
+  type ScheduleTrigger,
+  type SnsTrigger,
+  type SqsTrigger,
+  triggerKind,
+} from '../functions/manifest-types';
 import { config } from '../shared/config/env';
 import type { EmbeddedEventBus } from '../shared/events/embedded-bus';
 import { createKafka } from '../shared/events/kafka-client';
@@ -17,8 +31,10 @@ import { serveLocalAudio } from './audio-files';
 import { type HandlerLoader, loadHandler as defaultLoader } from './handlers';
 import { type LocalHttpServer, startLocalHttpServer } from './http-server';
 import { provisionAll } from './provision';
+import { localSnsTopic } from './sns-topics';
 import { startEmbeddedKafkaTrigger, startKafkaConsumerTrigger } from './triggers/kafka';
 import { startScheduleTrigger } from './triggers/schedule';
+import { startSnsTrigger } from './triggers/sns';
 import { startSqsTrigger } from './triggers/sqs';
 import type { RunningTrigger } from './triggers/trigger';
 
@@ -30,7 +46,7 @@ export interface LocalRuntimeOptions {
   /** Start kafka/sqs/schedule triggers (default true). */
   triggers?: boolean;
   log?: (message: string) => void;
-  /** Pause before a Kafka trigger retries a failed batch (default 1 s; tests shorten it). */
+  /** Pause before a Kafka (or SNS) trigger retries a failed batch (default 1 s; tests shorten it). */
   kafkaRetryPauseMs?: number;
 }
 
@@ -95,6 +111,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         }
       } else if (isSqs(trigger)) {
         triggers.push(startSqsTrigger(spec as FunctionSpec & { trigger: SqsTrigger }, queue(trigger.sqs.queue), deps));
+      } else if (isSns(trigger)) {
+        const snsOptions = { onFailure: queue('sns-consumer-dlq'), ...(options.kafkaRetryPauseMs !== undefined ? { retryPauseMs: options.kafkaRetryPauseMs } : {}) };
+        triggers.push(startSnsTrigger(spec as FunctionSpec & { trigger: SnsTrigger }, await localSnsTopic(trigger.sns.topic), deps, snsOptions));
       } else if (isSchedule(trigger)) {
         triggers.push(startScheduleTrigger(spec as FunctionSpec & { trigger: ScheduleTrigger }, deps));
       }

@@ -15,6 +15,9 @@ export class ScheduleExpressionError extends Error {
   }
 }
 
+/** A field's parts: `*`, `n`, `a-b` (a ≤ b), each optionally `/step`; names where the field has them. */
+const PART = /^(\*|[A-Za-z0-9]+|[A-Za-z0-9]+-[A-Za-z0-9]+)(?:\/(\d+))?$/;
+
 function field(expression: string, text: string, min: number, max: number, names?: string[], nameBase = 0): Set<number> | null {
   if (text === '*' || text === '?') return null;
   const withoutNames = names ? text.toUpperCase().replace(new RegExp(names.join('|'), 'g'), '0') : text;
@@ -23,20 +26,25 @@ function field(expression: string, text: string, min: number, max: number, names
   const value = (v: string) => {
     const upper = v.toUpperCase();
     const named = names?.indexOf(upper) ?? -1;
+    if (named < 0 && !/^\d+$/.test(v)) throw new ScheduleExpressionError(expression, `"${v}" is not a number${names ? ' or a name' : ''}`);
     const n = named >= 0 ? named + nameBase : Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ScheduleExpressionError(expression, `"${v}" is outside ${min}–${max}`);
+    if (n < min || n > max) throw new ScheduleExpressionError(expression, `"${v}" is outside ${min}–${max}`);
     return n;
   };
   for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/') as [string, string | undefined];
+    // Refused up front, as EventBridge does: empty parts, open ranges ("5-"), stray characters.
+    const shape = PART.exec(part);
+    if (!shape) throw new ScheduleExpressionError(expression, `"${part}" in "${text}" is not a value, a range a-b or a step x/n`);
+    const [, range, stepText] = shape as unknown as [string, string, string | undefined];
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(expression, `bad step in "${part}"`);
+    if (step < 1) throw new ScheduleExpressionError(expression, `bad step in "${part}"`);
     let from: number;
     let to: number;
     if (range === '*') [from, to] = [min, max];
     else if (range.includes('-')) {
       const [a, b] = range.split('-') as [string, string];
       [from, to] = [value(a), value(b)];
+      if (from > to) throw new ScheduleExpressionError(expression, `the range "${range}" runs backwards (write the smaller value first)`);
     } else {
       from = value(range);
       to = stepText === undefined ? from : max;

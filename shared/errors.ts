@@ -9,16 +9,23 @@ export class IonfluxError extends Error {
   readonly details?: Record<string, unknown>;
   /** Extra response headers (e.g. Retry-After) the edge should send with this error. */
   readonly headers?: Record<string, string>;
+  /**
+   * The message and details are written for anyone (a merchant's browser, a provider): shown as they are
+   * on public routes even with a 5xx status. Other 5xx errors reach public callers as a generic body
+   * (shared/http/response.ts), since they may name secrets, tables or configuration.
+   */
+  readonly publicSafe: boolean;
 
   constructor(
     code: string,
     message: string,
-    options: { status?: number; details?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string> } = {},
+    options: { status?: number; details?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string>; publicSafe?: boolean } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = options.status ?? 500;
+    this.publicSafe = options.publicSafe ?? false;
     if (options.details) this.details = options.details;
     if (options.headers) this.headers = options.headers;
   }

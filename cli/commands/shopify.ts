@@ -3,11 +3,12 @@
  *   ionflux shopify install-url <shop> --workspace <id> [--base-url <url>]   the signed link a merchant opens to connect a store
  *   ionflux shopify status <shop>                                          connection, token expiry, sync and theme state
  *   ionflux shopify sync <catalog|reconcile> <shop>                        run one shop's sync now, in process
+ *   ionflux shopify migrate-tokens [--dry-run] [--json]                    move shop tokens to <root>/connections/shopify/
  */
 import { parseArgs } from 'node:util';
 import { normaliseAccountId } from '../../shared/connections/account-ids';
 import { connectionRegistry } from '../../shared/runtime/connections';
-import { shopClients, shopifyConfig, shopifyFetch, shopStateStore, shopTokenStore } from '../../shared/runtime/shopify';
+import { shopClients, shopifyConfig, shopifyFetch, shopStateStore, shopTokenMigration, shopTokenStore } from '../../shared/runtime/shopify';
 import { catalogSync, orderReconciliation } from '../../shared/runtime/shopify-syncs';
 import { shopifyApp } from '../../shared/runtime/shopify-core';
 import { installLinkQuery } from '../../shared/shopify/install-link';
@@ -98,5 +99,27 @@ export const shopifySync: Command = {
     );
     io.out(JSON.stringify(outcome));
     return outcome.status === 'done' ? 0 : 1;
+  },
+};
+
+export const shopifyMigrateTokens: Command = {
+  path: ['shopify', 'migrate-tokens'],
+  usage: 'ionflux shopify migrate-tokens [--dry-run] [--json]',
+  summary: 'move shop tokens from <root>/workspaces/<ws>/shopify/<shop> to <root>/connections/shopify/<ws>/<shop> (safe while refreshes run; idempotent)',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+    await ensureResources();
+    const report = await shopTokenMigration().run({ dryRun: values['dry-run'] });
+    for (const item of report.items) {
+      if (values.json) io.out(JSON.stringify(item));
+      else io.out(`${item.outcome.padEnd(16)} ${item.shop}  workspace ${item.workspace_id}  ${item.from} → ${item.to}${item.reference_updated ? '  (connection updated)' : ''}${item.detail ? `  ${item.detail}` : ''}`);
+    }
+    const count = (outcome: string) => report.items.filter((i) => i.outcome === outcome).length;
+    io.out(
+      report.dry_run
+        ? `dry run: ${count('would_migrate')} to migrate, ${count('already_migrated')} already migrated, ${count('skipped')} skipped; nothing was changed`
+        : `migrated ${count('migrated')}, already migrated ${count('already_migrated')}, skipped ${count('skipped')}, to run again ${report.pending}`,
+    );
+    return report.pending ? 1 : 0;
   },
 };

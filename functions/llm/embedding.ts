@@ -1,8 +1,6 @@
 /** POST /v1/llm/embedding (iam): embeddings from OpenAI or a sentence-transformers server, with fallback. */
 import { llmHttpHandler } from '../../shared/llm/http';
-import { openaiProvider } from '../../shared/llm/providers/openai';
-import { sentenceTransformersProvider } from '../../shared/llm/providers/sentence-transformers';
-import { llmService } from '../../shared/runtime/llm';
+import { embeddingProviders, embeddingService } from '../../shared/runtime/embeddings';
 
-export const providers = [openaiProvider, sentenceTransformersProvider];
-export const handler = llmHttpHandler('embedding', llmService(providers));
+export const providers = embeddingProviders;
+export const handler = llmHttpHandler('embedding', embeddingService);

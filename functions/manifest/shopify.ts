@@ -83,7 +83,8 @@ export const shopifyFunctions: FunctionSpec[] = [
     id: 'shopify-sync-worker',
     entry: 'functions/shopify/sync-worker.ts',
     description: 'Runs one shop’s sync: catalog via a bulk operation (shopify.products.synced in batches) or order reconciliation since the watermark.',
-    trigger: { sqs: { queue: 'shopify-sync', batchSize: 1 } },
+    // Each run holds a GB for up to 15 minutes: a nightly fan-out over every shop runs five at a time.
+    trigger: { sqs: { queue: 'shopify-sync', batchSize: 1, maxConcurrency: 5 } },
     memoryMb: 1024,
     timeoutS: 900,
     // Kafka for the syncs' events (batches, per-order ordering); the outbox stays its fallback.

@@ -33,7 +33,7 @@ export const handler = httpHandler(
     } catch (error) {
       const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
       log[level]('shopify install callback refused', { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
-      return installErrorPage(error, request.requestId, request.headers);
+      return installErrorPage(error, request);
     }
   },
   { maxBodyBytes: 1024 },

@@ -31,7 +31,7 @@ export const handler = httpHandler(
       return redirect(location);
     } catch (error) {
       if (!(error instanceof IonfluxError) || error.status >= 500) log.error('shopify install failed', { error: error instanceof Error ? error.message : String(error) });
-      return installErrorPage(error, request.requestId, request.headers);
+      return installErrorPage(error, request);
     }
   },
   { maxBodyBytes: 1024 },

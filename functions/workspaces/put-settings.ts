@@ -6,7 +6,9 @@ import { json } from '../../shared/http/response';
 import { workspaceDirectory } from '../../shared/runtime/workspaces';
 import { assertWorkspaceId } from '../../shared/workspaces/workspace-id';
 
-const SettingsBody = z.record(z.string(), z.unknown());
+// Validated whole by the directory (parseWorkspaceSettings): a record schema here would drop a
+// "__proto__" key before anyone could refuse it.
+const SettingsBody = z.unknown();
 
 export const handler = httpHandler(
   async (request) => {

@@ -1,15 +1,16 @@
 /**
- * Tables, queues and buckets, created from the one catalog in shared/config/resources.ts: DynamoDB with
- * point-in-time recovery, customer-managed KMS encryption and TTL where declared; SQS with KMS,
- * TLS-only access and the declared dead-letter queues; S3 buckets private (all public access blocked,
+ * Tables, queues, buckets and SNS topics, created from the one catalog in shared/config/resources.ts:
+ * DynamoDB with point-in-time recovery, customer-managed KMS encryption and TTL where declared; SQS with
+ * KMS, TLS-only access and the declared dead-letter queues; S3 buckets private (all public access blocked,
  * ACLs disabled), TLS only, KMS-encrypted with the same key (S3 Bucket Keys), objects expiring after the
- * declared retention, and server access logs in a log bucket of their own.
+ * declared retention, and server access logs in a log bucket of their own; SNS with KMS and TLS-only access.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -21,6 +22,9 @@ import {
   queueNames,
   queues,
   type QueueSpec,
+  type SnsTopicName,
+  snsTopicNames,
+  snsTopics,
   type TableName,
   tableNames,
   tables,
@@ -35,6 +39,7 @@ export class DataStores extends Construct {
   readonly key: kms.Key;
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly queues: Record<QueueName, sqs.Queue>;
+  readonly topics: Record<SnsTopicName, sns.Topic>;
   readonly buckets: Record<BucketName, s3.Bucket>;
   /** Server access logs of the buckets (SSE-S3: S3 log delivery cannot write with a KMS key). */
   readonly accessLogs: s3.Bucket;
@@ -42,7 +47,7 @@ export class DataStores extends Construct {
   constructor(scope: Construct, id: string, props: DataStoresProps) {
     super(scope, id);
     this.key = new kms.Key(this, 'DataKey', {
-      description: 'IONFLUX integration layer: tables and queues',
+      description: 'IONFLUX integration layer: tables, queues and secrets',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -107,6 +112,16 @@ export class DataStores extends Construct {
         serverAccessLogsBucket: this.accessLogs,
         serverAccessLogsPrefix: `${name}/`,
         removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    this.topics = {} as Record<SnsTopicName, sns.Topic>;
+    for (const name of snsTopicNames) {
+      this.topics[name] = new sns.Topic(this, `Topic-${name}`, {
+        topicName: physicalName(props.resourcePrefix, name),
+        displayName: snsTopics[name].purpose.slice(0, 100),
+        masterKey: this.key,
+        enforceSSL: true,
       });
     }
   }

@@ -36,6 +36,8 @@ export interface ManifestFunctionProps {
   logRetentionDays: number;
   environment: Record<string, string>;
   functionName: string;
+  /** Concurrency set aside for this function alone (webhooks: see DeploymentSettings). */
+  reservedConcurrency?: number;
 }
 
 export class ManifestFunction extends Construct {
@@ -85,6 +87,7 @@ export class ManifestFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: spec.id,
       NODE_OPTIONS: '--enable-source-maps --disable-warning=TimeoutNegativeWarning',
     };
+    if (spec.needs.includes('ses:send')) environment.IONFLUX_SES_CONFIGURATION_SET = platform.email.configurationSetName;
     for (const need of spec.needs) {
       if (!need.startsWith('s3:')) continue;
       const bucket = need.slice('s3:'.length) as BucketName;
@@ -113,6 +116,7 @@ export class ManifestFunction extends Construct {
       logGroup,
       environment,
       bundling: bundlingOptions,
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       ...(this.needsVpc
         ? {
             vpc: platform.network.vpc,
@@ -123,6 +127,23 @@ export class ManifestFunction extends Construct {
     });
 
     for (const need of spec.needs) this.grant(need, platform);
+  }
+
+  /** Use of the data key for secrets only: through Secrets Manager, in this account and region. */
+  private grantSecretsKey(platform: PlatformResources, actions: string[]): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [platform.data.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** A function that creates secrets creates them under the data key (SecretsManagerStore passes KmsKeyId). */
+  private useDataKeyForNewSecrets(platform: PlatformResources): void {
+    this.grantSecretsKey(platform, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    this.fn.addEnvironment('IONFLUX_SECRETS_KMS_KEY_ID', platform.data.key.keyArn);
   }
 
   private grant(need: Need, platform: PlatformResources): void {
@@ -140,7 +161,17 @@ export class ManifestFunction extends Construct {
           resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
         }),
       );
+      // Workspace keys created with the data key (ionflux secrets set with IONFLUX_SECRETS_KMS_KEY_ID).
+      this.grantSecretsKey(platform, ['kms:Decrypt']);
       data.tables.workspaces.grantReadData(this.role);
+      return;
+    }
+    if (need === 'ses:send') {
+      // Raw sends from the configured identities, with the email configuration set; nothing else in SES.
+      const resources = platform.email.sendResources();
+      if (platform.email.identities.length) this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendRawEmail'], resources }));
+      // GetSendQuota has no resource-level permissions.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
       return;
     }
     if (need === 'workspace-secrets:write') {
@@ -158,6 +189,7 @@ export class ManifestFunction extends Construct {
           resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/workspaces/*`],
         }),
       );
+      this.useDataKeyForNewSecrets(platform);
       return;
     }
     if (need.startsWith('connection-tokens:')) {
@@ -170,6 +202,7 @@ export class ManifestFunction extends Construct {
           resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${platform.secretRoot}/connections/${provider}/*`],
         }),
       );
+      this.useDataKeyForNewSecrets(platform);
       return;
     }
     const [kind, name, mode] = need.split(':') as [string, string, string | undefined];
@@ -193,7 +226,15 @@ export class ManifestFunction extends Construct {
         return;
       }
       case 'secret':
-        platform.secrets.secrets[name as PlatformProvider].grantRead(this.role);
+        // Not Secret.grantRead: with a customer-managed key it would add this role to the key's policy in
+        // the platform stack (a cycle between the stacks). The key policy trusts the account's IAM instead.
+        this.role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            resources: [platform.secrets.secrets[name as PlatformProvider].secretArn],
+          }),
+        );
+        this.grantSecretsKey(platform, ['kms:Decrypt']);
         return;
       default:
         throw new Error(`function ${this.node.id}: unknown need "${need}"`);

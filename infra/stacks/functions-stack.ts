@@ -1,7 +1,11 @@
 /**
  * Every function of the manifest, and how each is triggered: HTTP API routes (IAM authorisation for
  * internal APIs; webhooks and OAuth redirects public at the gateway and verified in the handler), MSK
- * event sources, EventBridge schedules and SQS event sources.
+ * event sources, EventBridge schedules, SQS event sources and SNS subscriptions. What applies to every
+ * entry by its kind is decided here, so new manifest entries get it without asking: per-route throttling
+ * by auth (webhook and public routes have their own limits), reserved concurrency for webhook functions, a
+ * concurrency ceiling on SQS event sources, an on-failure destination for scheduled runs and SNS
+ * subscriptions, and an error-rate alarm per function.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -11,14 +15,16 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { ManagedKafkaEventSource, SnsEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions } from '../../functions/manifest';
-import { type FunctionSpec, isHttp, isKafka, isSchedule, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup } from '../../functions/manifest-types';
+import { DEFAULT_SQS_MAX_CONCURRENCY, type FunctionSpec, type HttpAuth, isHttp, isKafka, isSchedule, isSns, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup, SNS_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
 import { LogAlerts } from '../constructs/log-alerts';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
+import { api5xxAlarm, functionErrorRateAlarm } from '../constructs/operations-alarms';
 import type { DeploymentSettings } from '../settings';
 import type { PlatformResources } from './platform-stack';
 
@@ -29,6 +35,8 @@ export class FunctionsStack extends Stack {
   readonly routes = new Map<string, apigw.HttpRoute[]>();
   /** Kafka consumer groups (one per topic's event source) per Kafka-triggered function id. */
   readonly consumerGroups = new Map<string, string[]>();
+  /** Per-route throttling (API Gateway RouteSettings) of the routes whose auth has its own limits. */
+  private readonly routeThrottles: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, platform: PlatformResources, props?: StackProps) {
     super(scope, id, { description: 'IONFLUX integration layer: HTTP API and functions', ...props });
@@ -42,7 +50,7 @@ export class FunctionsStack extends Stack {
       retention: settings.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.api.addStage('DefaultStage', {
+    const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
@@ -70,19 +78,43 @@ export class FunctionsStack extends Stack {
       IONFLUX_STAGE: settings.stage,
       IONFLUX_RESOURCE_PREFIX: settings.resourcePrefix,
       IONFLUX_SECRET_ROOT: settings.secretRoot,
+      IONFLUX_VECTOR_INDEX: settings.vectorIndex,
+      ...(settings.vectorIndexes ? { IONFLUX_VECTOR_INDEXES: settings.vectorIndexes } : {}),
     };
 
+    const limits: Partial<Record<HttpAuth, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>> = {
+      signature: { ThrottlingRateLimit: settings.webhookRateLimit, ThrottlingBurstLimit: settings.webhookBurstLimit },
+      public: { ThrottlingRateLimit: settings.publicRateLimit, ThrottlingBurstLimit: settings.publicBurstLimit },
+    };
     for (const spec of functions) {
+      const webhook = isHttp(spec.trigger) && spec.trigger.http.auth === 'signature';
       const construct = new ManifestFunction(this, spec.id, {
         spec,
         platform,
         logRetentionDays: settings.logRetentionDays,
         environment,
         functionName: functionName(settings.resourcePrefix, spec.id),
+        ...(webhook && settings.webhookReservedConcurrency > 0 ? { reservedConcurrency: settings.webhookReservedConcurrency } : {}),
       });
       this.functions.set(spec.id, construct);
       this.wireTrigger(spec, construct, platform, settings, iamAuthorizer);
+      const limit = isHttp(spec.trigger) ? limits[spec.trigger.http.auth] : undefined;
+      if (limit && isHttp(spec.trigger)) this.routeThrottles[`${spec.trigger.http.method} ${spec.trigger.http.path}`] = limit;
+      functionErrorRateAlarm(construct, construct.fn, {
+        functionId: spec.id,
+        alarmName: `${settings.resourcePrefix}-${spec.id}-errors`,
+        topic: platform.alarms.topic,
+        thresholdPercent: settings.functionErrorRatePercent,
+      });
     }
+
+    // Webhook and OAuth routes get their own limits (the internal routes keep the stage's), so a flood of
+    // unsigned requests is throttled there, at the edge, before it reaches any function. The stage names
+    // the routes by key: it is created after them.
+    const cfnStage = stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = this.routeThrottles;
+    for (const routes of this.routes.values()) for (const route of routes) cfnStage.node.addDependency(route);
+    api5xxAlarm(this, stage, { alarmName: `${settings.resourcePrefix}-api-5xx`, topic: platform.alarms.topic, thresholdPercent: settings.functionErrorRatePercent });
     new LogAlerts(this, 'LogAlerts', { functions: this.functions, topic: platform.alarms.topic, resourcePrefix: settings.resourcePrefix });
   }
 
@@ -142,6 +174,9 @@ export class FunctionsStack extends Stack {
         schedule: events.Schedule.expression(trigger.schedule.expression),
         targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
       });
+      // EventBridge invokes asynchronously: a run that still fails after Lambda's two retries is recorded
+      // (with its error) in scheduled-dlq, which is alarmed, instead of vanishing.
+      fn.configureAsyncInvoke({ onFailure: new SqsDestination(platform.data.queues['scheduled-dlq']), retryAttempts: 2, maxEventAge: Duration.hours(1) });
       return;
     }
     if (isSqs(trigger)) {
@@ -155,10 +190,17 @@ export class FunctionsStack extends Stack {
       fn.addEventSource(
         new SqsEventSource(queue, {
           batchSize: trigger.sqs.batchSize ?? 10,
+          maxConcurrency: trigger.sqs.maxConcurrency ?? DEFAULT_SQS_MAX_CONCURRENCY,
           ...(trigger.sqs.maxBatchingWindowS ? { maxBatchingWindow: Duration.seconds(trigger.sqs.maxBatchingWindowS) } : {}),
           reportBatchItemFailures: true,
         }),
       );
+      return;
+    }
+    if (isSns(trigger)) {
+      // SNS invokes asynchronously: after Lambda's retries the event is kept in an alarmed queue, never dropped.
+      fn.addEventSource(new SnsEventSource(platform.data.topics[trigger.sns.topic]));
+      fn.configureAsyncInvoke({ retryAttempts: SNS_RETRY_ATTEMPTS, onFailure: new SqsDestination(platform.data.queues['sns-consumer-dlq']) });
     }
   }
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { projectRoot, servicesHome } from './paths';
 import { freePorts } from './ports';
-import { isAlive, ownProcessListening, readPid, sleep, spawnDetached, stopProcess, waitFor } from './process-control';
+import { isOurProcess, ownProcessListening, readPid, sleep, spawnDetached, stopProcess, waitFor } from './process-control';
 
 const pom = path.join(projectRoot, 'scripts', 'services', 'kafka-pom.xml');
 const log4j = path.join(projectRoot, 'scripts', 'services', 'log4j2.properties');
@@ -64,7 +64,7 @@ export class KafkaBroker {
 
   pid(): number | undefined {
     const pid = readPid(this.pidFile);
-    return pid !== undefined && isAlive(pid) ? pid : undefined;
+    return pid !== undefined && isOurProcess(pid, this.dir) ? pid : undefined;
   }
 
   private configure(): string {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { servicesHome } from './paths';
-import { isAlive, ownProcessListening, readPid, spawnDetached, stopProcess, waitFor } from './process-control';
+import { isOurProcess, ownProcessListening, readPid, spawnDetached, stopProcess, waitFor } from './process-control';
 
 export const pythonRequirements = ['moto[server]>=5.1,<6', 'cfn-lint>=1.20,<2'];
 export const venvDir = path.join(servicesHome, 'venv');
@@ -41,14 +41,16 @@ export class MotoServer {
 
   pid(): number | undefined {
     const pid = readPid(this.pidFile);
-    return pid !== undefined && isAlive(pid) ? pid : undefined;
+    return pid !== undefined && isOurProcess(pid, `-p ${this.port}`) ? pid : undefined;
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
     if (!this.pid()) {
       ensureVenv();
       fs.mkdirSync(this.dir, { recursive: true });
-      const pid = spawnDetached(venvBin('moto_server'), ['-H', '127.0.0.1', '-p', String(this.port)], this.logFile);
+      // moto_server.py: moto's own server, with DynamoDB writes made atomic as DynamoDB's are.
+      const launcher = path.join(__dirname, 'moto_server.py');
+      const pid = spawnDetached(venvBin('python'), [launcher, '-H', '127.0.0.1', '-p', String(this.port)], this.logFile);
       fs.writeFileSync(this.pidFile, String(pid));
     }
     try {

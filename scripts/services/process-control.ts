@@ -11,6 +11,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is alive and still the process we started: its command line contains `marker` (a path
+ * only our process has in it). A pid file left behind by a process that died names, after pid reuse,
+ * some unrelated process, which must never be reported as ours, let alone stopped.
+ */
+export function isOurProcess(pid: number, marker: string): boolean {
+  if (!isAlive(pid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return !fs.existsSync('/proc/self/cmdline'); // no /proc (macOS): alive is all we can tell
+  }
+  return cmdline.includes(marker);
+}
+
 export function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());

@@ -1,25 +1,16 @@
 /**
  * The HTTP edge of `POST /v1/audio/generate-speech` and `POST /v1/audio/transcribe`: the body validated
- * against the contract (400 naming every problem), the service run, 200 with its answer and a
+ * against the contract (400 naming every problem in zod's words), the service run, 200 with its answer and a
  * Server-Timing header, or the shared error body.
  */
 import * as z from 'zod/mini';
-import { badRequest } from '../http/errors';
 import { httpHandler, LAMBDA_MAX_BODY_BYTES } from '../http/handler';
-import { parseJsonBody } from '../http/json-body';
+import { parseJsonBody, validate } from '../http/json-body';
 import type { HttpRequest } from '../http/request';
 import { json } from '../http/response';
-import { describeIssue } from '../llm/http';
 import { GenerateSpeechRequestSchema, TranscribeRequestSchema } from './contract';
 import type { SpeechService } from './speech-service';
 import type { TranscriptionService } from './transcription-service';
-
-export function validateBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => describeIssue(issue as unknown as Parameters<typeof describeIssue>[0]));
-  throw badRequest('invalid_body', `request is invalid: ${problems.join('; ')}`, { problems });
-}
 
 const context = (request: HttpRequest) => ({ requestId: request.requestId, deadline: request.deadline, ...(request.callerArn ? { callerArn: request.callerArn } : {}) });
 const ms = (x: number) => x.toFixed(2);
@@ -27,7 +18,7 @@ const ms = (x: number) => x.toFixed(2);
 export function generateSpeechHandler(service: () => SpeechService) {
   return httpHandler(
     async (request) => {
-      const body = validateBody(GenerateSpeechRequestSchema, parseJsonBody(request, z.unknown()));
+      const body = validate(parseJsonBody(request, z.unknown()), GenerateSpeechRequestSchema, 'invalid_body');
       const { body: answer, timings: t } = await service().generate(body, context(request));
       const timing = `gateway;dur=${ms(t.totalMs - t.providerMs - t.storeMs - t.publishMs)}, provider;dur=${ms(t.providerMs)}, store;dur=${ms(t.storeMs)}, publish;dur=${ms(t.publishMs)}`;
       return json(200, answer, { 'server-timing': timing });
@@ -39,7 +30,7 @@ export function generateSpeechHandler(service: () => SpeechService) {
 export function transcribeHandler(service: () => TranscriptionService) {
   return httpHandler(
     async (request) => {
-      const body = validateBody(TranscribeRequestSchema, parseJsonBody(request, z.unknown()));
+      const body = validate(parseJsonBody(request, z.unknown()), TranscribeRequestSchema, 'invalid_body');
       const { body: answer, timings: t } = await service().transcribe(body, context(request));
       return json(200, answer, { 'server-timing': `gateway;dur=${ms(t.totalMs - t.providerMs)}, provider;dur=${ms(t.providerMs)}` });
     },

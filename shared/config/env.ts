@@ -26,6 +26,8 @@ export interface RuntimeConfig {
   serviceName: string;
   /** How long a resolved secret is reused before Secrets Manager is asked again. */
   secretCacheTtlMs: number;
+  /** KMS key the secrets the functions create (connection tokens) are encrypted with (CDK: the data key). */
+  secretsKmsKeyId?: string;
   /** True in the local runtime and tests: allows http:// to loopback for fetched inputs and fakes. */
   localMode: boolean;
 }
@@ -65,6 +67,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     kafka: readKafkaConfig(env),
     serviceName: env.IONFLUX_FUNCTION_ID ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'ionflux-local',
     secretCacheTtlMs: ttl * 1000,
+    ...(env.IONFLUX_SECRETS_KMS_KEY_ID ? { secretsKmsKeyId: env.IONFLUX_SECRETS_KMS_KEY_ID } : {}),
     localMode: !inLambda,
   };
 }

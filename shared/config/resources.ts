@@ -25,6 +25,13 @@ export const tables = {
   'whatsapp-templates': { sortKey: true, ttl: true, purpose: 'WhatsApp message templates per WABA: the cached list with statuses and categories.' },
   'agent-registrations': { sortKey: true, ttl: false, purpose: 'Agents registered per workspace (pk workspace, sk agent): event_stream triggers, declared outputs and credentials, unofficial-method disclaimers.' },
   'workspace-credentials': { sortKey: true, ttl: false, purpose: 'Niche-service credentials a workspace stored (pk workspace, sk label): service, field names and when each was set; never values.' },
+  'email-dispatches': {
+    sortKey: true,
+    ttl: true,
+    purpose: 'Email dispatch: one record per message sent (single or bulk recipient), idempotency keys, bulk batches with their recipient chunks and counters.',
+  },
+  'email-suppressions': { sortKey: true, ttl: false, purpose: 'Per-workspace email suppressions: hard bounces and complaints (every category), unsubscribes (marketing).' },
+  'email-send-rate': { sortKey: false, ttl: true, purpose: 'Shared email sending budgets: the SES rate timeline every worker reserves slots from, SendGrid rate-limit pauses.' },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof tables;
@@ -87,6 +94,27 @@ export const queues = {
     retentionDays: 14,
     purpose: 'Agent invocations that failed every retry (or were refused); moved back by `ionflux agents redrive`.',
   },
+  'email-bulk': {
+    deadLetterQueue: 'email-bulk-dlq',
+    // A chunk whose recipients are still pacing, waiting on a retry or held by a duplicate invocation is
+    // released and received again; 20 receives leave room for that and for a few crashes. The visibility
+    // timeout is twice the worker's 300 s timeout plus its batching window.
+    maxReceiveCount: 20,
+    visibilityTimeoutS: 660,
+    retentionDays: 4,
+    purpose: 'Bulk email: one message per chunk of up to 100 recipients of a batch, sent by email-bulk-worker at the shared rate.',
+  },
+  'email-bulk-dlq': {
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Bulk email chunks that failed on every attempt (their recipients stay pending); inspected and redriven by operators.',
+  },
+  'sns-consumer-dlq': {
+    holdsDeadLetters: true,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose: 'Dead letters of every SNS-triggered function: the SNS events (e.g. SES delivery notifications) it could not process after Lambda\'s retries. Redrive by invoking the function with the stored event.',
+  },
   'kafka-consumer-dlq': {
     holdsDeadLetters: true,
     visibilityTimeoutS: 120,
@@ -94,9 +122,31 @@ export const queues = {
     purpose:
       'On-failure destination of every MSK event source: which records (topic, partition, offsets) a consumer function could not process after its retries. Read them again from Kafka within its retention.',
   },
+  'scheduled-dlq': {
+    holdsDeadLetters: true,
+    visibilityTimeoutS: 120,
+    retentionDays: 14,
+    purpose:
+      'On-failure destination of every scheduled function (EventBridge invokes it asynchronously): the invocation and its error after Lambda\'s retries. Fix the cause; the next run usually catches up.',
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
+
+export interface SnsTopicSpec {
+  purpose: string;
+}
+
+/**
+ * SNS topics AWS services publish to (SES event destinations). CDK creates them; the local runtime
+ * emulates them (an embedded folder, or a moto topic with a local SQS subscription) for `sns` triggers.
+ */
+export const snsTopics = {
+  'email-events': { purpose: 'SES sending events (send, delivery, bounce, complaint, …) of the email configuration set, consumed by webhook-ses-sns.' },
+} as const satisfies Record<string, SnsTopicSpec>;
+
+export type SnsTopicName = keyof typeof snsTopics;
+export const snsTopicNames = Object.keys(snsTopics) as SnsTopicName[];
 
 for (const [name, spec] of Object.entries(queues) as Array<[string, QueueSpec]>) {
   if (spec.deadLetterQueue && !(spec.deadLetterQueue in queues)) throw new Error(`queue ${name}: dead-letter queue ${spec.deadLetterQueue} is not declared`);
@@ -123,8 +173,8 @@ export const tableNames = Object.keys(tables) as TableName[];
 export const queueNames = Object.keys(queues) as QueueName[];
 export const bucketNames = Object.keys(buckets) as BucketName[];
 
-/** Physical name of a table, queue or (outside AWS) bucket: `<prefix>-<name>`. */
-export const physicalName = (prefix: string, name: TableName | QueueName | BucketName): string => `${prefix}-${name}`;
+/** Physical name of a table, queue, SNS topic or (outside AWS) bucket: `<prefix>-<name>`. */
+export const physicalName = (prefix: string, name: TableName | QueueName | BucketName | SnsTopicName): string => `${prefix}-${name}`;
 
 /** The environment variable that carries a bucket's name to the functions that use it. */
 export const bucketEnvironmentVariable = (name: BucketName): string => `IONFLUX_BUCKET_${name.toUpperCase().replace(/-/g, '_')}`;

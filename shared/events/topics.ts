@@ -97,7 +97,7 @@ export const topics = {
 };
 
 /** Platform topics (`ionflux.platform.<name>`): fixed names, created at deploy and provision time. */
-export const platformTopicNames = ['user_activity', 'llm_usage', 'credential_access', 'audio_usage'] as const;
+export const platformTopicNames = ['user_activity', 'llm_usage', 'credential_access', 'audio_usage', 'vector_usage'] as const;
 export type PlatformTopicName = (typeof platformTopicNames)[number];
 
 const PER_WORKSPACE = /^ionflux\.(shopify|whatsapp|tiktok)\.ws_([A-Za-z0-9_-]{1,64})(?:\.|$)/;

@@ -7,6 +7,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { moduleLogger } from '../observability/logger';
 import { payloadTooLarge } from './errors';
+import { exposureOf } from './request';
 import { errorResponse, type HttpResponse } from './response';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>;
@@ -15,12 +16,15 @@ const log = moduleLogger('http');
 
 const requestIdOf = (event: APIGatewayProxyEventV2, context: Context) => event.requestContext?.requestId ?? context.awsRequestId;
 
-/** Any error becomes the shared JSON error body; unexpected ones are logged with their cause. */
+/**
+ * Any error becomes the shared JSON error body, saying as much as the route's auth allows (public routes
+ * never see secret names or configuration: Exposure); failures are logged with their cause.
+ */
 export function errorResponses(): HttpMiddleware {
   return {
     onError: (request) => {
       const requestId = requestIdOf(request.event, request.context);
-      const response = errorResponse(request.error, requestId);
+      const response = errorResponse(request.error, requestId, exposureOf(request.event));
       if (response.statusCode >= 500) {
         log.error('request failed', { error: request.error as Error, request_id: requestId, route: request.event.routeKey });
       } else {

@@ -4,6 +4,7 @@
  * (payload 2.0) event, in AWS and in the local runtime alike.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Exposure } from './response';
 
 export interface HttpRequest {
   method: string;
@@ -21,7 +22,17 @@ export interface HttpRequest {
   deadline: number;
   /** IAM caller ARN when API Gateway authorised the call with IAM. */
   callerArn?: string;
+  /** `internal` when API Gateway authorised the caller (an `iam` route), else `public`: how much errors may say. */
+  exposure: Exposure;
 }
+
+/**
+ * Internal when API Gateway authorised the caller: it fills `requestContext.authorizer` only on routes with
+ * an authorizer (`iam` in the manifest), never on `signature` or `public` ones, so the route's auth decides
+ * and a caller cannot.
+ */
+export const exposureOf = (event: APIGatewayProxyEventV2): Exposure =>
+  (event.requestContext as { authorizer?: { iam?: unknown } } | undefined)?.authorizer?.iam ? 'internal' : 'public';
 
 /** Time kept back from the Lambda's remaining time to serialise and return the response. */
 export const RESPONSE_MARGIN_MS = 250;
@@ -48,6 +59,7 @@ export function toHttpRequest(event: APIGatewayProxyEventV2, context: Pick<Conte
     requestId: event.requestContext.requestId ?? context.awsRequestId,
     sourceIp: event.requestContext.http.sourceIp,
     deadline: Date.now() + Math.max(0, remaining - RESPONSE_MARGIN_MS),
+    exposure: exposureOf(event),
   };
   if (authorizer?.iam?.userArn) request.callerArn = authorizer.iam.userArn;
   return request;

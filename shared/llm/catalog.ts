@@ -32,6 +32,8 @@ const ModelSchema = z.strictObject({
   /** max_tokens sent when the caller gives none and the provider requires one (Anthropic). */
   default_max_tokens: z.optional(z.int().check(z.gte(1))),
   embedding_dimensions: z.optional(z.int().check(z.gte(1))),
+  /** The similarity the model's vectors are made for (a vector index built for it uses this metric; default cosine). */
+  embedding_metric: z.optional(z.enum(['cosine', 'dotproduct', 'euclidean'])),
   /** Accepts `dimensions` (shortened embeddings). */
   variable_dimensions: z.optional(z.boolean()),
   json_mode: z.optional(z.boolean()),

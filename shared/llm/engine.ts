@@ -108,6 +108,11 @@ interface OutcomeFacts {
   retryAfterMs?: number;
   /** The chain ended at a provider that rejected the request itself (`stopOnRequestError`). */
   stoppedOnRequestError?: boolean;
+  /**
+   * Our own storage (the secret store, the workspace directory) was unavailable for some provider's key:
+   * not the provider's fault, and worth retrying.
+   */
+  storageUnavailable?: boolean;
 }
 
 export interface EngineOutcome<T extends TaskType> extends OutcomeFacts {
@@ -181,6 +186,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
     let providerMs = 0;
     let lastBlame: Blame | undefined;
     let onlyRequestErrors = true;
+    let storageUnavailable = false;
     const waits: number[] = [];
     const record = (entry: StrategyStep<P, O, M>, attempt: Omit<Attempt, 'provider' | 'model'>, extra: Pick<StrategyAttempt<M>, 'pricing'> = {}) =>
       attempts.push({ attempt: { provider: entry.provider.name, model: entry.label, ...attempt }, meta: entry.meta, ...extra });
@@ -195,8 +201,11 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
       } catch (error) {
         const code = error instanceof IonfluxError ? error.code : 'credential_error';
         const message = error instanceof Error ? error.message : String(error);
+        // 503 from a store (secret store, workspace directory): our outage, not the key's; a retry may work.
+        const outage = error instanceof IonfluxError && error.status === 503;
         log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.label, code, reason: message });
-        record(entry, { outcome: 'error', error_code: code, message, retryable: false, latency_ms: 0, billed: false });
+        record(entry, { outcome: 'error', error_code: code, message, retryable: outage, latency_ms: 0, billed: false });
+        if (outage) storageUnavailable = true;
         lastBlame = 'upstream';
         onlyRequestErrors = false;
         continue;
@@ -252,7 +261,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
           }
           record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
           lastBlame = 'timeout';
-          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}), ...(storageUnavailable ? { storageUnavailable } : {}) };
         }
 
         const controller = new AbortController();
@@ -331,7 +340,14 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
         providerMs += performance.now() - pause;
       }
     }
-    return { attempts, providerMs, ...(lastBlame ? { lastBlame } : {}), onlyRequestErrors: onlyRequestErrors && attempts.length > 0, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}) };
+    return {
+      attempts,
+      providerMs,
+      ...(lastBlame ? { lastBlame } : {}),
+      onlyRequestErrors: onlyRequestErrors && attempts.length > 0,
+      ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}),
+      ...(storageUnavailable ? { storageUnavailable } : {}),
+    };
   }
 
   /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */

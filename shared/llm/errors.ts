@@ -73,7 +73,7 @@ export class ResponseTooLargeError extends IonfluxError {
  */
 export function failureVerdict(
   attempts: Attempt[],
-  facts: { onlyRequestErrors?: boolean; lastBlame?: Blame; retryAfterMs?: number },
+  facts: { onlyRequestErrors?: boolean; lastBlame?: Blame; retryAfterMs?: number; storageUnavailable?: boolean },
 ): { status: 400 | 502 | 503 | 504; code: string; message: string; retryAfterS?: number } {
   const groups = new Map<string, { count: number; last: Attempt }>();
   for (const a of attempts) {
@@ -87,6 +87,8 @@ export function failureVerdict(
   });
   const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
   if (facts.onlyRequestErrors) return { status: 400, code: 'provider_rejected_request', message };
+  // A key we could not read because our own storage was down: a retry may work (whatever the others did).
+  if (facts.storageUnavailable) return { status: 503, code: 'storage_unavailable', message, retryAfterS: 2 };
   if (facts.lastBlame === 'timeout') return { status: 504, code: 'provider_timeout', message };
   if (facts.lastBlame === 'unavailable') return { status: 503, code: 'provider_unavailable', message, retryAfterS: Math.max(1, Math.ceil((facts.retryAfterMs ?? 1000) / 1000)) };
   return { status: 502, code: 'provider_failed', message };

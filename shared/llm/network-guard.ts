@@ -12,7 +12,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type LookupFunction } from 'node:net';
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { InputError } from './errors';
 
@@ -97,6 +97,31 @@ export interface GuardOptions {
   lookup?: Lookup;
   /** Name used in error messages (`audio_input_url`, `base_url of secret …`). */
   what: string;
+}
+
+/**
+ * The most a workspace's own server may answer (after decompression): far above any LLM answer we can
+ * return (Lambda returns at most 6 MB), far below what would exhaust a function's memory.
+ */
+export const WORKSPACE_RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** A response larger than the guard allows: the SDK sees it as the body's read error. */
+export class ResponseSizeExceeded extends Error {
+  constructor(
+    what: string,
+    readonly limitBytes: number,
+  ) {
+    super(`${what}: the server's response is larger than ${limitBytes} bytes (after decompression); refused`);
+    this.name = 'ResponseSizeExceeded';
+  }
+}
+
+/** The guard's size refusal somewhere in an error's cause chain (the SDKs may wrap a body's read error). */
+export function oversizedResponse(error: unknown): ResponseSizeExceeded | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof ResponseSizeExceeded) return current;
+  }
+  return undefined;
 }
 
 export interface VettedUrl {
@@ -221,8 +246,11 @@ function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | unde
  * works (JSON strings, multipart FormData, URLSearchParams, buffers, streams): the request is built as a
  * Web `Request` and its bytes sent with a content-length. Gzip/deflate/br answers are decoded, like
  * fetch. Refusals reject with the guard's InputError (`guardRefusal` finds it inside the SDK's error).
+ * The body is capped at `maxResponseBytes` after decoding (default WORKSPACE_RESPONSE_MAX_BYTES): a larger
+ * (or inflating) answer fails with ResponseSizeExceeded, so a workspace's server cannot exhaust memory.
  */
-export function guardedFetch(options: GuardOptions): typeof fetch {
+export function guardedFetch(options: GuardOptions & { maxResponseBytes?: number }): typeof fetch {
+  const maxBytes = options.maxResponseBytes ?? WORKSPACE_RESPONSE_MAX_BYTES;
   const agents = {
     'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 }),
     'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 }),
@@ -259,14 +287,27 @@ export function guardedFetch(options: GuardOptions): typeof fetch {
         res.on('close', done);
         const responseHeaders = new Headers();
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-        let stream: Readable = res;
         const decoder = decoderFor(res.headers['content-encoding']);
+        const declared = Number(res.headers['content-length']);
+        if (!decoder && Number.isFinite(declared) && declared > maxBytes) {
+          done();
+          res.destroy();
+          return reject(new ResponseSizeExceeded(options.what, maxBytes));
+        }
         if (decoder) {
           responseHeaders.delete('content-encoding');
           responseHeaders.delete('content-length');
-          stream = res.pipe(decoder) as unknown as Readable;
-          res.on('error', (error) => (decoder as unknown as Readable).destroy(error));
         }
+        // Bytes are counted after decoding: a small gzip body that inflates to gigabytes stops at the limit,
+        // and the connection and the decoder are torn down with it (pipeline).
+        let seen = 0;
+        const cap = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            seen += chunk.length;
+            callback(seen > maxBytes ? new ResponseSizeExceeded(options.what, maxBytes) : null, chunk);
+          },
+        });
+        const stream = (decoder ? pipeline(res, decoder, cap, () => undefined) : pipeline(res, cap, () => undefined)) as Readable;
         const nullBody = request.method === 'HEAD' || NULL_BODY.has(status);
         if (nullBody) res.resume();
         try {

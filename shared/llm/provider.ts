@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogModel, ModelSpec } from './catalog';
 import type { ProviderUsage, TaskInputs, TaskOutputs, TaskType } from './contract';
-import { guardRefusal } from './network-guard';
+import { guardRefusal, oversizedResponse } from './network-guard';
 
 /** The credential as a provider sees it: a key and where to send it. Never logged. */
 export interface ProviderCredential {
@@ -179,6 +179,8 @@ export function classifyProviderError(error: unknown, classifyError: (error: unk
   // The SDKs wrap what their fetch threw (APIConnectionError with a cause): the guard's refusal inside.
   const refusal = guardRefusal(error);
   if (refusal) return { kind: 'refused', message: refusal.message };
+  const oversized = oversizedResponse(error);
+  if (oversized) return { kind: 'bad_response', message: oversized.message };
   if (error instanceof ProviderInputRejected) return { kind: 'rejected', status: error.status, message: error.message };
   if (error instanceof ProviderBadResponse) {
     return { kind: 'bad_response', message: error.message, ...(error.billedUsage ? { billedUsage: error.billedUsage } : {}) };

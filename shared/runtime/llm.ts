@@ -24,7 +24,8 @@ import { outboxPublisher } from './outbox';
 import { perEnvironment } from './per-environment';
 import { secretResolver } from './secrets';
 
-function setting(name: string, fallback: number): number {
+/** A number ≥ 0 from the environment, or `fallback` when unset (other runtime modules read theirs the same way). */
+export function setting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

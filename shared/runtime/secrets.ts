@@ -17,7 +17,9 @@ export const secretsManagerClient = perEnvironment(
 
 export const secretStore = perEnvironment((): SecretStore => {
   const cfg = config();
-  return cfg.aws.enabled ? new SecretsManagerStore(secretsManagerClient()) : new LocalFileSecretStore(path.join(cfg.home, 'secrets.json'));
+  return cfg.aws.enabled
+    ? new SecretsManagerStore(secretsManagerClient(), cfg.secretsKmsKeyId ? { kmsKeyId: cfg.secretsKmsKeyId } : {})
+    : new LocalFileSecretStore(path.join(cfg.home, 'secrets.json'));
 });
 
 /** Outside Lambda (local runtime, CLI, tests): secret changes made through the state folder (`ionflux secrets set`). */

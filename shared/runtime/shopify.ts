@@ -14,6 +14,7 @@ import { ThemeRollback } from '../shopify/themes';
 import { ThrottleBudgets } from '../shopify/throttle-budget';
 import { ShopifyTokenEndpoint } from '../shopify/token-endpoint';
 import { TokenLocks } from '../shopify/token-locks';
+import { ShopTokenMigration } from '../shopify/token-migration';
 import { TokenManager } from '../shopify/token-manager';
 import { ShopTokenStore } from '../shopify/token-store';
 import { shopifyWebhookTopics } from '../webhooks/providers/shopify/topics';
@@ -31,12 +32,14 @@ export const shopTokenStore = perEnvironment(() => new ShopTokenStore(secretStor
 
 export const shopifyTokenEndpoint = perEnvironment(() => new ShopifyTokenEndpoint({ config: shopifyConfig(), fetch: fetchFn }));
 
+export const shopifyTokenLocks = perEnvironment(() => new TokenLocks(table('shopify-token-locks')));
+
 export const shopifyTokenManager = perEnvironment(
   () =>
     new TokenManager({
       tokens: shopTokenStore(),
       endpoint: shopifyTokenEndpoint(),
-      locks: new TokenLocks(table('shopify-token-locks')),
+      locks: shopifyTokenLocks(),
       app: shopifyApp,
       connections: connectionRegistry(),
       publisher: outboxPublisher(),
@@ -45,6 +48,11 @@ export const shopifyTokenManager = perEnvironment(
 );
 
 export const shopifyBudgets = perEnvironment(() => new ThrottleBudgets());
+
+/** `ionflux shopify migrate-tokens`: shop tokens from their first home to `<root>/connections/shopify/`. */
+export const shopTokenMigration = perEnvironment(
+  () => new ShopTokenMigration({ store: secretStore(), connections: connectionRegistry(), locks: shopifyTokenLocks(), secretRoot: config().secretRoot }),
+);
 
 export const shopClients = perEnvironment(
   () =>

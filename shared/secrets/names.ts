@@ -27,6 +27,7 @@ export const platformProviders = [
   'coqui',
   /** Where agent invocations go: `{"base_url", "signing_secret"?, "aws_iam"?}` (docs/agents.md). */
   'agent-service',
+  'email',
 ] as const;
 export type PlatformProvider = (typeof platformProviders)[number];
 
@@ -46,7 +47,14 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   coqui: ['base_url'],
   // signing_secret or aws_iam as well: one of the two (agents/agent-service.ts says which is missing).
   'agent-service': ['base_url'],
+  pinecone: ['api_key'],
 };
+
+/**
+ * Platform secrets holding a key the platform makes itself rather than one a provider issues: the CDK
+ * app generates this field when it creates the secret (the email unsubscribe links' signing key).
+ */
+export const generatedSecretFields: Partial<Record<PlatformProvider, string>> = { email: 'unsubscribe_signing_key' };
 
 /** Secret names: what Secrets Manager accepts. */
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;

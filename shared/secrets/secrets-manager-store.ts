@@ -6,9 +6,15 @@ import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
 const isNotFound = (error: unknown) => isAwsError(error, 'ResourceNotFoundException');
+/** A secret scheduled for deletion answers InvalidRequestException: for us it is gone. */
+const isDeleted = (error: unknown) => isAwsError(error, 'InvalidRequestException') && /deleted|deletion/i.test((error as Error).message);
 
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: AwsJsonClient) {}
+  /** `kmsKeyId`: the key secrets created here are encrypted with (else the account's aws/secretsmanager key). */
+  constructor(
+    private readonly client: AwsJsonClient,
+    private readonly options: { kmsKeyId?: string } = {},
+  ) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
@@ -16,7 +22,7 @@ export class SecretsManagerStore implements SecretStore {
       if (out.SecretString !== undefined) return out.SecretString;
       return out.SecretBinary ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error) || isDeleted(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
     }
   }
@@ -28,7 +34,12 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.call('CreateSecret', { Name: name, SecretString: value, ClientRequestToken: randomUUID() });
+        await this.client.call('CreateSecret', {
+          Name: name,
+          SecretString: value,
+          ClientRequestToken: randomUUID(),
+          ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}),
+        });
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
@@ -39,7 +50,7 @@ export class SecretsManagerStore implements SecretStore {
     try {
       await this.client.call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
     } catch (error) {
-      if (!isNotFound(error)) throw new SecretStoreError('deleting', name, error);
+      if (!isNotFound(error) && !isDeleted(error)) throw new SecretStoreError('deleting', name, error);
     }
   }
 

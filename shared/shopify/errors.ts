@@ -8,7 +8,8 @@ import { IonfluxError } from '../errors';
 /** The OAuth callback (or install request) was refused; the browser gets a clear error page. */
 export class OAuthRefusedError extends IonfluxError {
   constructor(code: string, message: string, status = 400, details?: Record<string, unknown>) {
-    super(code, message, { status, ...(details ? { details } : {}) });
+    // Written for the merchant's browser (what went wrong, what to do), whatever the status.
+    super(code, message, { status, publicSafe: true, ...(details ? { details } : {}) });
   }
 }
 

@@ -3,8 +3,8 @@
  * `Accept: application/json` gets): a short page that says what happened and, on failure, what to do.
  * No caching, no referrer (the callback URL carries the code), nothing executable.
  */
-import { ConfigurationError, IonfluxError } from '../errors';
-import { errorResponse, type HttpResponse, json } from '../http/response';
+import { IonfluxError } from '../errors';
+import { errorResponse, errorView, type Exposure, type HttpResponse, json } from '../http/response';
 
 const HEADERS = {
   'cache-control': 'no-store',
@@ -24,14 +24,14 @@ function page(status: number, title: string, paragraphs: string[]): HttpResponse
   return { statusCode: status, headers: { 'content-type': 'text/html; charset=utf-8', ...HEADERS }, body };
 }
 
-export function installErrorPage(error: unknown, requestId: string, headers: Record<string, string>): HttpResponse {
-  // A public page: operator configuration problems (secret names, variables) stay in the logs.
-  const shown = error instanceof ConfigurationError ? new IonfluxError(error.code, 'the IONFLUX Shopify app is not configured correctly on our side', { status: error.status }) : error;
-  const response = errorResponse(shown, requestId);
+export function installErrorPage(error: unknown, request: { requestId: string; headers: Record<string, string>; exposure: Exposure }): HttpResponse {
+  // The page says what the shared error body says (public routes: never secret names or configuration).
+  const { headers, requestId } = request;
+  const response = errorResponse(error, requestId, request.exposure);
   if (wantsJson(headers)) return { ...response, headers: { ...response.headers, ...HEADERS } };
-  const known = shown instanceof IonfluxError;
-  const code = known ? shown.code : 'internal_error';
-  const message = known ? shown.message : 'Something went wrong on our side.';
+  const shown = errorView(error, request.exposure);
+  const code = shown.code;
+  const message = error instanceof IonfluxError ? shown.message : 'Something went wrong on our side.';
   return {
     ...page(response.statusCode, 'Shopify store not connected', [
       escape(message),

@@ -2,8 +2,9 @@
  * The public origin of our API, for the OAuth `redirect_uri` and the webhook address Shopify calls:
  * IONFLUX_PUBLIC_BASE_URL when set (a custom domain, a tunnel to `npm run dev`), otherwise the host the
  * request reached (API Gateway's own domain in AWS: always https). X-Forwarded-Host is never trusted.
+ * A request without a usable Host header is the caller's mistake (400), not ours.
  */
-import { ConfigurationError } from '../errors';
+import { badRequest } from '../http/errors';
 import type { HttpRequest } from '../http/request';
 import type { ShopifyConfig } from './config';
 
@@ -11,7 +12,7 @@ export function publicBaseUrl(config: Pick<ShopifyConfig, 'publicBaseUrl'>, requ
   if (config.publicBaseUrl) return config.publicBaseUrl;
   const host = request.headers.host;
   if (!host || !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) {
-    throw new ConfigurationError('cannot tell our public address from this request; set IONFLUX_PUBLIC_BASE_URL', { code: 'public_base_url_unknown' });
+    throw badRequest('invalid_host', 'the request has no valid Host header (a host name, optionally with a port)');
   }
   const forwarded = request.headers['x-forwarded-proto'];
   const proto = localMode ? (forwarded === 'https' ? 'https' : 'http') : 'https';

@@ -11,7 +11,7 @@
  * | `cooldown#<shop>` | no refresh before `until_ms` |
  * | `spent#<shop>#<fingerprint>` | a refresh token (sha-256) being spent (`spending`, until `until_ms`) or spent |
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionFailedError } from '../storage/errors';
 import { nowSeconds, type Table, when } from '../storage/table';
 
@@ -40,6 +40,9 @@ const SPENT_MARK_TTL_S = 86_400;
 
 const spentKey = (shop: string, fingerprint: string) => ({ pk: `spent#${shop}#${fingerprint}` });
 
+/** How spend marks name a refresh token: its SHA-256 (never the token). */
+export const refreshTokenFingerprint = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('hex');
+
 export class TokenLocks {
   constructor(
     private readonly table: Table,
@@ -58,6 +61,18 @@ export class TokenLocks {
       return { owner, untilMs: now + leaseMs };
     } catch (error) {
       if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Extends our lease; false when the lock is no longer ours (it ran out and someone else took it). */
+  async renew(shop: string, owner: string, leaseMs: number): Promise<boolean> {
+    const until = this.clock() + leaseMs;
+    try {
+      await this.table.update({ pk: `lock#${shop}` }, { set: { lease_until_ms: until, expires_at: nowSeconds(until) + 3600 } }, { condition: when.equals('owner', owner) });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
       throw error;
     }
   }

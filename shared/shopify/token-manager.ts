@@ -19,14 +19,13 @@
  *   `revoked` (and `shopify.connection.revoked` is published) only if it is still the install whose
  *   token failed: a reinstall in between is left alone.
  */
-import { createHash } from 'node:crypto';
 import type { Connection, ConnectionRegistry } from '../connections/connection-registry';
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { ShopifyAccessRevokedError, ShopifyTokenError, ShopifyTokenUnavailableError, ShopNotConnectedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
 import { type AppCredentials, type ShopifyTokenEndpoint, type ShopTokens, TOKEN_REQUEST_TIMEOUT_MS, TokenGrantRejectedError } from './token-endpoint';
-import type { TokenLocks } from './token-locks';
+import { refreshTokenFingerprint, type TokenLocks } from './token-locks';
 import type { ShopTokenStore, StoredShopTokens } from './token-store';
 
 const log = moduleLogger('shopify');
@@ -67,8 +66,6 @@ export interface TokenManagerOptions {
 const MIN_USABLE_MS = 5_000;
 
 export const DEFAULT_LOCK_LEASE_MS = 4 * TOKEN_REQUEST_TIMEOUT_MS;
-
-const fingerprintOf = (refreshToken: string) => createHash('sha256').update(refreshToken).digest('hex');
 
 export class TokenManager {
   private readonly cache = new Map<string, StoredShopTokens>();
@@ -208,7 +205,7 @@ export class TokenManager {
     // Spending a refresh token is never cut short (the rotated successor would be lost): a refresh that can
     // wait — the token still works — waits for a call with the time a token request may take.
     if (!force && this.usable(current) && deadline - this.now() < TOKEN_REQUEST_TIMEOUT_MS) return current;
-    const fingerprint = fingerprintOf(current.refresh_token);
+    const fingerprint = refreshTokenFingerprint(current.refresh_token);
     const known = await locks.spendState(access.shop, fingerprint);
     // Spent: our read is stale (the successor is written or propagating). Spending: a live holder is at it.
     if (known?.state === 'spent' || known?.state === 'spending') return 'stale';

@@ -16,6 +16,21 @@ export class MalformedWebhookError extends IonfluxError {
   }
 }
 
+/**
+ * 400: a signed delivery older than the provider's replay window (its dedup records' lifetime): a replay
+ * of a captured request, since the provider itself stops retrying well before. Headers are not signed, so
+ * this catches replays that keep the provider's timestamp; the body-hash dedup catches the others within
+ * the window.
+ */
+export class StaleWebhookError extends IonfluxError {
+  constructor(provider: string, triggeredAt: string, windowS: number) {
+    super('stale_webhook', `${provider} webhook: triggered at ${triggeredAt}, more than ${windowS / 3600} h ago (deliveries are accepted for ${windowS / 3600} h)`, {
+      status: 400,
+      details: { triggered_at: triggeredAt, window_seconds: windowS },
+    });
+  }
+}
+
 /** 409: the same delivery is being processed right now by another invocation; retry later. */
 export class DeliveryInProgressError extends IonfluxError {
   constructor(dedupKey: string) {

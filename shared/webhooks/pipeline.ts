@@ -18,7 +18,7 @@ import type { SecretResolver } from '../secrets/secret-resolver';
 import type { DedupStore } from './dedup-store';
 import { DeliveryInProgressError, WebhookHandshakeError, WebhookSignatureError } from './errors';
 import type { ParkedWebhookStore } from './parked-store';
-import type { Delivery, WebhookProvider, WebhookRequest } from './provider';
+import type { Delivery, InboundProvider, WebhookProvider, WebhookRequest } from './provider';
 
 const log = moduleLogger('webhooks');
 
@@ -29,7 +29,7 @@ export const SIGNING_KEY_RECHECK_MS = 60_000;
 export const PARALLEL_DELIVERIES = 8;
 
 export interface WebhookDeps {
-  secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform'>;
+  secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform' | 'resolve'>;
   connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
   dedup: DedupStore;
   parked: ParkedWebhookStore;
@@ -66,7 +66,7 @@ async function route(delivery: Delivery, deps: WebhookDeps): Promise<{ workspace
  * park it when no workspace owns its account.
  */
 export async function processDelivery<D extends Delivery>(
-  provider: WebhookProvider<D>,
+  provider: InboundProvider<D>,
   delivery: D,
   request: WebhookRequest,
   deps: WebhookDeps,
@@ -117,7 +117,7 @@ export async function processDelivery<D extends Delivery>(
 }
 
 /** Keeps a verified delivery no workspace owns, with why, for `ionflux parked replay`. */
-async function park<D extends Delivery>(provider: WebhookProvider<D>, delivery: D, request: WebhookRequest, reason: string, deps: WebhookDeps): Promise<void> {
+async function park<D extends Delivery>(provider: InboundProvider<D>, delivery: D, request: WebhookRequest, reason: string, deps: WebhookDeps): Promise<void> {
   const keptHeaders = Object.fromEntries(provider.keptHeaders.filter((h) => request.headers[h] !== undefined).map((h) => [h, request.headers[h]!]));
   await deps.parked.park({
     provider: provider.name,
@@ -138,17 +138,21 @@ export async function ingestWebhook<D extends Delivery>(
   deps: WebhookDeps,
   options: { deadline: number },
 ): Promise<IngestResult> {
-  const credential = await deps.secrets.platform(provider.secretProvider);
+  // Unsigned (or not signed in the provider's format): 401 before any secret is read.
+  provider.requireSignature(request);
+  const scope = provider.credentialScope?.(request);
+  let credential = scope ? await deps.secrets.resolve({ provider: provider.secretProvider, workspaceId: scope.workspaceId }) : await deps.secrets.platform(provider.secretProvider);
   try {
     provider.verify(request, credential);
   } catch (error) {
     // The key may have been rotated since this environment cached it: read it again, at most once a minute.
-    if (!(error instanceof WebhookSignatureError) || error.code !== 'invalid_signature') throw error;
+    if (!(error instanceof WebhookSignatureError) || error.code !== 'invalid_signature' || credential.source !== 'platform') throw error;
     const fresh = await deps.secrets.refreshPlatform(provider.secretProvider, { minAgeMs: SIGNING_KEY_RECHECK_MS });
     if (!fresh) throw error;
     provider.verify(request, fresh);
+    credential = fresh;
   }
-  const deliveries = provider.parse(request);
+  const deliveries = provider.parse(request, credential);
   // A request carrying several deliveries for one unknown account is parked once: replaying it replays them all.
   const parks = new Map<string, Promise<void>>();
   const parkOnce = (delivery: D, reason: string) => {

@@ -37,23 +37,22 @@ export interface AfterPublishDeps {
   connections: Pick<ConnectionRegistry, 'get' | 'setStatusIf'>;
 }
 
-export interface WebhookProvider<D extends Delivery = Delivery> {
+/**
+ * A source of provider events the pipeline de-duplicates, routes, maps and publishes (processDelivery):
+ * every webhook provider, and event sources that need no signature because AWS delivers them to the
+ * function itself (SES events through SNS).
+ */
+export interface InboundProvider<D extends Delivery = Delivery> {
   name: string;
-  /** Platform secret holding the verification key. */
-  secretProvider: PlatformProvider;
   /** Longer than the provider's retry window. */
   dedupTtlSeconds: number;
   /** Headers kept with a parked delivery so it can be parsed again on replay. */
   keptHeaders: string[];
   /**
-   * The verification handshake some providers make before they deliver (Meta's `GET ?hub.challenge=…`):
-   * the text to answer with, or a WebhookHandshakeError (403).
+   * Deliveries in a verified request; throws MalformedWebhookError. `credential` is the one that verified
+   * it (absent on replay of a parked delivery: then the platform's).
    */
-  handshake?(query: Record<string, string>, credential: Credential): string;
-  /** Constant-time check of the signature over the raw bytes; throws WebhookSignatureError. */
-  verify(request: WebhookRequest, credential: Credential): void;
-  /** Deliveries in a verified request; throws MalformedWebhookError. */
-  parse(request: WebhookRequest): D[];
+  parse(request: WebhookRequest, credential?: Credential): D[];
   /**
    * Effects that must be visible before the events are (a customer service window a message opens, an
    * opt-out), and facts the events carry (how far its message has got, for a late status). Runs once the
@@ -63,4 +62,28 @@ export interface WebhookProvider<D extends Delivery = Delivery> {
   toEvents(delivery: D, workspaceId: string): OutgoingEvent[];
   /** Side effects once the events are safely published (e.g. a connection marked uninstalled). */
   afterPublish?(delivery: D, workspaceId: string, deps: AfterPublishDeps): Promise<void>;
+}
+
+export interface WebhookProvider<D extends Delivery = Delivery> extends InboundProvider<D> {
+  /** Platform secret holding the verification key. */
+  secretProvider: PlatformProvider;
+  /**
+   * The workspace whose own account sent this request (e.g. `?workspace_id=` on a workspace's SendGrid
+   * Event Webhook): it is verified with that workspace's mapped credential for `secretProvider` (the
+   * platform's when it maps none). Absent: the platform's credential.
+   */
+  credentialScope?(request: WebhookRequest): { workspaceId: string } | undefined;
+  /**
+   * Throws WebhookSignatureError when the request carries no signature, or none of the right shape. Needs
+   * no key: the pipeline calls it before reading any secret, so an unsigned flood costs no secret reads and
+   * a secret-store outage never turns a forgery into anything but 401.
+   */
+  requireSignature(request: WebhookRequest): void;
+  /**
+   * The verification handshake some providers make before they deliver (Meta's `GET ?hub.challenge=…`):
+   * the text to answer with, or a WebhookHandshakeError (403).
+   */
+  handshake?(query: Record<string, string>, credential: Credential): string;
+  /** Constant-time check of the signature over the raw bytes; throws WebhookSignatureError. */
+  verify(request: WebhookRequest, credential: Credential): void;
 }

@@ -6,7 +6,7 @@
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
 import { processAll, processDelivery, type WebhookDeps } from './pipeline';
-import type { WebhookProvider } from './provider';
+import type { InboundProvider } from './provider';
 
 const log = moduleLogger('webhooks-replay');
 
@@ -18,7 +18,7 @@ export interface ReplayReport {
 }
 
 export async function replayParked(
-  providers: Record<string, WebhookProvider>,
+  providers: Record<string, InboundProvider>,
   deps: WebhookDeps,
   options: { deadline: number; provider?: string; accountId?: string },
 ): Promise<ReplayReport> {

@@ -4,10 +4,9 @@
  * At least `generic_secrets_config_json`: labels (`openai`, `sendgrid`, …) mapped to secret names, which
  * must lie under the workspace's own `<root>/workspaces/<workspace_id>/` prefix.
  */
-import { isUnderWorkspacePrefix, SECRET_LABEL, workspaceSecretPrefix } from '../secrets/names';
 import { ConditionFailedError } from '../storage/errors';
 import { type Condition, type Table, type TableItem, when } from '../storage/table';
-import { InvalidWorkspaceSettingsError } from './errors';
+import type * as Settings from './settings';
 import { assertWorkspaceId } from './workspace-id';
 
 export interface WorkspaceSettings {
@@ -27,47 +26,9 @@ export interface WorkspaceRecord {
   updated_at: string;
 }
 
-/** Parses and validates settings as the platform sends them; `generic_secrets_config_json` may be a JSON string. */
-export function parseWorkspaceSettings(secretRoot: string, workspaceId: string, input: unknown): WorkspaceSettings {
-  const problems: string[] = [];
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidWorkspaceSettingsError(['settings must be a JSON object']);
-  const raw = input as Record<string, unknown>;
-  let mapping: unknown = raw.generic_secrets_config_json ?? {};
-  if (typeof mapping === 'string') {
-    try {
-      mapping = JSON.parse(mapping);
-    } catch {
-      problems.push('generic_secrets_config_json is a string but not valid JSON');
-      mapping = {};
-    }
-  }
-  const secrets: Record<string, string> = {};
-  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
-    problems.push('generic_secrets_config_json must be an object mapping labels to secret names');
-  } else {
-    for (const [label, name] of Object.entries(mapping)) {
-      if (!SECRET_LABEL.test(label)) {
-        problems.push(`label "${label}" must match ${SECRET_LABEL}`);
-      } else if (typeof name !== 'string') {
-        problems.push(`label "${label}" must map to a secret name (string)`);
-      } else if (!isUnderWorkspacePrefix(secretRoot, workspaceId, name)) {
-        problems.push(`label "${label}" maps to ${name}, outside this workspace's prefix ${workspaceSecretPrefix(secretRoot, workspaceId)}`);
-      } else {
-        secrets[label] = name;
-      }
-    }
-  }
-  const settings: WorkspaceSettings = { generic_secrets_config_json: secrets };
-  if (raw.active_kafka_topics_list !== undefined) {
-    const topics = raw.active_kafka_topics_list;
-    if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')) problems.push('active_kafka_topics_list must be an array of strings');
-    else settings.active_kafka_topics_list = topics as string[];
-  }
-  const known = new Set(['generic_secrets_config_json', 'active_kafka_topics_list']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`unknown setting "${key}"`);
-  if (problems.length) throw new InvalidWorkspaceSettingsError(problems);
-  return settings;
-}
+/** The settings parser (zod) is loaded by the first write: functions that only read settings never evaluate it. */
+let settingsModule: typeof Settings | undefined;
+const settingsParser = () => (settingsModule ??= require('./settings') as typeof Settings);
 
 export class WorkspaceDirectory {
   private readonly cache = new Map<string, { record: WorkspaceRecord | undefined; until: number }>();
@@ -130,7 +91,7 @@ export class WorkspaceDirectory {
   /** Replaces the workspace's settings after validating them (the derived active_kafka_topics_list is kept). */
   async putSettings(workspaceId: string, input: unknown): Promise<WorkspaceRecord> {
     assertWorkspaceId(workspaceId);
-    const settings = parseWorkspaceSettings(this.options.secretRoot, workspaceId, input);
+    const settings = settingsParser().parseWorkspaceSettings(this.options.secretRoot, workspaceId, input);
     delete settings.active_kafka_topics_list;
     return (await this.mutate(workspaceId, (current) => {
       const derived = current?.settings.active_kafka_topics_list;
@@ -143,7 +104,7 @@ export class WorkspaceDirectory {
    * every other setting as it is. The name must lie under the workspace's own prefix.
    */
   async mapSecretLabel(workspaceId: string, label: string, secretName: string | undefined): Promise<WorkspaceRecord | undefined> {
-    if (secretName !== undefined) parseWorkspaceSettings(this.options.secretRoot, workspaceId, { generic_secrets_config_json: { [label]: secretName } });
+    if (secretName !== undefined) settingsParser().parseWorkspaceSettings(this.options.secretRoot, workspaceId, { generic_secrets_config_json: { [label]: secretName } });
     return this.mutate(workspaceId, (current) => {
       const mapping = { ...(current?.settings.generic_secrets_config_json ?? {}) };
       if (secretName === undefined) {

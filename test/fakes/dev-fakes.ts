@@ -50,5 +50,8 @@ export const devFakes: Record<string, DevFakeEntry> = {
   'azure-speech': { port: 3107, load: () => import('./azure-speech/dev-fake').then((m) => m.azureSpeechDevFake) },
   elevenlabs: { port: 3108, load: () => import('./elevenlabs/dev-fake').then((m) => m.elevenLabsDevFake) },
   coqui: { port: 3109, load: () => import('./coqui/dev-fake').then((m) => m.coquiDevFake) },
-  whatsapp: { port: 3110, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
+  ses: { port: 3110, load: () => import('./ses/dev-fake').then((m) => m.sesDevFake) },
+  sendgrid: { port: 3111, load: () => import('./sendgrid/dev-fake').then((m) => m.sendGridDevFake) },
+  pinecone: { port: 3112, load: () => import('./pinecone/dev-fake').then((m) => m.pineconeDevFake) },
+  whatsapp: { port: 3113, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
 };

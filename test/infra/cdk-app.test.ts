@@ -1,9 +1,9 @@
 /** The important properties of the synthesized templates (aws-cdk-lib/assertions). */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../functions/manifest';
-import { isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
+import { DEFAULT_SQS_MAX_CONCURRENCY, isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
 import { bucketNames, buckets, type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
-import { platformProviders } from '../../shared/secrets/names';
+import { generatedSecretFields, platformProviders } from '../../shared/secrets/names';
 import { buildTestApp } from './build';
 
 const { built } = buildTestApp();
@@ -106,9 +106,15 @@ describe('CDK app', () => {
     });
   });
 
-  it('creates every platform secret, empty, under ionflux/platform/', () => {
+  it('creates every platform secret under ionflux/platform/: empty, or with the key the platform makes itself generated', () => {
     for (const provider of platformProviders) {
-      platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `ionflux/platform/${provider}`, SecretString: '{}' });
+      const generated = generatedSecretFields[provider];
+      platform.hasResourceProperties(
+        'AWS::SecretsManager::Secret',
+        generated
+          ? { Name: `ionflux/platform/${provider}`, GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: generated, PasswordLength: 64 }, SecretString: Match.absent() }
+          : { Name: `ionflux/platform/${provider}`, SecretString: '{}' },
+      );
     }
   });
 
@@ -174,9 +180,9 @@ describe('CDK app', () => {
   });
 
   it('raises an alarm on any dead letter and on a stalled outbox, to an encrypted topic CloudWatch can use', () => {
-    const topics = platform.findResources('AWS::SNS::Topic');
-    expect(Object.keys(topics)).toHaveLength(1);
-    const [topicId, topic] = Object.entries(topics)[0]!;
+    const topics = Object.entries(platform.findResources('AWS::SNS::Topic')).filter(([, t]) => t.Properties.TopicName === 'ionflux-alarms');
+    expect(topics).toHaveLength(1);
+    const [topicId, topic] = topics[0]!;
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const deadLetterQueues = new Set([
@@ -201,5 +207,71 @@ describe('CDK app', () => {
     for (const filter of paused) expect(filter.FilterPattern).toBe('{ $.alert = "whatsapp_number_paused" }');
     const alarm = Object.values(fns.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties).find((a) => a.MetricName === 'whatsapp_number_paused');
     expect(alarm).toMatchObject({ Namespace: 'IONFLUX/Alerts', Threshold: 1, AlarmActions: [expect.anything()] });
+  });
+
+  it('encrypts the platform secrets, and the secrets functions create (connection tokens, workspace credentials), with the data key', () => {
+    const keyId = Object.keys(platform.findResources('AWS::KMS::Key'))[0]!;
+    for (const provider of platformProviders) {
+      platform.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `ionflux/platform/${provider}`, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    }
+    const lambdas = Object.values(fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: Match.anyValue() } } } }));
+    for (const lambda of lambdas) {
+      const spec = functions.find((f) => f.id === lambda.Properties.Environment.Variables.IONFLUX_FUNCTION_ID)!;
+      const creates = spec.needs.some((n) => n.startsWith('connection-tokens:') || n === 'workspace-secrets:write');
+      const keyVar = lambda.Properties.Environment.Variables.IONFLUX_SECRETS_KMS_KEY_ID;
+      if (creates) expect(JSON.stringify(keyVar)).toMatch(/Fn::ImportValue.*DataKey/);
+      else expect(keyVar).toBeUndefined();
+    }
+    // Use of the key for secrets goes through Secrets Manager only; only token writers may encrypt with it.
+    const statements = Object.values(fns.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Condition?: unknown }>);
+    const viaSecrets = statements.filter((st) => JSON.stringify(st.Condition ?? {}).includes('secretsmanager.'));
+    expect(viaSecrets.length).toBeGreaterThan(0);
+    for (const st of viaSecrets) expect(([] as string[]).concat(st.Action).every((a) => a === 'kms:Decrypt' || a === 'kms:GenerateDataKey')).toBe(true);
+  });
+
+  it('throttles webhook and OAuth routes on their own limits, reserves the webhook functions\' concurrency, caps SQS concurrency', () => {
+    const stage = Object.values(fns.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const routeSettings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const stageRoute = Object.values(fns.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    for (const spec of functions.filter((f) => isHttp(f.trigger))) {
+      const { method, path, auth } = (spec.trigger as { http: { method: string; path: string; auth: string } }).http;
+      const key = `${method} ${path}`;
+      expect(stageRoute).toContain(key);
+      if (auth === 'signature') expect(routeSettings[key]).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+      else if (auth === 'public') expect(routeSettings[key]).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+      else expect(routeSettings[key]).toBeUndefined(); // the stage's defaults
+    }
+    // The stage names routes by key: it must be created after them.
+    expect((stage.DependsOn as string[]).length).toBeGreaterThanOrEqual(Object.keys(routeSettings).length);
+
+    const lambdas = Object.values(fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: Match.anyValue() } } } }));
+    for (const lambda of lambdas) {
+      const spec = functions.find((f) => f.id === lambda.Properties.Environment.Variables.IONFLUX_FUNCTION_ID)!;
+      const webhook = isHttp(spec.trigger) && spec.trigger.http.auth === 'signature';
+      expect(lambda.Properties.ReservedConcurrentExecutions).toBe(webhook ? 50 : undefined);
+    }
+    const sqsMappings = Object.values(fns.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !m.Properties.Topics);
+    for (const spec of functions.filter((f) => isSqs(f.trigger))) {
+      const wanted = (spec.trigger as { sqs: { maxConcurrency?: number } }).sqs.maxConcurrency ?? DEFAULT_SQS_MAX_CONCURRENCY;
+      expect(sqsMappings.some((m) => m.Properties.ScalingConfig?.MaximumConcurrency === wanted && JSON.stringify(m.Properties.FunctionName).includes(spec.id.replace(/-/g, '')))).toBe(true);
+    }
+    expect(functions.find((f) => f.id === 'shopify-sync-worker')!.trigger).toMatchObject({ sqs: { maxConcurrency: 5 } });
+  });
+
+  it('records every failed scheduled run in an alarmed queue, and alarms on every function\'s error rate and on the API\'s 5xx', () => {
+    // Every asynchronously invoked function (schedules here; SNS subscribers have theirs, sns-consumer-dlq).
+    const configs = Object.values(fns.findResources('AWS::Lambda::EventInvokeConfig')).filter((c) => /scheduleddlq/i.test(JSON.stringify(c.Properties.DestinationConfig.OnFailure.Destination)));
+    expect(configs).toHaveLength(functions.filter((f) => isSchedule(f.trigger)).length);
+    expect(JSON.stringify(platform.findResources('AWS::CloudWatch::Alarm'))).toContain('scheduled-dlq-not-empty');
+
+    const alarms = Object.values(fns.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    for (const spec of functions) {
+      const alarm = alarms.find((a) => a.AlarmName === `ionflux-${spec.id}-errors`);
+      expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(JSON.stringify(alarm!.AlarmActions)).toMatch(/Fn::ImportValue.*AlarmsTopic/);
+      expect(JSON.stringify(alarm!.Metrics)).toContain('errors / invocations');
+    }
+    const api = alarms.find((a) => a.AlarmName === 'ionflux-api-5xx');
+    expect(JSON.stringify(api!.Metrics)).toMatch(/"MetricName":"5xx"/);
   });
 });

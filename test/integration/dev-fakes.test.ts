@@ -46,6 +46,21 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
     expect(good.status).toBe(202);
     return new Response(null, { status: 200 });
   },
+  // SES has no secret: the SDK reaches the fake through AWS_ENDPOINT_URL_SES with the keys it printed.
+  ses: async (fake) => {
+    const { SESClient, GetSendQuotaCommand } = await import('@aws-sdk/client-ses');
+    const client = new SESClient({ region: 'us-east-1', endpoint: fake.env.AWS_ENDPOINT_URL_SES!, credentials: { accessKeyId: fake.env.AWS_ACCESS_KEY_ID!, secretAccessKey: fake.env.AWS_SECRET_ACCESS_KEY! } });
+    expect((await client.send(new GetSendQuotaCommand({}))).MaxSendRate).toBe(14);
+    client.destroy();
+    return new Response(null, { status: 200 });
+  },
+  sendgrid: (_, s) =>
+    fetch(`${s.base_url}/v3/mail/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ personalizations: [{ to: [{ email: 'probe@example.com' }] }], from: { email: 'dev@example.com' }, subject: 'probe', content: [{ type: 'text/plain', value: 'hi' }] }),
+    }).then((r) => new Response(null, { status: r.status === 202 ? 200 : r.status })),
+  pinecone: (_, s) => fetch(`${s.controller_host_url}/indexes/ionflux-memory`, { headers: { 'Api-Key': s.api_key!, 'X-Pinecone-Api-Version': '2026-07' } }),
   anthropic: (_, s) => fetch(`${s.base_url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': s.api_key!, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) }),
 };
 
@@ -57,9 +72,10 @@ describe('the dev-fake registry', () => {
   });
 
   it.each(Object.keys(devFakes))('%s starts on a free port and answers a caller holding the secret it printed', async (name) => {
-    const fake = await (await devFakes[name]!.load()).start({ port: 0, secretRoot: 'ionflux', values: {} });
+    const fake = await (await devFakes[name]!.load()).start({ port: 0, secretRoot: 'ionflux', values: name === 'sendgrid' ? { 'webhook-url': 'off' } : {} });
     try {
-      const [[secretName, secret]] = Object.entries(fake.secrets) as [[string, Record<string, string>]];
+      // A fake reached through the environment alone (SES) prints no secret.
+      const [[secretName, secret]] = (Object.keys(fake.secrets).length ? Object.entries(fake.secrets) : [[platformSecretName('ionflux', name), {}]]) as [[string, Record<string, string>]];
       expect(secretName).toBe(platformSecretName('ionflux', name));
       // A fake without a probe here must at least answer HTTP on its origin.
       const response = await (probes[name] ?? ((f: RunningDevFake) => fetch(f.origin)))(fake, secret);

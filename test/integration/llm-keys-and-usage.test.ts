@@ -226,6 +226,8 @@ describe('usage events on ionflux.platform.llm_usage (real Kafka)', () => {
       currency: 'USD',
       price_catalog_version: '2026-11-25',
       billed_attempts: 1,
+      // The IAM caller API Gateway authorised (test/support/http.ts builds the events as it does).
+      caller_arn: 'arn:aws:iam::000000000000:user/ionflux-test',
       attempts: [
         {
           provider: 'openai',

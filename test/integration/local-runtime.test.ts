@@ -25,10 +25,21 @@ process.env.RAW_EVENT_FILE = rawFile;
 const lines = (file = recorder.file) => recorder.lines(file);
 const recordFile = recorder.file;
 
+/** A route whose handler throws: what the runtime does with an exception escaping a function. */
+const throwing: FunctionSpec = {
+  id: 'test-throws',
+  entry: 'test/fixtures/functions/throws.ts',
+  description: 'throws',
+  trigger: { http: { method: 'GET', path: '/test/throws/{anything}', auth: 'public' } },
+  memoryMb: 128,
+  timeoutS: 5,
+  needs: [],
+};
+
 let runtime: LocalRuntime;
 beforeAll(async () => {
   await useEmbedded();
-  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder.spec], log: () => undefined, kafkaRetryPauseMs: 10 });
+  runtime = await startLocalRuntime({ port: 0, internalToken: 'local-test-token', functions: [...functions, recorder.spec, throwing], log: () => undefined, kafkaRetryPauseMs: 10 });
 });
 afterAll(async () => {
   await runtime.stop();
@@ -61,11 +72,51 @@ describe('local runtime (embedded defaults)', () => {
     expect(((await got.json()) as { workspace_id: string }).workspace_id).toBe('acme');
   });
 
-  it('answers unknown routes and methods like API Gateway', async () => {
-    expect((await fetch(`${runtime.http.url}/nope`)).status).toBe(404);
+  it('answers unknown routes and methods like API Gateway, in the shared error body', async () => {
+    const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string; request_id: string } }).error;
+    const unknown = await fetch(`${runtime.http.url}/nope`);
+    expect(unknown.status).toBe(404);
+    expect(await errorOf(unknown)).toEqual({ code: 'not_found', message: expect.stringContaining('/nope'), request_id: unknown.headers.get('apigw-requestid') });
     const wrongMethod = await fetch(`${runtime.http.url}/v1/workspaces/acme/settings`, { method: 'POST' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toContain('PUT');
+    expect((await errorOf(wrongMethod)).code).toBe('method_not_allowed');
+    const tooBig = await fetch(`${runtime.http.url}/webhooks/shopify`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x7b) });
+    expect(tooBig.status).toBe(413);
+    expect((await errorOf(tooBig)).code).toBe('payload_too_large');
+  });
+
+  it('answers a malformed percent-encoding in a path parameter with 400 (after the auth check), not a crash', async () => {
+    const auth = { authorization: 'Bearer local-test-token' };
+    for (const bad of ['%zz', '%E0%A4%A', '%']) {
+      const response = await fetch(`${runtime.http.url}/v1/workspaces/${bad}/settings`, { headers: auth });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_path');
+    }
+    expect((await fetch(`${runtime.http.url}/v1/workspaces/%zz/settings`)).status).toBe(401);
+    // Valid encoding is decoded for the function, as API Gateway does.
+    const encoded = await fetch(`${runtime.http.url}/v1/workspaces/acme%2Dencoded/settings`, { headers: auth });
+    expect(encoded.status).toBe(404);
+    expect(((await encoded.json()) as { error: { message: string } }).error.message).toContain('acme-encoded');
+  });
+
+  it('logs the exception of a failing function whatever the URL holds (%s, %o, %f are not format directives)', async () => {
+    const logged: unknown[][] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      // Raw directives in the query (percent signs not followed by hex: nothing decodes the query here).
+      const response = await fetch(`${runtime.http.url}/test/throws/x?q=%s%o%f&r=%d%i%j%O%c`);
+      expect(response.status).toBe(500);
+      const body = (await response.json()) as { error: { code: string; request_id: string } };
+      expect(body.error.code).toBe('internal_error');
+      const [format, ...args] = logged.at(-1)!;
+      const line = require('node:util').format(format, ...args) as string;
+      expect(line).toContain('/test/throws/x?q=%s%o%f&r=%d%i%j%O%c');
+      expect(line).toContain('fixture failure for /test/throws/x');
+      expect(line).toContain(body.error.request_id);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('feeds the outbox drainer SQS batches from the embedded queue', async () => {

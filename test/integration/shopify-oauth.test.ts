@@ -7,6 +7,7 @@
  */
 import { handler as installLinkHandler } from '../../functions/shopify/install-link';
 import { connectionRegistry } from '../../shared/runtime/connections';
+import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { table } from '../../shared/runtime/storage';
 import { eventBus } from '../../shared/runtime/events';
 import { queue } from '../../shared/runtime/queues';
@@ -247,6 +248,33 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('answers an invalid Host header with 400 (no public URL configured), and ignores it when one is', async () => {
+    const shop = newShopDomain('host');
+    fake.addShop(shop);
+    const ws = newWorkspaceId('host');
+    // Configured (the harness sets IONFLUX_PUBLIC_BASE_URL): the Host header plays no part.
+    const configured = await installRequest(shop, ws, { host: 'not a host/at all' });
+    expect(configured.status).toBe(302);
+    expect(new URL(String(configured.headers.location)).searchParams.get('redirect_uri')).toBe(`${PUBLIC_BASE_URL}/oauth/shopify/callback`);
+    delete process.env.IONFLUX_PUBLIC_BASE_URL;
+    await resetEnvironment();
+    try {
+      for (const host of ['not a host/at all', 'evil.example.com@x', 'a'.repeat(10) + ':999999']) {
+        const refused = await installRequest(shop, ws, { host, accept: 'application/json' });
+        expect(refused.status).toBe(400);
+        expect(refused.json.error.code).toBe('invalid_host');
+      }
+      const page = await installRequest(shop, ws, { host: '%s' });
+      expect(page.status).toBe(400);
+      expect(page.headers['content-type']).toContain('text/html');
+      const derived = await installRequest(shop, ws, { host: 'abc123.execute-api.us-east-1.amazonaws.com', 'x-forwarded-proto': 'https' });
+      expect(new URL(String(derived.headers.location)).searchParams.get('redirect_uri')).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/oauth/shopify/callback');
+    } finally {
+      process.env.IONFLUX_PUBLIC_BASE_URL = PUBLIC_BASE_URL;
+      await resetEnvironment();
+    }
+  });
+
   it('keeps operator configuration problems off the public page (they stay in the logs)', async () => {
     const name = platformSecretName(secretRoot(), 'shopify');
     await secretStore().put(name, JSON.stringify({ client_secret: SHOPIFY_SECRET })); // no client_id
@@ -254,8 +282,9 @@ describe('Shopify OAuth install (fake Shopify + moto + Kafka)', () => {
     try {
       const response = await installRequest(newShopDomain(), newWorkspaceId('cfg'), { accept: 'application/json' });
       expect(response.status).toBe(500);
-      expect(response.json.error).toMatchObject({ code: 'secret_not_configured', message: expect.stringContaining('not configured correctly') });
+      expect(response.json.error).toEqual({ code: 'internal_error', message: expect.any(String), request_id: expect.any(String) });
       expect(response.text).not.toContain(name);
+      expect(response.text).not.toMatch(/client_id|ionflux secrets/);
     } finally {
       await storeSecret(name, { client_id: CLIENT_ID, client_secret: SHOPIFY_SECRET });
       secretResolver().invalidate(name);

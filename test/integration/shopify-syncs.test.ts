@@ -17,6 +17,7 @@ import type { QueueMessage } from '../../shared/queues/queue';
 import { connectionRegistry } from '../../shared/runtime/connections';
 import { eventPublisher } from '../../shared/runtime/events';
 import { queue } from '../../shared/runtime/queues';
+import { orderCounters } from '../../shared/runtime/sentinel';
 import { table } from '../../shared/runtime/storage';
 import { shopClients, shopStateStore } from '../../shared/runtime/shopify';
 import { ShopifyApiError } from '../../shared/shopify/errors';
@@ -181,12 +182,12 @@ describe('Shopify syncs', () => {
     // The missed order reaches the Sales Sentinel counters like a webhook order.
     expect(await deliverFanIn(orderCounter, ws, 'sentinel-order-counter')).toEqual({ batchItemFailures: [] });
     expect(await table('order-counters').get({ pk: ws, sk: 'order#7003' })).toBeDefined();
-    expect((await table('order-counters').get({ pk: ws, sk: 'totals' }))).toMatchObject({ orders: 3, gross_sales_hundredths: 6000 });
+    expect((await orderCounters().read(ws)).totals).toMatchObject({ orders: 3, gross_sales: '60.00', gross_sales_hundredths: 6000 });
     // Its webhook arrives late after all: another event (another event_id) for the same order, not counted again.
     const late = await sendShopifyWebhook({ topic: 'orders/create', shop, payload: rest(orders[2]!, orders[2]!.updatedAt) });
     expect(late.json.status).toBe('accepted');
     expect(await deliverFanIn(orderCounter, ws, 'sentinel-order-counter')).toEqual({ batchItemFailures: [] });
-    expect((await table('order-counters').get({ pk: ws, sk: 'totals' }))).toMatchObject({ orders: 3, gross_sales_hundredths: 6000 });
+    expect((await orderCounters().read(ws)).totals).toMatchObject({ orders: 3, gross_sales: '60.00', gross_sales_hundredths: 6000 });
 
     // A second pass finds nothing new and creates no subscription twice.
     await shopStateStore().setWatermark(shop, at(120));

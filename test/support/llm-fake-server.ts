@@ -30,6 +30,8 @@ export interface MultipartFile {
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** Size of the raw body. */
+  bytes: number;
   route: string;
   headers: Record<string, string>;
   /** Parsed JSON body, or the text fields of a multipart body. */
@@ -37,11 +39,18 @@ export interface RecordedRequest {
   files: Record<string, MultipartFile>;
   /** The query string. */
   query: URLSearchParams;
+  /** The body as it arrived (what a signature is computed over). */
+  raw: Buffer;
   /** Epoch ms the request arrived. */
   at: number;
 }
 
 export type FakeHandler = (request: RecordedRequest) => FakeReply | Promise<FakeReply>;
+
+export interface FakeServerOptions {
+  /** Keep parsed bodies in `requests` (default true); a fake taking bulk traffic drops them after use. */
+  retainBodies?: boolean;
+}
 
 export class FakeHttpServer {
   readonly requests: RecordedRequest[] = [];
@@ -53,6 +62,7 @@ export class FakeHttpServer {
   constructor(
     private readonly routeOf: (method: string, path: string) => string,
     private readonly handle: FakeHandler,
+    private readonly options: FakeServerOptions = {},
   ) {}
 
   get origin(): string {
@@ -100,7 +110,18 @@ export class FakeHttpServer {
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = url.pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, route: this.routeOf(req.method ?? 'GET', path), headers, body: undefined, files: {}, query: url.searchParams, at: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      bytes: raw.length,
+      route: this.routeOf(req.method ?? 'GET', path),
+      headers,
+      body: undefined,
+      files: {},
+      query: url.searchParams,
+      raw,
+      at: Date.now(),
+    };
     try {
       await parseBody(recorded, raw);
     } catch (error) {
@@ -110,6 +131,10 @@ export class FakeHttpServer {
     this.requests.push(recorded);
     const queue = this.scripted.get(recorded.route);
     const reply = queue?.length ? queue.shift()! : await this.handle(recorded);
+    if (this.options.retainBodies === false) {
+      recorded.body = undefined;
+      recorded.raw = Buffer.alloc(0);
+    }
     if (reply.hang) return;
     if (reply.reset) return void req.socket.destroy();
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs).unref());

@@ -221,6 +221,33 @@ const refusedWith = async (promise: Promise<unknown>): Promise<InputError> => {
   throw new Error('the request was not refused');
 };
 
+/**
+ * A text-generation call through the service (real OpenAI SDK) with a workspace key whose base_url is
+ * `baseUrl`, behind the guard configured by `guard`; the call is expected to fail, its error is returned.
+ */
+async function failedCall(baseUrl: string, guard: { localMode: boolean; lookup?: Lookup; maxResponseBytes?: number }): Promise<LlmCallFailedError> {
+  const fields: Record<string, string> = { api_key: 'sk-ws-guarded', base_url: baseUrl };
+  const secrets: CredentialSource = {
+    resolve: async () => ({ source: 'workspace', secretName: 'root/workspaces/acme/openai', get: (f) => fields[f], require: (f) => fields[f]!, fields: () => fields }),
+    invalidate: () => undefined,
+  };
+  const lookup = guard.lookup ? { lookup: guard.lookup } : {};
+  const service = new LlmService({
+    catalog: modelCatalog(),
+    providers: [openaiProvider],
+    secrets,
+    publisher: { publish: async () => undefined },
+    cooldowns: new Cooldowns(),
+    fetchMedia: mediaFetcher({ localMode: guard.localMode, timeoutMs: 1000, ...lookup }),
+    vetBaseUrl: baseUrlGuard({ localMode: guard.localMode, ...lookup }),
+    workspaceFetch: guardedFetch({ localMode: guard.localMode, ...lookup, what: 'the workspace base_url', ...(guard.maxResponseBytes ? { maxResponseBytes: guard.maxResponseBytes } : {}) }),
+    policy: { ...defaultRetryPolicy, maxRetries: 0 },
+    source: 'test',
+  });
+  const request = { workspace_id: 'acme', model: 'gpt-4o', prompt: 'hi' } as LlmRequests['text_generation'];
+  return (await refusedWith(service.run('text_generation', request, { requestId: 'r-guarded', deadline: Date.now() + 10_000 }))) as unknown as LlmCallFailedError;
+}
+
 describe('guardedFetch: what the provider SDKs use for a workspace base_url', () => {
   it('checks the addresses when the connection opens (injected resolver): a host that now resolves to a private address is not connected to', async () => {
     const target = await tcpCounter();
@@ -254,25 +281,7 @@ describe('guardedFetch: what the provider SDKs use for a workspace base_url', ()
       // resolving by itself (the SDK's own fetch) would reach the listener.
       let answers = 0;
       const flipping: Lookup = async () => (answers++ === 0 ? [{ address: '93.184.216.34', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
-      const fields: Record<string, string> = { api_key: 'sk-ws-flip', base_url: `https://localhost:${target.port}/v1` };
-      const secrets: CredentialSource = {
-        resolve: async () => ({ source: 'workspace', secretName: 'root/workspaces/acme/openai', get: (f) => fields[f], require: (f) => fields[f]!, fields: () => fields }),
-        invalidate: () => undefined,
-      };
-      const service = new LlmService({
-        catalog: modelCatalog(),
-        providers: [openaiProvider],
-        secrets,
-        publisher: { publish: async () => undefined },
-        cooldowns: new Cooldowns(),
-        fetchMedia: mediaFetcher({ localMode: false, timeoutMs: 1000, lookup: flipping }),
-        vetBaseUrl: baseUrlGuard({ localMode: false, lookup: flipping }),
-        workspaceFetch: guardedFetch({ localMode: false, lookup: flipping, what: 'the workspace base_url' }),
-        policy: { ...defaultRetryPolicy, maxRetries: 0 },
-        source: 'test',
-      });
-      const request = { workspace_id: 'acme', model: 'gpt-4o', prompt: 'hi' } as LlmRequests['text_generation'];
-      const failed = (await refusedWith(service.run('text_generation', request, { requestId: 'r-flip', deadline: Date.now() + 10_000 }))) as unknown as LlmCallFailedError;
+      const failed = await failedCall(`https://localhost:${target.port}/v1`, { localMode: false, lookup: flipping });
       expect(target.connections()).toBe(0);
       expect(failed.attempts).toMatchObject([
         { provider: 'openai', outcome: 'error', error_code: 'unsafe_url', retryable: false, key_source: 'workspace', message: 'the workspace base_url is refused: its host resolves to a private or reserved address' },
@@ -370,6 +379,54 @@ describe('guardedFetch: what the provider SDKs use for a workspace base_url', ()
       const half = await local(server.url('/half'), { signal: reading.signal });
       setTimeout(() => reading.abort(), 50);
       await expect(half.text()).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('guardedFetch: a workspace server cannot exhaust the function\'s memory', () => {
+  const LIMIT = 256 * 1024;
+  const big = Buffer.alloc(LIMIT + 1, 0x61);
+
+  it('refuses a body over the limit: declared, streamed without a length, or inflating from a small gzip', async () => {
+    // 64 MB of zeros gzip to about 64 KB: decoded, it is 256 times the limit.
+    const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const server = await httpServer((r, res) => {
+      if (r.path === '/declared') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(big.length) }).end(big);
+      if (r.path === '/chunked') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let i = 0; i < big.length; i += 16 * 1024) res.write(big.subarray(i, i + 16 * 1024));
+        return void res.end();
+      }
+      if (r.path === '/bomb') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) });
+        for (let i = 0; i < bomb.length; i += 1024) res.write(bomb.subarray(i, i + 1024));
+        return void res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(zlib.gzipSync(Buffer.alloc(LIMIT, 0x62)));
+    });
+    try {
+      const capped = guardedFetch({ localMode: true, what: 'the workspace base_url', maxResponseBytes: LIMIT });
+      await expect(capped(server.url('/declared'))).rejects.toMatchObject({ name: 'ResponseSizeExceeded', message: expect.stringContaining(`larger than ${LIMIT} bytes`) });
+      await expect((await capped(server.url('/chunked'))).arrayBuffer()).rejects.toMatchObject({ name: 'ResponseSizeExceeded' });
+      const before = process.memoryUsage().arrayBuffers;
+      await expect((await capped(server.url('/bomb'))).arrayBuffer()).rejects.toMatchObject({ name: 'ResponseSizeExceeded' });
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+      // Exactly at the limit, decoded: accepted.
+      expect((await (await capped(server.url('/at-limit'))).arrayBuffer()).byteLength).toBe(LIMIT);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an oversized answer to a provider SDK call is a bad_response attempt, not a crash (real OpenAI SDK through the service)', async () => {
+    const server = await httpServer((_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(zlib.gzipSync(JSON.stringify({ id: 'x', choices: [{ message: { content: 'a'.repeat(LIMIT) } }] })));
+    });
+    try {
+      const failed = await failedCall(server.url('/v1'), { localMode: true, maxResponseBytes: LIMIT });
+      expect(failed.attempts).toMatchObject([{ provider: 'openai', outcome: 'error', error_code: 'bad_response', retryable: false, message: expect.stringContaining('larger than') }]);
     } finally {
       await server.close();
     }

@@ -32,4 +32,16 @@ describe('schedule expressions in the local runtime', () => {
     expect(() => parseSchedule('cron(61 3 * * ? *)')).toThrow(/outside 0–59/);
     expect(() => parseSchedule('every day')).toThrow(/rate\(…\) or cron\(…\)/);
   });
+
+  it('refuses open, empty and reversed ranges up front (they used to parse into a schedule that never fires)', () => {
+    for (const expression of ['cron(5- * * * ? *)', 'cron(-5 * * * ? *)', 'cron(1,,2 * * * ? *)', 'cron(5-/2 * * * ? *)', 'cron(0 3 * * ? 20x7)', 'cron(0x10 3 * * ? *)']) {
+      expect(() => parseSchedule(expression)).toThrow(ScheduleExpressionError);
+    }
+    expect(() => parseSchedule('cron(50-10 * * * ? *)')).toThrow(/runs backwards/);
+    expect(() => parseSchedule('cron(0 0 ? * FRI-MON *)')).toThrow(/runs backwards/);
+    expect(() => parseSchedule('cron(0 0 1 DEC-JAN ? *)')).toThrow(/runs backwards/);
+    // Ranges the right way round still work, named and numbered, with steps.
+    expect(nextRun(parseSchedule('cron(10-50/20 * * * ? *)'), at('2026-01-01T00:11:00Z'))).toBe(at('2026-01-01T00:30:00Z'));
+    expect(nextRun(parseSchedule('cron(0 0 ? * 2-6 *)'), at('2026-11-28T12:00:00Z'))).toBe(at('2026-11-30T00:00:00Z'));
+  });
 });

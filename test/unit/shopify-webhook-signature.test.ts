@@ -1,6 +1,6 @@
 import { signShopifyWebhook, verifyShopifyWebhook } from '../../shared/webhooks/providers/shopify/shopify-hmac';
 import { shopifyEntityKey } from '../../shared/webhooks/providers/shopify/webhook';
-import { toHundredths } from '../../shared/sentinel/order-counters';
+import { orderDate, parseAmount } from '../../shared/sentinel/order-counters';
 
 describe('Shopify webhook HMAC', () => {
   it('matches the test vector of Shopify’s own library', () => {
@@ -37,14 +37,34 @@ describe('Shopify entity keys', () => {
 });
 
 describe('money as integers', () => {
-  it('turns decimal strings into hundredths without floating point', () => {
-    expect(toHundredths('59.80')).toBe(5980);
-    expect(toHundredths('0.1')).toBe(10);
-    expect(toHundredths('1999')).toBe(199900);
-    expect(toHundredths('10.005')).toBe(1000);
-    expect(toHundredths('-3.5')).toBe(-350);
-    expect(toHundredths(12.3)).toBe(1230);
-    expect(toHundredths('abc')).toBe(0);
-    expect(toHundredths(undefined)).toBe(0);
+  it('turns decimal strings into exact hundredths without floating point', () => {
+    const cents = (v: unknown) => (parseAmount(v) as { hundredths: bigint }).hundredths;
+    expect(cents('59.80')).toBe(5980n);
+    expect(cents('0.1')).toBe(10n);
+    expect(cents('1999')).toBe(199900n);
+    expect(cents('10.500')).toBe(1050n);
+    expect(cents('-3.5')).toBe(-350n);
+    expect(cents(12.3)).toBe(1230n);
+    expect(cents('999999999999999.99')).toBe(99999999999999999n); // 15 integer digits: beyond a double, still exact
+  });
+
+  it('refuses what it cannot sum exactly, saying why', () => {
+    expect(parseAmount('10.005')).toEqual({ problem: expect.stringContaining('below the cent') });
+    expect(parseAmount('9'.repeat(400))).toEqual({ problem: expect.stringContaining('more than 15 integer digits') });
+    expect(parseAmount('12345678901234567890')).toEqual({ problem: expect.stringContaining('more than 15 integer digits') });
+    expect(parseAmount(1e22)).toEqual({ problem: expect.stringContaining('not a decimal amount') });
+    expect(parseAmount('1e3')).toEqual({ problem: expect.stringContaining('not a decimal amount') });
+    expect(parseAmount('abc')).toEqual({ problem: expect.stringContaining('not a decimal amount') });
+    expect(parseAmount(undefined)).toEqual({ problem: 'no total_price' });
+  });
+
+  it('takes an order\'s day from created_at only when it is a real date', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    expect(orderDate('2026-11-20T23:30:00-05:00', now)).toBe('2026-11-20'); // the shop's own date
+    expect(orderDate('9999-99-99', now)).toBeUndefined();
+    expect(orderDate('9999-99-99T00:00:00Z', now)).toBeUndefined();
+    expect(orderDate('2026-02-30T10:00:00Z', now)).toBeUndefined();
+    expect(orderDate('2999-01-01T00:00:00Z', now)).toBeUndefined(); // not yet
+    expect(orderDate(20261120, now)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { freePort, isListening, listeningPids, ownsPort } from '../../scripts/services/ports';
-import { ownProcessListening, ServiceFailedError } from '../../scripts/services/process-control';
+import { isOurProcess, ownProcessListening, ServiceFailedError } from '../../scripts/services/process-control';
 import { DEV_PORTS, TEST_ENV } from '../../scripts/services/service-sets';
 
 /** Another process (as another checkout's service would be) listening on a free port. */
@@ -62,6 +62,14 @@ describe('test services belong to this checkout', () => {
     const child = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => child.once('exit', r));
     await expect(ownProcessListening('Kafka', child.pid, await freePort())).rejects.toThrow('the process this checkout started is not running');
+  });
+
+  it('never takes a reused pid for the process it started: the command line must carry our marker', async () => {
+    expect(isOurProcess(other.child.pid!, "createServer(()=>{}).listen(0,'127.0.0.1'")).toBe(true);
+    expect(isOurProcess(other.child.pid!, '/work/some-checkout/.services/kafka-4.1.1-test')).toBe(false);
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => gone.once('exit', r));
+    expect(isOurProcess(gone.pid!, '')).toBe(false);
   });
 
   it('picks free ports, never a listening one', async () => {

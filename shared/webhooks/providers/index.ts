@@ -1,7 +1,11 @@
-/** Every webhook provider by name (replay of parked deliveries looks them up here). */
-import type { WebhookProvider } from '../provider';
+/** Every inbound provider by name (replay of parked deliveries looks them up here). */
+import type { InboundProvider } from '../provider';
+import { sendgridWebhooks } from './sendgrid/webhook';
+import { sesEvents } from './ses/events';
 import { shopifyWebhooks } from './shopify/webhook';
 
-export const webhookProviders: Record<string, WebhookProvider> = {
-  shopify: shopifyWebhooks as unknown as WebhookProvider,
+export const webhookProviders: Record<string, InboundProvider> = {
+  shopify: shopifyWebhooks as unknown as InboundProvider,
+  sendgrid: sendgridWebhooks as unknown as InboundProvider,
+  ses: sesEvents as unknown as InboundProvider,
 };

@@ -5,8 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../support/sha256';
+import { verifySigV4 } from './sigv4-verify';
 
 export interface ScriptedResponse {
   status?: number;
@@ -51,31 +50,8 @@ export class FakeAwsJsonServer {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private async verify(req: http.IncomingMessage, body: string): Promise<boolean> {
-    const authorization = req.headers.authorization ?? '';
-    const match = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})/.exec(authorization);
-    if (!match) return false;
-    const [, accessKeyId, , region, service, signedHeaders] = match;
-    const secretAccessKey = this.keys[accessKeyId!];
-    if (!secretAccessKey || region !== this.scope.region || service !== this.scope.service) return false;
-    const headers = Object.fromEntries(signedHeaders!.split(';').map((h) => [h, String(req.headers[h] ?? '')]));
-    const amzDate = String(req.headers['x-amz-date']);
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-    const token = req.headers['x-amz-security-token'];
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: accessKeyId!, secretAccessKey, ...(typeof token === 'string' ? { sessionToken: token } : {}) },
-      region: region!,
-      service: service!,
-      sha256: NodeSha256 as never,
-      uriEscapePath: true,
-      applyChecksum: false,
-    });
-    const [hostname, port] = String(req.headers.host).split(':');
-    const signed = (await signer.sign(
-      { method: req.method!, protocol: 'http:', hostname: hostname!, ...(port ? { port: Number(port) } : {}), path: req.url!, query: {}, headers, body },
-      { signingDate },
-    )) as { headers: Record<string, string> };
-    return signed.headers.authorization === authorization;
+  private verify(req: http.IncomingMessage, body: string): Promise<boolean> {
+    return verifySigV4(req, body, this.keys, this.scope);
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {

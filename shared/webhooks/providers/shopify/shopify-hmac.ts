@@ -9,11 +9,18 @@ const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 
 export const signShopifyWebhook = (rawBody: Buffer | string, secret: string): string => createHmac('sha256', secret).update(rawBody).digest('base64');
 
-export function verifyShopifyWebhook(rawBody: Buffer, signature: string, secrets: string[]): boolean {
-  if (!BASE64_SHA256.test(signature)) return false;
-  const given = Buffer.from(signature, 'base64');
+/**
+ * True when `signature` can be a Shopify HMAC at all: 32 bytes in canonical base64. Needs no key, so a
+ * request that fails it is refused before any secret is read.
+ */
+export function isShopifySignatureShape(signature: string): boolean {
   // Base64 decoding ignores the last character's two spare bits: only the canonical spelling is accepted.
-  if (given.toString('base64') !== signature) return false;
+  return BASE64_SHA256.test(signature) && Buffer.from(signature, 'base64').toString('base64') === signature;
+}
+
+export function verifyShopifyWebhook(rawBody: Buffer, signature: string, secrets: string[]): boolean {
+  if (!isShopifySignatureShape(signature)) return false;
+  const given = Buffer.from(signature, 'base64');
   let ok = false;
   // Every candidate is checked (no early exit), so timing does not tell which secret matched.
   for (const secret of secrets) {

@@ -1,17 +1,25 @@
 /**
  * Shopify webhooks as a provider of the shared pipeline: HMAC of the raw body with the app's client
- * secret, dedup on shop + topic + event id (fallback: webhook id), routing by shop domain, and events
- * on `ionflux.shopify.ws_<workspace>.<entity>.<action>` plus the all-workspaces fan-in topic.
+ * secret, routing by shop domain, and events on `ionflux.shopify.ws_<workspace>.<entity>.<action>` plus
+ * the all-workspaces fan-in topic.
+ *
+ * Only the body is signed; every header (topic, shop, event id, triggered-at) can be changed by whoever
+ * replays a captured request. So: dedup is on shop + topic + the body's SHA-256 (a retry of an event
+ * carries the same payload; a replay with a fresh X-Shopify-Event-Id is still a duplicate) for 48 h; a
+ * triggered-at older than those 48 h is refused; a payload that names its shop (`myshopify_domain`,
+ * `shop_domain`) must name the header's; and app/uninstalled disconnects only a shop its payload names.
  */
+import { hash } from 'node:crypto';
 import { type ConnectionProvider, normaliseAccountId } from '../../../connections/account-ids';
 import { InvalidAccountIdError } from '../../../connections/errors';
 import { createPlatformEvent } from '../../../events/platform-event';
 import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
-import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
+import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from '../../../http/json-body';
+import { MalformedWebhookError, StaleWebhookError, WebhookSignatureError } from '../../errors';
 import type { Delivery, WebhookProvider, WebhookRequest } from '../../provider';
 import { moduleLogger } from '../../../observability/logger';
-import { verifyShopifyWebhook } from './shopify-hmac';
+import { isShopifySignatureShape, verifyShopifyWebhook } from './shopify-hmac';
 import { SHOPIFY_TOPIC } from './topics';
 
 const log = moduleLogger('shopify-webhooks');
@@ -26,7 +34,22 @@ export interface ShopifyDelivery extends Delivery {
   /** When we received it (epoch ms; for a parked delivery, when it was first received). */
   receivedAt: number;
   payload: Record<string, unknown>;
+  /** The signed payload names this delivery's shop (`myshopify_domain` / `shop_domain` = the header's). */
+  shopConfirmed: boolean;
 }
+
+/**
+ * How long a delivery is recognised: its dedup record lives this long, and a triggered-at older than this is
+ * refused (it could no longer be told from a replay). Shopify retries for 4 hours; deliveries can be up to
+ * a day late.
+ */
+export const SHOPIFY_REPLAY_WINDOW_S = 48 * 3600;
+
+/** The shop a payload names, if any: shop resources carry `myshopify_domain`, compliance payloads `shop_domain`. */
+const payloadShop = (payload: Record<string, unknown>): string | undefined => {
+  const named = payload.myshopify_domain ?? payload.shop_domain;
+  return typeof named === 'string' && named !== '' ? named.trim().toLowerCase() : undefined;
+};
 
 const HEADER_NAMES = ['hmac-sha256', 'topic', 'shop-domain', 'webhook-id', 'event-id', 'api-version', 'triggered-at'] as const;
 type ShopifyHeader = (typeof HEADER_NAMES)[number];
@@ -66,7 +89,7 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
   name: 'shopify',
   secretProvider: 'shopify',
   // Shopify retries for 4 hours; keep dedup records for two days.
-  dedupTtlSeconds: 48 * 3600,
+  dedupTtlSeconds: SHOPIFY_REPLAY_WINDOW_S,
   keptHeaders: [
     'x-shopify-topic',
     'x-shopify-shop-domain',
@@ -81,6 +104,12 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
     'shopify-api-version',
     'shopify-triggered-at',
   ],
+
+  requireSignature(request) {
+    const signature = header(request, 'hmac-sha256');
+    if (!signature) throw new WebhookSignatureError('shopify', 'missing');
+    if (!isShopifySignatureShape(signature.trim())) throw new WebhookSignatureError('shopify', 'invalid');
+  },
 
   verify(request, credential) {
     const signature = header(request, 'hmac-sha256');
@@ -105,6 +134,10 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       if (error instanceof InvalidAccountIdError) throw new MalformedWebhookError('shopify', error.message);
       throw error;
     }
+    // Refused before parsing: thousands of levels would break writing the event on (RangeError), on every retry.
+    if (jsonNestsDeeperThan(request.rawBody)) {
+      throw new MalformedWebhookError('shopify', `body nests deeper than ${MAX_JSON_DEPTH} levels (the limit)`, { max_depth: MAX_JSON_DEPTH });
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(request.rawBody.toString('utf8'));
@@ -112,12 +145,21 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       throw new MalformedWebhookError('shopify', 'body is not valid JSON');
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new MalformedWebhookError('shopify', 'body must be a JSON object');
+    const named = payloadShop(payload as Record<string, unknown>);
+    if (named !== undefined && named !== shop) {
+      throw new MalformedWebhookError('shopify', `the signed payload is about ${named}, the X-Shopify-Shop-Domain header names ${shop}`);
+    }
     const webhookId = rawWebhookId!.trim();
     const eventId = header(request, 'event-id')?.trim();
     const apiVersion = header(request, 'api-version')?.trim();
     const triggeredAt = header(request, 'triggered-at')?.trim();
+    // Not signed, so only a plausible ISO 8601 instant is kept (else the event is stamped on arrival)…
+    const instant = triggeredAt && isIsoInstant(triggeredAt) ? triggeredAt : undefined;
+    // …and one older than the replay window is refused: Shopify stopped retrying long before.
+    if (instant && request.receivedAt - Date.parse(instant) > SHOPIFY_REPLAY_WINDOW_S * 1000) throw new StaleWebhookError('shopify', instant, SHOPIFY_REPLAY_WINDOW_S);
     const delivery: ShopifyDelivery = {
-      dedupKey: `shopify:${shop}:${topic}:${eventId || webhookId}`,
+      // The body, not the (unsigned) event id: a captured body replayed with a fresh X-Shopify-Event-Id is a duplicate.
+      dedupKey: `shopify:${shop}:${topic}:${hash('sha256', request.rawBody, 'base64url')}`,
       kind: topic,
       account: { provider: 'shopify', id: shop },
       shop,
@@ -125,11 +167,11 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       webhookId,
       receivedAt: request.receivedAt,
       payload: payload as Record<string, unknown>,
+      shopConfirmed: named === shop,
     };
     if (eventId) delivery.eventId = eventId;
     if (apiVersion) delivery.apiVersion = apiVersion;
-    // Not signed, so only a plausible ISO 8601 instant is kept (else the event is stamped on arrival).
-    if (triggeredAt && isIsoInstant(triggeredAt)) delivery.triggeredAt = triggeredAt;
+    if (instant) delivery.triggeredAt = instant;
     return [delivery];
   },
 
@@ -157,6 +199,11 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
 
   async afterPublish(delivery, workspaceId, deps) {
     if (delivery.topic !== 'app/uninstalled') return;
+    // The header is not signed: only an uninstall whose signed payload names this shop disconnects it.
+    if (!delivery.shopConfirmed) {
+      log.warn('app/uninstalled whose payload does not name the shop; the connection is left as it is', { shop: delivery.shop, webhook_id: delivery.webhookId });
+      return;
+    }
     const connection = await deps.connections.get('shopify', delivery.shop);
     if (!connection || connection.workspace_id !== workspaceId) return;
     // A late (retried, or parked and replayed) uninstall of an earlier install must not disconnect the store

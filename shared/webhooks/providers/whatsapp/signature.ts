@@ -9,6 +9,9 @@ const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 
 export const signWhatsAppWebhook = (rawBody: Buffer | string, appSecret: string): string => `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
 
+/** `sha256=` and 64 hex digits: anything else cannot verify (checked before any key is read). */
+export const isWhatsAppSignatureShape = (header: string): boolean => SIGNATURE.test(header.trim());
+
 export function verifyWhatsAppSignature(rawBody: Buffer, header: string, secrets: string[]): boolean {
   const match = SIGNATURE.exec(header.trim());
   if (!match) return false;

@@ -24,7 +24,7 @@ import type { TemplateCache } from '../../../whatsapp/template-cache';
 import { WebhookHandshakeError, WebhookSignatureError } from '../../errors';
 import type { WebhookProvider } from '../../provider';
 import { parseEnvelope, type WhatsAppDelivery } from './envelope';
-import { verifyWhatsAppSignature } from './signature';
+import { isWhatsAppSignatureShape, verifyWhatsAppSignature } from './signature';
 
 const log = moduleLogger('whatsapp-webhooks');
 
@@ -84,12 +84,17 @@ export function createWhatsAppWebhooks(deps: WhatsAppWebhookDeps): WebhookProvid
       return challenge;
     },
 
+    requireSignature(request) {
+      const signature = request.headers['x-hub-signature-256'];
+      if (!signature) throw new WebhookSignatureError('whatsapp', 'missing');
+      if (!isWhatsAppSignatureShape(signature)) throw new WebhookSignatureError('whatsapp', 'invalid');
+    },
+
     verify(request, credential) {
       const signature = request.headers['x-hub-signature-256'];
       if (!signature) throw new WebhookSignatureError('whatsapp', 'missing');
-      const secret = credential.get('app_secret');
-      if (!secret) throw new Error(`app_secret is not set in ${credential.secretName}`);
-      const secrets = [secret, credential.get('previous_app_secret')].filter((s): s is string => Boolean(s));
+      // A configuration error (named for the operator; the public route says only that it failed).
+      const secrets = [credential.require('app_secret'), credential.get('previous_app_secret')].filter((s): s is string => Boolean(s));
       if (!verifyWhatsAppSignature(request.rawBody, signature, secrets)) throw new WebhookSignatureError('whatsapp', 'invalid');
     },
 
