@@ -3,7 +3,7 @@
  * (wamid; wamid + status), a message's statuses in order, templates and account fields routed by WABA,
  * what cannot be routed left for parking, malformed bodies refused.
  */
-import { MalformedWebhookError } from '../../shared/webhooks/errors';
+import { MalformedWebhookError, StaleWebhookError } from '../../shared/webhooks/errors';
 import { parseEnvelope } from '../../shared/webhooks/providers/whatsapp/envelope';
 import { envelope, messagesValue, statusUpdate, templateStatusWebhook, textMessage } from '../fakes/whatsapp/webhooks';
 
@@ -14,8 +14,8 @@ describe('WhatsApp webhook envelope', () => {
   it('splits a batch into messages, statuses and errors routed by phone number', () => {
     const m1 = textMessage({ from: '5511987654321', text: 'hi', wamid: 'wamid.A', at: 1_800_000_001_000 });
     const m2 = textMessage({ from: '5511987654321', text: 'STOP', wamid: 'wamid.B', at: 1_800_000_002_000 });
-    const s1 = statusUpdate({ wamid: 'wamid.OUT', status: 'delivered', recipient: '5511987654321' });
-    const s2 = statusUpdate({ wamid: 'wamid.OUT', status: 'read', recipient: '5511987654321' });
+    const s1 = statusUpdate({ wamid: 'wamid.OUT', status: 'delivered', recipient: '5511987654321', at: 1_800_000_003_000 });
+    const s2 = statusUpdate({ wamid: 'wamid.OUT', status: 'read', recipient: '5511987654321', at: 1_800_000_004_000 });
     const body = envelope([{ wabaId: number.wabaId, changes: [{ field: 'messages', value: messagesValue(number, { messages: [m1, m2], statuses: [s1, s2], errors: [{ code: 131000, title: 'Something went wrong' }] }) }] }]);
     const deliveries = parseEnvelope(request(body));
     expect(deliveries.map((d) => [d.item, d.dedupKey])).toEqual([
@@ -38,6 +38,25 @@ describe('WhatsApp webhook envelope', () => {
     const [account] = parseEnvelope(request(envelope([{ wabaId: '0', changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] }])));
     expect(account).toMatchObject({ item: 'account', field: 'account_update' });
     expect(account!.account).toBeUndefined();
+  });
+
+  it('refuses a delivery older than the replay window (a captured request played again), and absurd nesting', () => {
+    const at = (ms: number) => envelope([{ wabaId: number.wabaId, changes: [{ field: 'messages', value: messagesValue(number, { messages: [textMessage({ from: '5511987654321', text: 'hi', wamid: `wamid.${ms}`, at: ms })] }) }] }]);
+    const received = 1_800_000_000_000;
+    // Meta retries for 7 days: a week-old delivery is still accepted…
+    expect(parseEnvelope(request(at(received - 7 * 86_400_000)))).toHaveLength(1);
+    // …one older than the 8-day dedup window is not.
+    const stale = (() => {
+      try {
+        parseEnvelope(request(at(received - 8 * 86_400_000 - 1000)));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(stale).toBeInstanceOf(StaleWebhookError);
+    expect(stale).toMatchObject({ code: 'stale_webhook', status: 400 });
+    const deep = `{"object":"whatsapp_business_account","entry":${'['.repeat(100)}${']'.repeat(100)}}`;
+    expect(() => parseEnvelope(request(deep))).toThrow(/nests deeper than 64/);
   });
 
   it('refuses bodies that are not Meta envelopes', () => {

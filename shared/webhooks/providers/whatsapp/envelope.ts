@@ -7,7 +7,8 @@
  *   template and other account fields → routed by the WABA (`entry[].id`, connection `whatsapp_waba:<id>`).
  */
 import { hash } from 'node:crypto';
-import { MalformedWebhookError } from '../../errors';
+import { MalformedWebhookError, StaleWebhookError } from '../../errors';
+import { parseWebhookJson } from '../../json';
 import type { Delivery, WebhookRequest } from '../../provider';
 
 type Json = Record<string, unknown>;
@@ -46,16 +47,18 @@ function epochMs(value: unknown): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
+/**
+ * Meta retries a failed webhook for up to 7 days: dedup records live 8, and a delivery that says it
+ * happened longer ago than that is a captured request played again (only the body is signed, and its
+ * dedup record is gone), refused as stale.
+ */
+export const WHATSAPP_REPLAY_WINDOW_S = 8 * 86_400;
+
 /** Fields about templates: routed by WABA, published on the template_status topic. */
 export const TEMPLATE_FIELDS = new Set(['message_template_status_update', 'message_template_quality_update', 'message_template_components_update', 'template_category_update']);
 
 export function parseEnvelope(request: WebhookRequest): WhatsAppDelivery[] {
-  let body: unknown;
-  try {
-    body = JSON.parse(request.rawBody.toString('utf8'));
-  } catch {
-    throw new MalformedWebhookError('whatsapp', 'body is not valid JSON');
-  }
+  const body = parseWebhookJson('whatsapp', request.rawBody);
   if (!isObject(body)) throw new MalformedWebhookError('whatsapp', 'body must be a JSON object');
   if (body.object !== 'whatsapp_business_account') throw new MalformedWebhookError('whatsapp', `object must be "whatsapp_business_account" (got ${JSON.stringify(body.object)})`);
   if (!Array.isArray(body.entry)) throw new MalformedWebhookError('whatsapp', 'entry must be an array');
@@ -72,6 +75,8 @@ export function parseEnvelope(request: WebhookRequest): WhatsAppDelivery[] {
       else deliveries.push(accountChange(wabaId, field, value, entryAt));
     }
   }
+  const stale = deliveries.find((d) => request.receivedAt - d.at > WHATSAPP_REPLAY_WINDOW_S * 1000);
+  if (stale) throw new StaleWebhookError('whatsapp', new Date(stale.at).toISOString(), WHATSAPP_REPLAY_WINDOW_S);
   return deliveries;
 }
 

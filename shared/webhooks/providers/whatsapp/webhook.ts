@@ -23,14 +23,12 @@ import type { KeywordMatcher } from '../../../whatsapp/stop-words';
 import type { TemplateCache } from '../../../whatsapp/template-cache';
 import { WebhookHandshakeError, WebhookSignatureError } from '../../errors';
 import type { WebhookProvider } from '../../provider';
-import { parseEnvelope, type WhatsAppDelivery } from './envelope';
+import { parseEnvelope, WHATSAPP_REPLAY_WINDOW_S, type WhatsAppDelivery } from './envelope';
 import { isWhatsAppSignatureShape, verifyWhatsAppSignature } from './signature';
 
 const log = moduleLogger('whatsapp-webhooks');
 
 export const WHATSAPP_WEBHOOK_SOURCE = 'webhook-whatsapp';
-/** Meta retries a failed webhook for up to 7 days: dedup records outlive that. */
-const DEDUP_TTL_S = 8 * 86_400;
 const CHALLENGE = /^[\x21-\x7e]{1,256}$/;
 const EVENT_SEGMENT = /^[a-z0-9_]+$/;
 
@@ -66,7 +64,7 @@ export function createWhatsAppWebhooks(deps: WhatsAppWebhookDeps): WebhookProvid
   return {
     name: 'whatsapp',
     secretProvider: 'whatsapp',
-    dedupTtlSeconds: DEDUP_TTL_S,
+    dedupTtlSeconds: WHATSAPP_REPLAY_WINDOW_S,
     keptHeaders: [],
 
     handshake(query, credential) {
