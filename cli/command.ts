@@ -1,9 +1,14 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
+
 /** The shape of a CLI command: `ionflux <group> <verb> …`. */
 export interface Command {
   /** e.g. ['secrets', 'set'] */
   path: string[];
+  /** Every argument and flag the command takes (the README's CLI section is the help built from these). */
   usage: string;
   summary: string;
+  /** The flags it parses (node:util parseArgs); each appears in `usage` (test/unit/cli-help.test.ts). */
+  options?: ParseArgsOptionsConfig;
   run(args: string[], io: CliIo): Promise<number | void>;
 }
 

@@ -13,9 +13,37 @@ const io: CliIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-function help(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  return ['usage: ionflux <command>', '', ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)].join('\n');
+/** Help lines fit this many columns. */
+export const HELP_WIDTH = 100;
+
+/** Words laid out on lines of at most `width` columns, the first after `first`, the rest after `indent`. */
+function wrap(text: string, first: string, indent: string, width = HELP_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    const start = line === first || line === indent;
+    if (!start && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line === first || line === indent ? word : ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+const describe = (c: Command) => [...wrap(c.usage, '  ', '          '), ...wrap(c.summary, '      ', '      ')];
+
+/** Every command with its usage and what it does, grouped by its first word; no line over HELP_WIDTH. */
+export function help(): string {
+  const lines = ['usage: ionflux <command> [arguments]     (ionflux <command> --help: that command only)'];
+  let group = '';
+  for (const c of commands) {
+    if (c.path[0] !== group) lines.push('');
+    group = c.path[0]!;
+    lines.push(...describe(c));
+  }
+  return lines.join('\n');
 }
 
 export async function runCli(argv: string[], output: CliIo = io): Promise<number> {
@@ -30,8 +58,13 @@ export async function runCli(argv: string[], output: CliIo = io): Promise<number
     output.err(`ionflux: unknown command "${argv.join(' ')}"\n\n${help()}`);
     return 2;
   }
+  const args = argv.slice(command.path.length);
+  if (args.includes('--help') || args.includes('-h')) {
+    output.out(describe(command).join('\n'));
+    return 0;
+  }
   try {
-    const code = await command.run(argv.slice(command.path.length), output);
+    const code = await command.run(args, output);
     return typeof code === 'number' ? code : 0;
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

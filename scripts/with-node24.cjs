@@ -9,10 +9,11 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const env = { ...process.env };
 const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  const bin = execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  env.PATH = `${bin}${path.delimiter}${env.PATH}`;
-}
+// Children find `node` on PATH (tsx, cdk and jest start with `#!/usr/bin/env node`): put the Node 24 that
+// runs them first, the toolchain's when this one is older, else this one (PATH may hold an older Node).
+const nodeDir =
+  major < 24 ? execFileSync(path.join(root, 'scripts', 'toolchain.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim() : path.dirname(process.execPath);
+env.PATH = `${nodeDir}${path.delimiter}${env.PATH}`;
 env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${env.PATH}`;
 // kafkajs 2.2.4 schedules a negative timeout on Node ≥ 23, which only prints a warning.
 if (!(env.NODE_OPTIONS ?? '').includes('TimeoutNegativeWarning')) {
@@ -28,7 +29,9 @@ if (!command) {
 }
 const child = spawn(command, args, { stdio: 'inherit', env, cwd: process.cwd() });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// A child ended by a signal ends this process the same way (its handler removed first, or it would stay).
 child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal);
-  else process.exit(code ?? 1);
+  if (!signal) process.exit(code ?? 1);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 });

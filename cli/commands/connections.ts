@@ -15,12 +15,16 @@ const afterConnect: Partial<Record<Connection['provider'], (connection: Connecti
   shopify: (c) => shopStateStore().linkWorkspace(c.workspace_id, c.account_id),
 };
 
+const addOptions = { workspace: { type: 'string' }, waba: { type: 'string' }, mps: { type: 'string' } } as const;
+const listOptions = { workspace: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+
 export const connectionsAdd: Command = {
   path: ['connections', 'add'],
   usage: 'ionflux connections add <shopify|tiktok|whatsapp> <account-id> --workspace <id> [--waba <waba_id>] [--mps <messages per second>]',
-  summary: 'record that a workspace owns an external account (a Shopify shop domain, a WhatsApp phone_number_id…)',
+  summary: 'record that a workspace owns an external account (a Shopify shop domain, a WhatsApp phone_number_id with --waba its business account and --mps its throughput)',
+  options: addOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { workspace: { type: 'string' }, waba: { type: 'string' }, mps: { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: addOptions, allowPositionals: true });
     const [provider, accountId, ...rest] = positionals;
     if (!provider || !accountId || rest.length || !values.workspace) throw new UsageError(this.usage);
     if (!isConnectionProvider(provider)) throw new UsageError(`unknown provider "${provider}" (${connectionProviders.join(', ')})`);
@@ -44,9 +48,10 @@ export const connectionsAdd: Command = {
 export const connectionsList: Command = {
   path: ['connections', 'list'],
   usage: 'ionflux connections list [--workspace <id>] [--json]',
-  summary: 'list connections: provider, account, workspace, status',
+  summary: 'list connections: provider, account, workspace, status (--json: one JSON object a line)',
+  options: listOptions,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({ args, options: listOptions });
     await ensureResources();
     const list = await connectionRegistry().list(values.workspace ? { workspaceId: values.workspace } : {});
     if (values.json) for (const c of list) io.out(JSON.stringify(c));

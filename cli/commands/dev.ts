@@ -9,7 +9,11 @@ import { type CliIo, type Command, UsageError } from '../command';
 
 const shellQuote = (value: string) => (/^[A-Za-z0-9_./:@=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
 
-/** Resolves when the operator interrupts (Ctrl-C, SIGTERM) or the caller's signal aborts. */
+/**
+ * Resolves when the operator interrupts (Ctrl-C, SIGTERM) or the caller's signal aborts. The handlers stay:
+ * Ctrl-C reaches the whole process group, so a second SIGINT (forwarded by bin/ionflux.cjs) must not kill
+ * the process before the fake has stopped.
+ */
 function interrupted(io: CliIo): Promise<void> {
   return new Promise((resolve) => {
     if (io.signal) {
@@ -17,15 +21,16 @@ function interrupted(io: CliIo): Promise<void> {
       io.signal.addEventListener('abort', () => resolve(), { once: true });
       return;
     }
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
 }
 
 export const devFake: Command = {
   path: ['dev', 'fake'],
-  usage: 'ionflux dev fake [<name>] [--port <n>] [--<option> <value>]',
-  summary: 'start a provider fake on 127.0.0.1 (no name: list them) and print how to use it; Ctrl-C stops it',
+  usage: 'ionflux dev fake [<name> [--port <n>] [--<flag of that fake> <value>]]',
+  summary: 'start a provider fake on 127.0.0.1 and print how to point npm run dev at it; Ctrl-C stops it (no name: list the fakes, their ports and flags)',
+  options: { port: { type: 'string' } },
   async run(args, io) {
     const name = args[0]?.startsWith('-') ? undefined : args[0];
     if (!name) {

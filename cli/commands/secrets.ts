@@ -44,12 +44,17 @@ function warnIncomplete(name: string, values: Record<string, unknown>, io: { err
   if (missing.length) io.err(`note: ${name} still lacks ${missing.join(', ')}; add with: ${storeSecretHint(name, provider, values)}`);
 }
 
+const setOptions = { merge: { type: 'string' } } as const;
+const getOptions = { fields: { type: 'boolean', default: false } } as const;
+const listOptions = { prefix: { type: 'string' } } as const;
+
 export const secretsSet: Command = {
   path: ['secrets', 'set'],
-  usage: "ionflux secrets set <name> <value> | <name> --merge '<json>'",
-  summary: 'store a secret (JSON object or plain string), or --merge fields into it (null removes one); values never printed',
+  usage: "ionflux secrets set <name> (<value> | --merge '<json>')",
+  summary: 'store a secret (a JSON object or a plain string), or merge fields into it (--merge; null removes a field); values are never printed',
+  options: setOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { merge: { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: setOptions, allowPositionals: true });
     const [name, value, ...rest] = positionals;
     if (!name || rest.length || (value === undefined) === (values.merge === undefined)) throw new UsageError(this.usage);
     checkName(name);
@@ -77,8 +82,9 @@ export const secretsGet: Command = {
   path: ['secrets', 'get'],
   usage: 'ionflux secrets get <name> --fields',
   summary: 'which fields a secret holds (and which its provider needs but lacks); never values',
+  options: getOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { fields: { type: 'boolean', default: false } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: getOptions, allowPositionals: true });
     const [name, ...rest] = positionals;
     if (!name || rest.length || !values.fields) throw new UsageError(`${this.usage}\n(only field names are shown: secret values are never printed)`);
     checkName(name);
@@ -102,8 +108,9 @@ export const secretsList: Command = {
   path: ['secrets', 'list'],
   usage: 'ionflux secrets list [--prefix <prefix>]',
   summary: 'list secret names (never values)',
+  options: listOptions,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { prefix: { type: 'string' } }, allowPositionals: false });
+    const { values } = parseArgs({ args, options: listOptions, allowPositionals: false });
     const names = await secretStore().list(values.prefix);
     if (!names.length) io.out(`none${values.prefix ? ` under ${values.prefix}` : ''}`);
     for (const name of names) io.out(name);

@@ -18,12 +18,15 @@ import { shopifyWebhookTopics } from '../../shared/webhooks/providers/shopify/to
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
 
+const installUrlOptions = { workspace: { type: 'string' }, 'base-url': { type: 'string' } } as const;
+
 export const shopifyInstallUrl: Command = {
   path: ['shopify', 'install-url'],
   usage: 'ionflux shopify install-url <shop> --workspace <id> [--base-url <url>]',
   summary: 'print the signed link that connects a Shopify store to a workspace (valid 24 h; open it in a browser)',
+  options: installUrlOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { workspace: { type: 'string' }, 'base-url': { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: installUrlOptions, allowPositionals: true });
     const [shop, ...rest] = positionals;
     if (!shop || rest.length || !values.workspace) throw new UsageError(this.usage);
     const domain = normaliseAccountId('shopify', shop);

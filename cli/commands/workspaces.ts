@@ -3,12 +3,15 @@ import { workspaceDirectory } from '../../shared/runtime/workspaces';
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
 
+const setOptions = { 'secrets-config': { type: 'string' } } as const;
+
 export const workspacesSet: Command = {
   path: ['workspaces', 'set'],
   usage: "ionflux workspaces set <workspace_id> --secrets-config '<json>'",
   summary: 'set a workspace’s generic_secrets_config_json (labels → secret names under its own prefix)',
+  options: setOptions,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { 'secrets-config': { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: setOptions, allowPositionals: true });
     const [workspaceId, ...rest] = positionals;
     if (!workspaceId || rest.length || values['secrets-config'] === undefined) throw new UsageError(this.usage);
     let mapping: unknown;

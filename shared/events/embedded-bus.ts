@@ -97,7 +97,7 @@ export class EmbeddedEventBus implements EventBus, EventLog {
   }
 
   /** Topics that have at least one record. */
-  topics(): string[] {
+  async topics(): Promise<string[]> {
     return fs
       .readdirSync(this.dir)
       .filter((f) => f.endsWith('.jsonl'))

@@ -31,6 +31,8 @@ export interface ReadOptions {
 export interface EventLog {
   /** Every record currently in the topic, oldest first; with `since` (epoch ms) only those written since. */
   readAll(topic: string, options?: ReadOptions): Promise<BusRecord[]>;
+  /** The topics that exist (Kafka: created; embedded: written to at least once), sorted. */
+  topics(): Promise<string[]>;
   /** Calls `onRecord` for records from the start (or only new ones) until `signal` aborts. */
   follow(topic: string, onRecord: (record: BusRecord) => void | Promise<void>, options: { signal: AbortSignal; fromBeginning?: boolean }): Promise<void>;
 }

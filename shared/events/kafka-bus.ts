@@ -167,6 +167,11 @@ export class KafkaEventBus implements EventBus, EventLog {
     throw new KafkaUnavailableError(`Kafka did not take ${messages.length} message(s): ${errorMessage(lastError)}`, lastError);
   }
 
+  async topics(): Promise<string[]> {
+    const admin = await this.connectedAdmin();
+    return (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+  }
+
   /** Partition high-watermarks of a topic (missing topic → empty). */
   private async watermarks(topic: string): Promise<Map<number, bigint>> {
     const admin = await this.connectedAdmin();

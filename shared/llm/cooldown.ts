@@ -19,6 +19,8 @@ interface KeyState {
   failures: number;
   lastFailure: number;
   until: number;
+  /** The failure that started the current cooldown (what a skipped request is told). */
+  cause?: string;
 }
 
 const MAX_KEYS = 1000;
@@ -38,11 +40,17 @@ export class Cooldowns {
     return state && state.until > this.now() ? state.until : undefined;
   }
 
+  /** The failure that started the key's current cooldown. */
+  cause(key: string): string | undefined {
+    return this.until(key) === undefined ? undefined : this.keys.get(key)?.cause;
+  }
+
   /**
-   * Records a failure. `now` cools down at once (for `ms`, default cooldownMs); `count` cools down when
-   * the threshold is reached. Returns the cooldown end when the key is (now) cooling down.
+   * Records a failure (`cause`: what it was, kept for the requests the cooldown turns away). `now` cools
+   * down at once (for `ms`, default cooldownMs); `count` cools down when the threshold is reached.
+   * Returns the cooldown end when the key is (now) cooling down.
    */
-  fail(key: string, mode: 'now' | 'count', ms?: number): number | undefined {
+  fail(key: string, mode: 'now' | 'count', ms?: number, cause?: string): number | undefined {
     const now = this.now();
     let state = this.keys.get(key);
     if (!state) {
@@ -54,6 +62,7 @@ export class Cooldowns {
     state.failures++;
     state.lastFailure = now;
     if (mode === 'now' || state.failures >= this.options.failureThreshold) {
+      if (state.until <= now || cause !== undefined) state.cause = cause;
       state.until = Math.max(state.until, now + Math.min(ms ?? this.options.cooldownMs, this.options.maxCooldownMs));
       state.failures = 0;
     }

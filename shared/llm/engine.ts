@@ -16,6 +16,7 @@ import type { ModelSpec, ResolvedTarget } from './catalog';
 import type { Attempt, TaskInputs, TaskOutputs, TaskType } from './contract';
 import type { Cooldowns } from './cooldown';
 import type { CallOptions, LlmProvider, ProviderCredential, ProviderFailure, ProviderResult } from './provider';
+import { describeFailure } from './errors';
 import { redactSecrets } from './redact';
 import { type Blame, classifyFailure, decideRetry, type FailureClass, fallbackReserve, type RetryPolicy } from './retry-policy';
 
@@ -100,8 +101,8 @@ export interface EngineAttempt {
 interface OutcomeFacts {
   /** Time spent inside provider calls and retry waits (the rest is the gateway's own overhead). */
   providerMs: number;
-  /** Why the last provider failed, when none succeeded. */
-  lastBlame?: Blame;
+  /** Why the providers failed (or were left), when none succeeded: the answer's status follows from it. */
+  blames?: Blame[];
   /** Only the requests' own fault: every provider that answered rejected the request itself. */
   onlyRequestErrors?: boolean;
   /** Shortest wait a provider or a cooldown asked for, when the chain failed for availability. */
@@ -147,6 +148,22 @@ export interface RunOptions {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The host an attempt talked to (from the base URL its client was given). */
+const hostOf = (baseUrl: string): string => {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+};
+
+/** A transport failure says which host it was: a network error or a timeout names where the client went. */
+function namingHost(failure: ProviderFailure, host: string): ProviderFailure {
+  if (failure.kind === 'network') return { ...failure, message: `could not reach ${host}: ${failure.message}` };
+  if (failure.kind === 'timeout') return { ...failure, message: `${host}: ${failure.message}` };
+  return failure;
+}
+
 export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
   constructor(private readonly deps: EngineDeps<P>) {}
 
@@ -184,7 +201,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
     const { policy, cooldowns } = this.deps;
     const attempts: Array<StrategyAttempt<M>> = [];
     let providerMs = 0;
-    let lastBlame: Blame | undefined;
+    const blames = new Set<Blame>();
     let onlyRequestErrors = true;
     let storageUnavailable = false;
     const waits: number[] = [];
@@ -206,7 +223,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
         log.warn('llm provider key unavailable', { provider: entry.provider.name, model: entry.label, code, reason: message });
         record(entry, { outcome: 'error', error_code: code, message, retryable: outage, latency_ms: 0, billed: false });
         if (outage) storageUnavailable = true;
-        lastBlame = 'upstream';
+        blames.add('upstream');
         onlyRequestErrors = false;
         continue;
       }
@@ -219,20 +236,22 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
       const cooling = keyCooling ?? workspaceCooling;
       if (cooling !== undefined) {
         const wait = cooling - this.now();
+        const cause = cooldowns.cause(keyCooling !== undefined ? cooldownKey : workspaceCooldownKey);
         record(entry, {
           outcome: 'skipped',
           error_code: 'cooldown',
-          message:
+          message: `${
             keyCooling !== undefined
-              ? `key ${resolved.secretName} is cooling down after repeated failures (${Math.ceil(wait / 1000)} s left)`
-              : `key ${resolved.secretName} is cooling down for this workspace after repeated timeouts or unreadable answers (${Math.ceil(wait / 1000)} s left)`,
+              ? `key ${resolved.secretName} is cooling down after repeated failures`
+              : `key ${resolved.secretName} is cooling down for this workspace after repeated timeouts or unreadable answers`
+          } (${Math.ceil(wait / 1000)} s left)${cause ? `; it began with ${cause}` : ''}`,
           retry_after_ms: wait,
           latency_ms: 0,
           key_source: resolved.source,
           billed: false,
         });
         waits.push(wait);
-        lastBlame = 'unavailable';
+        blames.add('unavailable');
         onlyRequestErrors = false;
         continue;
       }
@@ -256,12 +275,12 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
               key_source: resolved.source,
               billed: false,
             });
-            lastBlame = 'timeout';
+            blames.add('timeout');
             break;
           }
           record(entry, { outcome: 'skipped', error_code: 'deadline_exceeded', message: `only ${Math.max(0, remaining)} ms left before the deadline`, latency_ms: 0, key_source: resolved.source, billed: false });
-          lastBlame = 'timeout';
-          return { attempts, providerMs, lastBlame, onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}), ...(storageUnavailable ? { storageUnavailable } : {}) };
+          blames.add('timeout');
+          return { attempts, providerMs, blames: [...blames], onlyRequestErrors: false, ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}), ...(storageUnavailable ? { storageUnavailable } : {}) };
         }
 
         const controller = new AbortController();
@@ -288,7 +307,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
           );
           return { attempts, providerMs, success: { index, result } };
         } catch (error) {
-          failure = controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error);
+          failure = namingHost(controller.signal.aborted ? { kind: 'timeout', message: `no response within ${budget} ms` } : entry.provider.classify(error), hostOf(resolved.credential.baseUrl));
         } finally {
           clearTimeout(timer);
         }
@@ -314,9 +333,10 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
           ...(failure.billedUsage ? { usage: failure.billedUsage } : {}),
         };
         record(entry, attempt);
-        lastBlame = cls.blame;
+        blames.add(cls.blame);
         if (cls.blame !== 'request') onlyRequestErrors = false;
-        this.coolDown(cls.cooldown === 'workspace' ? workspaceCooldownKey : cooldownKey, cls, failure, decision.retry);
+        const cause = describeFailure({ provider: entry.provider.name, model: entry.label, ...attempt });
+        this.coolDown(cls.cooldown === 'workspace' ? workspaceCooldownKey : cooldownKey, cls, failure, decision.retry, cause);
         if (cls.code === 'authentication_failed') this.deps.invalidateCredential(resolved.secretName);
         log.warn('llm provider attempt failed', {
           provider: entry.provider.name,
@@ -331,7 +351,7 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
         if (!decision.retry) {
           if (cls.blame === 'unavailable' && failure.retryAfterMs !== undefined) waits.push(failure.retryAfterMs);
           if (cls.blame === 'request' && call.stopOnRequestError) {
-            return { attempts, providerMs, lastBlame: cls.blame, onlyRequestErrors, stoppedOnRequestError: true };
+            return { attempts, providerMs, blames: [...blames], onlyRequestErrors, stoppedOnRequestError: true };
           }
           break;
         }
@@ -343,23 +363,23 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
     return {
       attempts,
       providerMs,
-      ...(lastBlame ? { lastBlame } : {}),
+      ...(blames.size ? { blames: [...blames] } : {}),
       onlyRequestErrors: onlyRequestErrors && attempts.length > 0,
       ...(waits.length ? { retryAfterMs: Math.min(...waits) } : {}),
       ...(storageUnavailable ? { storageUnavailable } : {}),
     };
   }
 
-  /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while. */
-  private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean): void {
+  /** Cooldown bookkeeping: keys that cannot work now, or keep failing, are set aside for a while (with the failure that did it). */
+  private coolDown(key: string, cls: FailureClass, failure: ProviderFailure, retrying: boolean, cause: string): void {
     if (cls.cooldown === 'none') return;
     // A rate limit whose wait we did not take (no time for it, or it would eat the fallbacks' time): the
     // key is unusable for that long anyway.
     if (!retrying && cls.code === 'rate_limited' && failure.retryAfterMs !== undefined && failure.retryAfterMs > 0) {
-      this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs);
+      this.deps.cooldowns.fail(key, 'now', failure.retryAfterMs, cause);
       return;
     }
-    this.deps.cooldowns.fail(key, cls.cooldown === 'now' ? 'now' : 'count');
+    this.deps.cooldowns.fail(key, cls.cooldown === 'now' ? 'now' : 'count', undefined, cause);
   }
 }
 

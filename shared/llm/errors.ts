@@ -65,15 +65,22 @@ export class ResponseTooLargeError extends IonfluxError {
   }
 }
 
+/** One line naming an attempt's failure, as error messages list it (also kept as a cooldown's cause). */
+export const describeFailure = (attempt: Pick<Attempt, 'provider' | 'model' | 'status' | 'error_code' | 'message'>): string =>
+  `${attempt.provider}/${attempt.model}: ${[attempt.status, attempt.error_code].filter((x) => x !== undefined).join(' ')}${attempt.message ? ` — ${attempt.message}` : ''}`;
+
 /**
  * What to tell the caller when no provider of a chain answered: a message naming each provider (and
- * model) with its last status, code and reason, and the status that says whose problem it is — 400 the
- * providers rejected the request itself, 504 they timed out, 503 they are unavailable (Retry-After: the
- * shortest wait any asked for), 502 anything else.
+ * model) with its last status, code and reason, and the status that says whose problem it is. The status
+ * follows from every failure of the chain, not from where a provider stands in it, so a cause gets the
+ * same answer on every route, with or without fallbacks (docs/llm.md, Errors): 400 when the providers
+ * rejected the request itself; else 503 when one may answer again soon — rate-limited, overloaded,
+ * unreachable, cooling down (Retry-After: the shortest wait any asked for); else 504 when one ran out of
+ * time; else 502.
  */
 export function failureVerdict(
   attempts: Attempt[],
-  facts: { onlyRequestErrors?: boolean; lastBlame?: Blame; retryAfterMs?: number; storageUnavailable?: boolean },
+  facts: { onlyRequestErrors?: boolean; blames?: Blame[]; retryAfterMs?: number; storageUnavailable?: boolean },
 ): { status: 400 | 502 | 503 | 504; code: string; message: string; retryAfterS?: number } {
   const groups = new Map<string, { count: number; last: Attempt }>();
   for (const a of attempts) {
@@ -81,15 +88,13 @@ export function failureVerdict(
     const g = groups.get(key);
     groups.set(key, { count: (g?.count ?? 0) + (a.outcome === 'error' ? 1 : 0), last: a });
   }
-  const reasons = [...groups].map(([key, { count, last }]) => {
-    const what = [last.status, last.error_code].filter((x) => x !== undefined).join(' ');
-    return `${key}: ${what}${last.message ? ` — ${last.message}` : ''}${count > 1 ? ` (${count} attempts)` : ''}`;
-  });
+  const reasons = [...groups].map(([, { count, last }]) => `${describeFailure(last)}${count > 1 ? ` (${count} attempts)` : ''}`);
   const message = `${attempts.length > 1 || groups.size > 1 ? 'every provider failed' : 'the provider failed'}: ${reasons.join('; ')}`;
+  const blames = new Set(facts.blames ?? []);
   if (facts.onlyRequestErrors) return { status: 400, code: 'provider_rejected_request', message };
   // A key we could not read because our own storage was down: a retry may work (whatever the others did).
   if (facts.storageUnavailable) return { status: 503, code: 'storage_unavailable', message, retryAfterS: 2 };
-  if (facts.lastBlame === 'timeout') return { status: 504, code: 'provider_timeout', message };
-  if (facts.lastBlame === 'unavailable') return { status: 503, code: 'provider_unavailable', message, retryAfterS: Math.max(1, Math.ceil((facts.retryAfterMs ?? 1000) / 1000)) };
+  if (blames.has('unavailable')) return { status: 503, code: 'provider_unavailable', message, retryAfterS: Math.max(1, Math.ceil((facts.retryAfterMs ?? 1000) / 1000)) };
+  if (blames.has('timeout')) return { status: 504, code: 'provider_timeout', message };
   return { status: 502, code: 'provider_failed', message };
 }

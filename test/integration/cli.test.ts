@@ -9,6 +9,7 @@ import { eventBus } from '../../shared/runtime/events';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
 import { useLocalServices } from '../support/environment';
 import { projectRoot } from '../support/paths';
+import { verifyInstallLink } from '../../shared/shopify/install-link';
 import { recordSecretValue } from '../support/secrets';
 import { cliEntry, ionflux } from '../support/cli';
 
@@ -151,6 +152,47 @@ describe('the newcomer demo: connect a shop, send a webhook, read the event', ()
     expect(replay.stdout).toContain('replayed 1, still parked 0, failed 0');
     expect((await ionflux(['events', 'read', 'ionflux.shopify.ws_beta.products.created', '--json'], env)).stdout.trim().split('\n')).toHaveLength(1);
   }, 120_000);
+
+  it('a store connected by hand answers 409 (no OAuth token), not 404', async () => {
+    const response = await fetch(`${runtime.http.url}/v1/shopify/workspaces/acme42/shop`, { headers: { authorization: `Bearer ${runtime.internalToken}` } });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'shop_not_connected',
+      message: expect.stringContaining('demo-store.myshopify.com was connected without an OAuth install'),
+    });
+  });
+
+  it('uses a fixed secret at once: completed in place with --merge, then rotated, while the runtime runs', async () => {
+    const name = 'ionflux/platform/shopify';
+    const installLink = async () => {
+      const response = await fetch(`${runtime.http.url}/v1/shopify/workspaces/acme42/install-link`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.internalToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ shop: 'demo-store.myshopify.com' }),
+      });
+      return { status: response.status, body: (await response.json()) as { url?: string; error?: { code: string; message: string } } };
+    };
+    const signedWith = (url: string, secret: string) => {
+      const q = new URL(url).searchParams;
+      verifyInstallLink([secret], { shop: q.get('shop')!, workspaceId: q.get('workspace_id')!, expires: q.get('expires')!, signature: q.get('signature')! }, Date.now());
+      return true;
+    };
+    // The demo stored client_secret only: the answer names the complete fix, and the runtime keeps no copy of it.
+    const incomplete = await installLink();
+    expect(incomplete.status).toBe(500);
+    expect(incomplete.body.error).toMatchObject({ code: 'secret_not_configured' });
+    expect(incomplete.body.error!.message).toContain(`npx ionflux secrets set ${name} --merge '{"client_id":"…"}'`);
+    expect((await ionflux(['secrets', 'set', name, '--merge', '{"client_id":"demo-app"}'], env)).code).toBe(0);
+    const completed = await installLink();
+    expect(completed.status).toBe(201);
+    expect(signedWith(completed.body.url!, 'shpss_cli_demo_secret')).toBe(true);
+    // A complete secret is cached (300 s), but a local `secrets set` makes the runtime drop its copy.
+    recordSecretValue('shpss_cli_demo_rotated');
+    expect((await ionflux(['secrets', 'set', name, '--merge', '{"client_secret":"shpss_cli_demo_rotated"}'], env)).code).toBe(0);
+    const rotated = await installLink();
+    expect(rotated.status).toBe(201);
+    expect(signedWith(rotated.body.url!, 'shpss_cli_demo_rotated')).toBe(true);
+  }, 60_000);
 });
 
 describe('ionflux CLI on Kafka and moto', () => {
@@ -164,6 +206,10 @@ describe('ionflux CLI on Kafka and moto', () => {
     expect(read.code).toBe(0);
     const got = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(got.map((e) => e.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
+    const missing = await ionflux(['events', 'read', `${topic}_missing`], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`topic ${topic}_missing does not exist; topics like it: `);
+    expect(missing.stderr).toContain(topic);
   }, 60_000);
 
   it('stores secrets in Secrets Manager (moto)', async () => {

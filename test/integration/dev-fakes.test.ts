@@ -3,14 +3,12 @@
  * and, with exactly the secrets it prints, the real code reaches it; the CLI starts one on its port, says
  * how to use it, and stops on Ctrl-C.
  */
-import { spawn } from 'node:child_process';
 import { runCli } from '../../cli/main';
 import { standardWebhookHeaders } from '../../shared/agents/agent-service';
+import { config } from '../../shared/config/env';
 import { platformSecretName } from '../../shared/secrets/names';
 import { newSigningSecret } from '../fakes/agent-service/fake-agent-service';
 import { devFakes, type RunningDevFake } from '../fakes/dev-fakes';
-import { projectRoot } from '../support/paths';
-import path from 'node:path';
 
 /** One request each fake answers only for a caller holding the secret it printed. */
 const probes: Record<string, (fake: RunningDevFake, secret: Record<string, string>) => Promise<Response>> = {
@@ -86,9 +84,10 @@ describe('the dev-fake registry', () => {
   });
 });
 
-describe('ionflux dev fake', () => {
-  const cli = path.join(projectRoot, 'bin', 'ionflux.cjs');
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((f) => f()));
 
+describe('ionflux dev fake', () => {
   it('lists the fakes with their ports and flags', async () => {
     const out: string[] = [];
     expect(await runCli(['dev', 'fake'], { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
@@ -98,19 +97,21 @@ describe('ionflux dev fake', () => {
     expect(err.join('\n')).toContain('no fake "nosuch" (shopify, openai');
   });
 
-  it('starts a fake, prints how to point the runtime at it, and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [cli, 'dev', 'fake', 'shopify', '--port', '0', '--client-secret', 'shpss_other'], { cwd: projectRoot, env: { ...process.env, IONFLUX_SECRET_ROOT: 'ionflux' } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    for (let i = 0; i < 200 && !out.includes('npx ionflux secrets set'); i++) await new Promise((r) => setTimeout(r, 50));
-    const origin = /fake shopify on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  it('starts a fake, prints how to point the runtime at it, and stops when interrupted', async () => {
+    const out: string[] = [];
+    const stop = new AbortController();
+    // Stopped in every case: a failed expectation must not leave the fake listening.
+    cleanups.push(() => stop.abort());
+    const running = runCli(['dev', 'fake', 'shopify', '--port', '0', '--client-secret', 'shpss_other'], { out: (l) => out.push(l), err: (l) => out.push(l), signal: stop.signal });
+    for (let i = 0; i < 200 && !out.join('\n').includes('npx ionflux secrets set'); i++) await new Promise((r) => setTimeout(r, 25));
+    const text = out.join('\n');
+    const origin = /fake shopify on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     expect(origin).toBeDefined();
-    expect(out).toContain(`SHOPIFY_API_ORIGIN='${origin}/shops/{shop}' npm run dev`);
-    expect(out).toContain(`npx ionflux secrets set ionflux/platform/shopify --merge '{"client_id":"ionflux-dev-app","client_secret":"shpss_other"}'`);
+    expect(text).toContain(`SHOPIFY_API_ORIGIN='${origin}/shops/{shop}' npm run dev`);
+    expect(text).toContain(`npx ionflux secrets set ${platformSecretName(config().secretRoot, 'shopify')} --merge '{"client_id":"ionflux-dev-app","client_secret":"shpss_other"}'`);
     expect((await fetch(`${origin}/shops/x.myshopify.com/admin/oauth/authorize`)).status).toBe(400);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    stop.abort(); // what Ctrl-C does to `npx ionflux dev fake` (SIGINT/SIGTERM when no signal is given)
+    expect(await running).toBe(0);
     await expect(fetch(`${origin}/`)).rejects.toThrow();
-  }, 30_000);
+  });
 });

@@ -23,6 +23,9 @@ beforeAll(async () => {
     FakeOpenAi.start({ dialect: 'deepseek', keys: [] }),
     FakeAnthropic.start({ keys: [] }),
   ]);
+  // The SDKs load on the first call (inside its attempt timeout, kept short here): loaded now, so a busy
+  // machine's module transpiling never makes the first scripted 503 a timeout.
+  await Promise.all([import('../../shared/llm/providers/openai-compatible/sdk'), import('../../shared/llm/providers/anthropic/sdk')]);
   // Platform keys exist but only the last scenario uses one (the fake accepts it only then): every
   // other scenario maps its own.
   await Promise.all([platformKey('openai', platformOpenAiKey, openai.baseUrl), platformKey('anthropic', newKey(), anthropic.baseUrl)]);
@@ -207,6 +210,33 @@ describe('retries and fallback', () => {
     const res = await chat(s.ws);
     expect(res.status).toBe(200);
     expect(outcomes(res.json.attempts)).toEqual(['openai:error:network_error', 'openai:error:network_error', 'openai:error:network_error', 'anthropic:success']);
+  });
+
+  it('a network failure names the host it tried, and the same cause gets the same status and code on every route, with or without fallbacks', async () => {
+    const s = await scenario({ openaiBaseUrl: 'http://127.0.0.1:9/v1' });
+    deepseek.keys.delete(s.keys.deepseek); // a fallback that fails for another reason (its key is refused)
+    const answers = [
+      await callLlm('text_generation', { workspace_id: s.ws, model: 'gpt-4o', prompt: 'hi' }),
+      await callLlm('text_generation', { workspace_id: s.ws, model: 'gpt-4o', prompt: 'hi', fallback: [{ model: 'deepseek-v4-flash' }] }),
+      await callLlm('embedding', { workspace_id: s.ws, model: 'text-embedding-3-small', text_to_embed: 'hi' }),
+      // sentence-transformers has no secret here (the provisioned platform secret holds {}).
+      await callLlm('embedding', { workspace_id: s.ws, model: 'text-embedding-3-small', text_to_embed: 'hi', fallback: [{ model: 'all-mpnet-base-v2' }] }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.json.error.code).toBe('provider_unavailable');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(answer.json.error.message).toContain('could not reach 127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9');
+    }
+    // The first request used up its retries on the network error and set the key aside: the next ones are
+    // told what started the cooldown.
+    expect(outcomes(answers[0]!.json.error.details.attempts)).toEqual(['openai:error:network_error', 'openai:error:network_error', 'openai:error:network_error']);
+    for (const answer of answers.slice(1)) {
+      expect(answer.json.error.details.attempts[0]).toMatchObject({ provider: 'openai', outcome: 'skipped', error_code: 'cooldown' });
+      expect(answer.json.error.details.attempts[0].message).toContain('; it began with openai/gpt-4o: network_error — could not reach 127.0.0.1:9');
+    }
+    expect(outcomes(answers[1]!.json.error.details.attempts)).toEqual(['openai:skipped:cooldown', 'deepseek:error:401:authentication_failed']);
+    expect(outcomes(answers[3]!.json.error.details.attempts)).toEqual(['openai:skipped:cooldown', 'sentence-transformers:error:secret_not_configured']);
   });
 
   it('a provider that does not answer in time → the attempt times out and is retried', async () => {

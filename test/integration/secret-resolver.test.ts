@@ -16,6 +16,20 @@ import { newWorkspaceId, secretRoot, useLocalServices } from '../support/environ
 import { storeSecret } from '../support/secrets';
 
 beforeAll(() => useLocalServices());
+
+/** The store the tests use, counting reads. */
+function countingStore(): { reads: number; store: SecretStore } {
+  const counter: { reads: number; store: SecretStore } = {
+    reads: 0,
+    store: {
+      get: (name: string) => (counter.reads++, secretStore().get(name)),
+      put: (name: string, value: string) => secretStore().put(name, value),
+      list: (prefix?: string) => secretStore().list(prefix),
+      delete: (name: string) => secretStore().delete(name),
+    },
+  };
+  return counter;
+}
 afterAll(() => resetEnvironment());
 
 describe('SecretResolver (Secrets Manager on moto)', () => {
@@ -123,5 +137,54 @@ describe('SecretResolver (Secrets Manager on moto)', () => {
     resolver.invalidate(name);
     await resolver.platform('deepseek');
     expect(reads).toBe(3);
+  });
+
+  it('never keeps an incomplete secret: once completed, the next call uses it without waiting for the TTL', async () => {
+    const counting = countingStore();
+    const resolver = new SecretResolver({ store: counting.store, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0 });
+    const name = platformSecretName(secretRoot(), 'shopify');
+    await storeSecret(name, { client_secret: 'shpss_incomplete_01' });
+    const first = await resolver.platform('shopify');
+    expect(first.require('client_secret')).toBe('shpss_incomplete_01');
+    expect(() => first.require('client_id')).toThrow(
+      `secret ${name} is not configured: it has no "client_id" (complete it with: npx ionflux secrets set ${name} --merge '{"client_id":"…"}')`,
+    );
+    await storeSecret(name, { client_id: 'app-id-01', client_secret: 'shpss_incomplete_01' });
+    expect((await resolver.platform('shopify')).require('client_id')).toBe('app-id-01');
+    expect(counting.reads).toBe(2);
+    // Complete now: kept for the TTL.
+    await resolver.platform('shopify');
+    expect(counting.reads).toBe(2);
+  });
+
+  it('hints at the complete value: every field the provider needs for a missing secret, the missing ones merged into an existing one', async () => {
+    const ws = newWorkspaceId();
+    const mapped = `${secretRoot()}/workspaces/${ws}/shopify`;
+    await workspaceDirectory().putSettings(ws, { generic_secrets_config_json: { shopify: mapped } });
+    await expect(secretResolver().resolve({ provider: 'shopify', workspaceId: ws })).rejects.toThrow(
+      `secret ${mapped} is not configured: create it with: npx ionflux secrets set ${mapped} '{"client_id":"…","client_secret":"…"}'`,
+    );
+    await storeSecret(mapped, { previous_client_secret: 'shpss_old_hint_01' });
+    const credential = await secretResolver().resolve({ provider: 'shopify', workspaceId: ws });
+    expect(() => credential.require('client_secret')).toThrow(`npx ionflux secrets set ${mapped} --merge '{"client_id":"…","client_secret":"…"}'`);
+    // A provider with no known fields: the field asked for.
+    const pinecone = platformSecretName(secretRoot(), 'pinecone');
+    await storeSecret(pinecone, '{}');
+    const plain = await secretResolver().platform('pinecone');
+    expect(() => plain.require('api_key')).toThrow(`npx ionflux secrets set ${pinecone} --merge '{"api_key":"…"}'`);
+  });
+
+  it('empties its cache when the change signal moves (locally: ionflux secrets set in the same state folder)', async () => {
+    let stamp = 'a';
+    const counting = countingStore();
+    const resolver = new SecretResolver({ store: counting.store, workspaces: workspaceDirectory(), secretRoot: secretRoot(), ttlMs: 300_000, clock: () => 0, changes: { stamp: () => stamp } });
+    const name = platformSecretName(secretRoot(), 'anthropic');
+    await storeSecret(name, { api_key: 'sk-ant-signal-0001' });
+    expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0001');
+    await storeSecret(name, { api_key: 'sk-ant-signal-0002' });
+    expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0001');
+    stamp = 'b';
+    expect((await resolver.platform('anthropic')).require('api_key')).toBe('sk-ant-signal-0002');
+    expect(counting.reads).toBe(2);
   });
 });

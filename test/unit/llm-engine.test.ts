@@ -289,7 +289,7 @@ describe('strategy engine', () => {
     const out = await t.run([{ provider: p, target: target('gpt-4o') }], 500);
     expect(p.calls).toHaveLength(0);
     expect(out.attempts[0]!.attempt).toMatchObject({ outcome: 'skipped', error_code: 'deadline_exceeded' });
-    expect(out.lastBlame).toBe('timeout');
+    expect(out.blames).toEqual(['timeout']);
   });
 
   it('a key error (missing secret) is an attempt of its own and the chain goes on', async () => {
@@ -324,6 +324,16 @@ describe('strategy engine', () => {
     ]);
     expect(mixed.onlyRequestErrors).toBe(false);
   });
+
+  it('a network failure or a timeout names the host the attempt went to', async () => {
+    const t = setup({ policy: { maxRetries: 0 } });
+    const out = await t.run([
+      { provider: provider('openai', [{ kind: 'network', message: 'getaddrinfo ENOTFOUND api.example.test' }]), target: target('gpt-4o') },
+      { provider: provider('anthropic', [{ kind: 'timeout', message: 'no response before the attempt timeout' }]), target: target('claude-haiku-4-5') },
+    ]);
+    expect(out.attempts.map((a) => a.attempt.message)).toEqual(['could not reach x: getaddrinfo ENOTFOUND api.example.test', 'x: no response before the attempt timeout']);
+    expect(new Set(out.blames)).toEqual(new Set(['unavailable', 'timeout']));
+  });
 });
 
 describe('cooldown', () => {
@@ -339,6 +349,8 @@ describe('cooldown', () => {
     const skipped = await t.run(chain(flaky));
     expect(flaky.calls).toHaveLength(3);
     expect(skipped.attempts[0]!.attempt).toMatchObject({ outcome: 'skipped', error_code: 'cooldown' });
+    // The skipped attempt carries the failure that started the cooldown.
+    expect(skipped.attempts[0]!.attempt.message).toBe('key root/platform/openai is cooling down after repeated failures (5 s left); it began with openai/gpt-4o: 503 overloaded — status 503');
     t.advance(5001);
     const again = await t.run(chain(flaky));
     expect(flaky.calls).toHaveLength(4);
@@ -434,7 +446,7 @@ describe('run: the loop over any provider steps (the audio service uses it)', ()
     const rejecting = provider('azure', [http(400, { providerCode: 'bad_ssml' })]);
     const next = provider('openai', ['ok']);
     const stopped = await t.engine.run([step(rejecting, 'a'), step(next, 'b')], { workspaceId: 'ws', deadline: clock + 20_000, stopOnRequestError: true });
-    expect(stopped).toMatchObject({ stoppedOnRequestError: true, lastBlame: 'request' });
+    expect(stopped).toMatchObject({ stoppedOnRequestError: true, blames: ['request'] });
     expect(stopped.success).toBeUndefined();
     expect(next.calls).toHaveLength(0);
 

@@ -72,13 +72,25 @@ export interface SdkTransportErrors {
   APIConnectionError: abstract new (...args: never[]) => Error;
 }
 
+/**
+ * What actually failed under a connection error: the innermost cause with something to say ("fetch
+ * failed" wraps "getaddrinfo ENOTFOUND api.openai.com" or "connect ECONNREFUSED 127.0.0.1:9"; a refused
+ * dual-stack connect is an AggregateError with only a code).
+ */
+export function connectionCause(error: unknown): string | undefined {
+  let said: string | undefined;
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    const text = current.message && !/^(fetch failed|Connection error\.?)$/i.test(current.message) ? current.message : typeof code === 'string' ? code : undefined;
+    if (text) said = text;
+  }
+  return said;
+}
+
 /** An abort, timeout or connection failure of an SDK call as a ProviderFailure; undefined for anything else. */
 export function sdkTransportFailure(error: unknown, sdk: SdkTransportErrors): ProviderFailure | undefined {
   if (error instanceof sdk.APIUserAbortError) return { kind: 'aborted', message: 'the request was aborted at the deadline' };
   if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', message: 'no response before the attempt timeout' };
-  if (error instanceof sdk.APIConnectionError) {
-    const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'network', message: `connection failed${cause instanceof Error ? `: ${cause.message}` : ''}` };
-  }
+  if (error instanceof sdk.APIConnectionError) return { kind: 'network', message: connectionCause((error as { cause?: unknown }).cause) ?? 'connection failed' };
   return undefined;
 }
