@@ -23,12 +23,7 @@ export class WhatsAppError extends IonfluxError {
     message: string,
     options: { details?: Record<string, unknown>; cause?: unknown; retryAfterS?: number } = {},
   ) {
-    super(code, message, {
-      status,
-      ...(options.details ? { details: options.details } : {}),
-      ...(options.cause !== undefined ? { cause: options.cause } : {}),
-      ...(options.retryAfterS !== undefined ? { headers: { 'retry-after': String(Math.max(1, Math.ceil(options.retryAfterS))) } } : {}),
-    });
+    super(code, message, { status, ...options });
   }
 }
 
