@@ -4,10 +4,10 @@
  * table, sending its messages one after the other. Driven over IPC by bench/whatsapp.ts.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { awsJsonClient, awsServices } from '../shared/aws/json-client';
 import { ConnectionRegistry } from '../shared/connections/connection-registry';
 import { SecretResolver } from '../shared/secrets/secret-resolver';
 import type { SecretStore } from '../shared/secrets/secret-store';
+import { dynamoDbClient } from '../shared/runtime/storage';
 import { DynamoDbTable } from '../shared/storage/dynamodb-table';
 import { MemoryTable } from '../shared/storage/memory-table';
 import { WhatsAppAccounts } from '../shared/whatsapp/accounts';
@@ -56,7 +56,9 @@ async function setup(config: SenderConfig): Promise<void> {
   await connections.connect('whatsapp', config.phone, config.workspace, { waba_id: config.waba, throughput_mps: config.mps });
   const messages = new MessageStore(new MemoryTable('whatsapp-messages'));
   for (const user of config.recipients) await messages.openWindow(config.phone, user, Date.now());
-  const table = new DynamoDbTable(config.pacingTable, awsJsonClient(awsServices.dynamodb, { region: 'us-east-1', endpoint: config.awsEndpoint }), true);
+  // The environment's own DynamoDB client (shared client settings), pointed at the bench's moto.
+  process.env.AWS_ENDPOINT_URL = config.awsEndpoint;
+  const table = new DynamoDbTable(config.pacingTable, dynamoDbClient(), true);
   const active = (pacers = { adaptive: new ThroughputPacer(table), fixed: new ThroughputPacer(table, { adaptive: false }) });
   let mode: PacingMode = 'adaptive';
   let waited = 0;

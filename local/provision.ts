@@ -7,14 +7,12 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, QueueNameExists, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, QueueNameExists } from '@aws-sdk/client-sqs';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
-import { awsClientOptions } from '../shared/aws/client-config';
 import { config } from '../shared/config/env';
 import { bucketNames, buckets, physicalName, type QueueName, queueNames, queues, type QueueSpec, tableNames, tables } from '../shared/config/resources';
 import type { KafkaEventBus } from '../shared/events/kafka-bus';
@@ -22,29 +20,17 @@ import { fanInFamilies, platformTopicNames, topics } from '../shared/events/topi
 import { platformProviders, platformSecretName } from '../shared/secrets/names';
 import { TTL_ATTRIBUTE } from '../shared/storage/table';
 import { eventBus } from '../shared/runtime/events';
-import { perEnvironment } from '../shared/runtime/per-environment';
+import { sqsClient } from '../shared/runtime/queues';
 import { s3Client } from '../shared/runtime/s3';
 import { secretStore } from '../shared/runtime/secrets';
-
-/**
- * Control-plane clients (create tables and queues): the AWS SDK, as operator tooling can afford its load
- * time. The functions' data-plane calls go through the lean client in shared/aws/json-client.ts.
- */
-export const adminDynamoDb = perEnvironment(
-  () => new DynamoDBClient(awsClientOptions(config())),
-  (client) => client.destroy(),
-);
-const adminSqs = perEnvironment(
-  () => new SQSClient(awsClientOptions(config())),
-  (client) => client.destroy(),
-);
+import { dynamoDbClient } from '../shared/runtime/storage';
 
 /** Topics that exist whatever the workspaces (workspace topics are created on first publish). */
 export const fixedTopics = () => [...fanInFamilies.map((f) => topics.allWorkspaces(f)), topics.emailDeliveryStatus(), ...platformTopicNames.map((name) => topics.platform(name))];
 
 export async function provisionTables(): Promise<string[]> {
   const cfg = config();
-  const client = adminDynamoDb();
+  const client = dynamoDbClient();
   const created: string[] = [];
   for (const name of tableNames) {
     const spec = tables[name];
@@ -77,7 +63,7 @@ export async function provisionTables(): Promise<string[]> {
 
 export async function provisionQueues(): Promise<void> {
   const cfg = config();
-  const client = adminSqs();
+  const client = sqsClient();
   const arns = new Map<QueueName, string>();
   const ordered = [...queueNames].sort((a, b) => Number(Boolean((queues[a] as QueueSpec).deadLetterQueue)) - Number(Boolean((queues[b] as QueueSpec).deadLetterQueue)));
   for (const name of ordered) {

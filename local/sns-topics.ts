@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientOptions } from '../shared/aws/client-config';
+import { awsClientConfig } from '../shared/aws/client-config';
 import { config } from '../shared/config/env';
 import { physicalName, type SnsTopicName } from '../shared/config/resources';
 import { EmbeddedQueue } from '../shared/queues/embedded-queue';
@@ -43,11 +43,11 @@ export interface LocalSnsTopic {
 }
 
 const adminSns = perEnvironment(
-  () => new SNSClient(awsClientOptions(config())),
+  () => new SNSClient(awsClientConfig(config())),
   (client) => client.destroy(),
 );
 const adminSqs = perEnvironment(
-  () => new SQSClient(awsClientOptions(config())),
+  () => new SQSClient(awsClientConfig(config())),
   (client) => client.destroy(),
 );
 

@@ -35,8 +35,8 @@ export class IonfluxError extends Error {
     this.status = options.status ?? 500;
     this.publicSafe = options.publicSafe ?? false;
     if (options.details) this.details = options.details;
-    const retryAfter = options.retryAfterS === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(options.retryAfterS))) };
-    if (options.headers || retryAfter) this.headers = { ...options.headers, ...retryAfter };
+    const wait = options.retryAfterS === undefined ? undefined : retryAfter(options.retryAfterS);
+    if (options.headers || wait) this.headers = { ...options.headers, ...wait };
   }
 }
 
@@ -48,3 +48,12 @@ export class ConfigurationError extends IonfluxError {
 }
 
 export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Seconds a caller is told to wait after a 503 that names no wait of its own: a dependency was down or
+ * too slow for the request's deadline, and an immediate retry may well succeed.
+ */
+export const DEFAULT_RETRY_AFTER_S = 1;
+
+/** The Retry-After header of a 503. */
+export const retryAfter = (seconds: number = DEFAULT_RETRY_AFTER_S): Record<string, string> => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });

@@ -2,7 +2,8 @@
 import type { Context } from 'aws-lambda';
 import { webhookDeps } from '../../shared/runtime/webhooks';
 import { replayableWebhookProviders } from '../../shared/runtime/whatsapp-webhooks';
+import { withinDeadline } from '../../shared/timing';
 import { replayParked } from '../../shared/webhooks/replay';
 
 export const handler = async (_event: unknown, context: Context) =>
-  replayParked(replayableWebhookProviders(), webhookDeps(), { deadline: Date.now() + context.getRemainingTimeInMillis() - 5000 });
+  withinDeadline(Date.now() + context.getRemainingTimeInMillis() - 5000, (deadline) => replayParked(replayableWebhookProviders(), webhookDeps(), { deadline }), { backstop: false });

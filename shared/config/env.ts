@@ -53,7 +53,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
   if (!Number.isFinite(ttl) || ttl < 0) {
     throw new InvalidConfigError('IONFLUX_SECRET_CACHE_TTL_SECONDS', 'must be a number of seconds ≥ 0');
   }
-  const endpoint = env.AWS_ENDPOINT_URL || undefined;
+  // Read as the AWS SDK reads it (it resolves the endpoint of every client itself): AWS_ENDPOINT_URL,
+  // unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true. Test: test/integration/aws-sdk-clients.test.ts.
+  const endpoint = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true' ? undefined : env.AWS_ENDPOINT_URL || undefined;
   return {
     stage: env.IONFLUX_STAGE ?? 'dev',
     resourcePrefix,

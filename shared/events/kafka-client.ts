@@ -1,15 +1,14 @@
 /**
  * Builds the kafkajs client for this execution environment: plaintext brokers (tests, `npm run dev`),
- * or MSK with IAM (SASL OAUTHBEARER over TLS on 9098, token from msk-iam-token.ts). Deployed functions
+ * or MSK with IAM (SASL OAUTHBEARER over TLS on 9098, token from msk-iam-token.ts: AWS's signer). Deployed functions
  * get the bootstrap string in KAFKA_BROKERS (resolved at deploy time); with only KAFKA_CLUSTER_ARN it is
  * looked up with kafka:GetBootstrapBrokers.
  */
 import { Kafka, type KafkaConfig as KafkaJsConfig, logLevel, type logCreator } from 'kafkajs';
-import { credentialsFromEnvironment } from '../aws/credentials';
 import type { KafkaConfig } from '../config/env';
 import { moduleLogger } from '../observability/logger';
 import { KafkaUnavailableError } from './errors';
-import { mskOauthBearerProvider } from './msk-iam-token';
+import { type AwsCredentialIdentityProvider, mskOauthBearerProvider } from './msk-iam-token';
 
 const log = moduleLogger('kafkajs');
 
@@ -37,11 +36,8 @@ export interface KafkaClientOptions {
   retries?: number;
 }
 
-export function iamAuth(region: string, env: NodeJS.ProcessEnv = process.env): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
-  return {
-    ssl: true,
-    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: mskOauthBearerProvider(region, credentialsFromEnvironment(env, { emulator: false })) },
-  };
+export function iamAuth(region: string, credentials?: AwsCredentialIdentityProvider): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
+  return { ssl: true, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: mskOauthBearerProvider(region, credentials) } };
 }
 
 export function createKafka(config: Exclude<KafkaConfig, { mode: 'embedded' }>, options: KafkaClientOptions): Kafka {

@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorMessage } from '../errors';
 import { logger } from '../observability/logger';
+import { withinDeadline } from '../timing';
 import { decodeHeaders, itemIdentifier, type KafkaBatchItemFailure, type KafkaBatchResponse, type MskEvent, type MskRecord } from './msk-event';
 import type { PlatformEvent } from './platform-event';
 import { validatePlatformEvent } from './platform-event-schema';
@@ -155,6 +156,7 @@ export function mskConsumer(fn: ConsumedEventHandler, options: MskConsumerOption
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, lambda) => {
       const remaining = typeof lambda.getRemainingTimeInMillis === 'function' ? lambda.getRemainingTimeInMillis() : 30_000;
-      return consumeBatch(event, fn, { deadline: Date.now() + Math.max(0, remaining - MARGIN_MS), lambda }, options);
+      // AWS calls are aborted at the deadline: the record in flight fails and is reported, in partition order.
+      return withinDeadline(Date.now() + Math.max(0, remaining - MARGIN_MS), (deadline) => consumeBatch(event, fn, { deadline, lambda }, options), { backstop: false });
     });
 }

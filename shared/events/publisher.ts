@@ -13,7 +13,7 @@
  */
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
-import { withDeadline } from '../timing';
+import { withinDeadline } from '../timing';
 import { PublishFailedError } from './errors';
 import type { BusMessage, EventBus } from './event-bus';
 import type { Outbox } from './outbox';
@@ -107,7 +107,7 @@ export class EventPublisher {
     const { bus, outbox } = this.options;
     if (!messages.length) return bus ? 'kafka' : 'outbox';
     if (!bus) {
-      await withDeadline(outbox.put(messages, 'published through the outbox'), options.deadline, 'the outbox write').catch((error: unknown) => {
+      await withinDeadline(options.deadline, () => outbox.put(messages, 'published through the outbox'), { what: 'the outbox write' }).catch((error: unknown) => {
         throw new PublishFailedError(`events could not be written to the outbox: ${errorMessage(error)}`, error);
       });
       return 'outbox';
@@ -129,7 +129,7 @@ export class EventPublisher {
     if (!outbox) throw new PublishFailedError(`events could not be published: ${errorMessage(kafkaError)}`, kafkaError);
     try {
       // Bounded by the caller's deadline: an answer after it is no answer (the provider retries anyway).
-      await withDeadline(outbox.put(messages, errorMessage(kafkaError)), options.deadline, 'the outbox write');
+      await withinDeadline(options.deadline, () => outbox.put(messages, errorMessage(kafkaError)), { what: 'the outbox write' });
       log.warn('kafka unavailable; events written to the outbox', { count: messages.length, reason: errorMessage(kafkaError) });
       return 'outbox';
     } catch (outboxError) {

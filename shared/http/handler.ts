@@ -2,11 +2,16 @@
  * `httpHandler(fn)`: the Middy stack every HTTP Lambda shares. The domain function receives an
  * HttpRequest (raw body, lower-cased headers, deadline) and returns a response; errors become the
  * shared JSON error body. Handlers stay thin: parse → call a domain service → respond.
+ *
+ * The function runs in a deadline scope (shared/timing.ts) ending at `request.deadline`: every AWS call it
+ * makes is aborted then, and if it has still not answered shortly after, the caller gets 503
+ * `deadline_exceeded` with Retry-After — always before Lambda's own timeout — and the logs say why.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../observability/logger';
+import { withinDeadline } from '../timing';
 import { accessLog, bodySizeLimit, errorResponses } from './middlewares';
 import { type HttpRequest, toHttpRequest } from './request';
 import type { HttpResponse } from './response';
@@ -29,5 +34,8 @@ export function httpHandler(fn: HttpFunction, options: HttpHandlerOptions = {}) 
     .use(accessLog())
     .use(bodySizeLimit({ maxBytes: options.maxBodyBytes ?? LAMBDA_MAX_BODY_BYTES }))
     .use(errorResponses())
-    .handler(async (event, context) => fn(toHttpRequest(event, context), context));
+    .handler(async (event, context) => {
+      const request = toHttpRequest(event, context);
+      return withinDeadline(request.deadline, () => fn(request, context));
+    });
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { IonfluxError } from '../errors';
+import { IonfluxError, retryAfter } from '../errors';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 
@@ -56,11 +56,13 @@ export interface ErrorView {
  */
 export function errorView(error: unknown, exposure: Exposure = 'public'): ErrorView {
   if (!(error instanceof IonfluxError)) return { status: 500, ...PUBLIC_INTERNAL_ERROR, headers: {} };
+  // A 503 always says when to come back, whichever module raised it.
+  const headers = error.status === 503 && !error.headers?.['retry-after'] ? { ...retryAfter(), ...error.headers } : (error.headers ?? {});
   if (exposure === 'public' && error.status >= 500 && !error.publicSafe) {
-    const retryAfter = error.headers?.['retry-after'];
-    return { status: error.status, ...(PUBLIC_FAILURES[error.status] ?? PUBLIC_INTERNAL_ERROR), headers: retryAfter ? { 'retry-after': retryAfter } : {} };
+    const wait = headers['retry-after'];
+    return { status: error.status, ...(PUBLIC_FAILURES[error.status] ?? PUBLIC_INTERNAL_ERROR), headers: wait ? { 'retry-after': wait } : {} };
   }
-  return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}), headers: error.headers ?? {} };
+  return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}), headers };
 }
 
 /** The one error body of every HTTP endpoint: `{ "error": { code, message, request_id, details? } }`. */

@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { IonfluxError } from '../errors';
 import { moduleLogger } from '../observability/logger';
+import { withinDeadline } from '../timing';
 import type { ModelSpec, ResolvedTarget } from './catalog';
 import type { Attempt, TaskInputs, TaskOutputs, TaskType } from './contract';
 import type { Cooldowns } from './cooldown';
@@ -214,7 +215,9 @@ export class StrategyEngine<P extends StrategyProvider = LlmProvider> {
 
       let resolved: ResolvedCredential;
       try {
-        resolved = await this.deps.credentials(entry.provider, call.workspaceId);
+        // Reading the key (workspace settings, the secret) is bounded by the engine's deadline too: its AWS
+        // calls are aborted then, and the time kept for publishing the usage event stays untouched.
+        resolved = await withinDeadline(deadline, () => this.deps.credentials(entry.provider, call.workspaceId), { what: 'the key lookup' });
       } catch (error) {
         const code = error instanceof IonfluxError ? error.code : 'credential_error';
         const message = error instanceof Error ? error.message : String(error);

@@ -80,7 +80,8 @@ export class LlmService {
     this.checkChain(task, prepared, chain);
     const input = await this.withMedia(task, request, prepared, ctx.deadline);
 
-    const engineDeadline = ctx.deadline - (this.deps.publishReserveMs ?? 3000);
+    const publishReserveMs = this.deps.publishReserveMs ?? 3000;
+    const engineDeadline = ctx.deadline - publishReserveMs;
     const outcome = await this.engine.execute(task, input, chain, { workspaceId: request.workspace_id, deadline: engineDeadline });
 
     const attempts: Attempt[] = outcome.attempts.map((a) => a.attempt);
@@ -116,7 +117,8 @@ export class LlmService {
 
     const publishStarted = performance.now();
     if (attempts.length) {
-      await this.publishUsage(ctx, {
+      // The usage event gets the time kept for it, not whatever is left of the request.
+      await this.publishUsage(Math.min(ctx.deadline, Date.now() + publishReserveMs), ctx, {
         requestId: ctx.requestId,
         workspaceId: request.workspace_id,
         task,
@@ -218,7 +220,7 @@ export class LlmService {
     return prepared as TaskInputs[T];
   }
 
-  private async publishUsage(ctx: CallContext, input: Parameters<typeof usagePayload>[0]): Promise<void> {
+  private async publishUsage(deadline: number, ctx: CallContext, input: Parameters<typeof usagePayload>[0]): Promise<void> {
     try {
       const event = createPlatformEvent({
         idParts: [ctx.requestId],
@@ -227,7 +229,7 @@ export class LlmService {
         source: this.deps.source,
         payload: usagePayload(input),
       });
-      await this.deps.publisher.publish([{ topic: topics.platform('llm_usage'), key: input.workspaceId, event }], { deadline: ctx.deadline });
+      await this.deps.publisher.publish([{ topic: topics.platform('llm_usage'), key: input.workspaceId, event }], { deadline });
     } catch (error) {
       // The provider has answered (and billed): the caller gets the result; the usage record is kept in
       // the logs for reconciliation rather than failing a call that would be paid for twice on retry.

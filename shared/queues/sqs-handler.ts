@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../observability/logger';
+import { withinDeadline } from '../timing';
 
 /** Time kept back from the Lambda's remaining time to return the batch response. */
 const MARGIN_MS = 1000;
@@ -17,7 +18,8 @@ export function sqsHandler(fn: SqsFunction) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
       const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 30_000;
-      const failed = await fn(event.Records, Date.now() + Math.max(0, remaining - MARGIN_MS), context);
+      // AWS calls are aborted at the deadline (failed records are reported, not lost to Lambda's timeout).
+      const failed = await withinDeadline(Date.now() + Math.max(0, remaining - MARGIN_MS), (deadline) => fn(event.Records, deadline, context), { backstop: false });
       if (failed.length) logger.warn('sqs batch partially failed', { failed: failed.length, total: event.Records.length });
       return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     });

@@ -1,25 +1,30 @@
-/** The Queue contract on SQS (AWS, and moto in tests and `npm run dev`), over the lean JSON client. */
-import type { AwsJsonClient } from '../aws/json-client';
+/**
+ * The Queue contract on SQS (AWS, and moto in tests and `npm run dev`), with `@aws-sdk/client-sqs`. Every
+ * call carries the deadline scope's abort signal; a long poll gets an attempt timeout of its own (its wait
+ * plus the usual attempt timeout).
+ */
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { AWS_ATTEMPT_TIMEOUT_MS, awsCallOptions } from '../aws/client-config';
 import type { Queue, QueueMessage } from './queue';
-
-interface SqsMessage {
-  MessageId?: string;
-  ReceiptHandle?: string;
-  Body?: string;
-  Attributes?: Record<string, string>;
-  MessageAttributes?: Record<string, { StringValue?: string }>;
-}
 
 export class SqsQueue implements Queue {
   private url?: Promise<string>;
 
   constructor(
     readonly name: string,
-    private readonly client: AwsJsonClient,
+    private readonly client: SQSClient,
   ) {}
 
   queueUrl(): Promise<string> {
-    this.url ??= this.client.call<{ QueueUrl?: string }>('GetQueueUrl', { QueueName: this.name }).then((out) => {
+    this.url ??= this.client.send(new GetQueueUrlCommand({ QueueName: this.name }), awsCallOptions()).then((out) => {
       if (!out.QueueUrl) throw new Error(`SQS queue ${this.name} has no URL`);
       return out.QueueUrl;
     });
@@ -28,26 +33,30 @@ export class SqsQueue implements Queue {
   }
 
   async send(body: string, attributes: Record<string, string> = {}): Promise<string> {
-    const out = await this.client.call<{ MessageId?: string }>('SendMessage', {
-      QueueUrl: await this.queueUrl(),
-      MessageBody: body,
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
-    });
+    const QueueUrl = await this.queueUrl();
+    const out = await this.client.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: body,
+        MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+      }),
+      awsCallOptions(),
+    );
     return out.MessageId ?? '';
   }
 
   async receive(max: number, waitMs = 0): Promise<QueueMessage[]> {
     const waitSeconds = Math.min(20, Math.floor(waitMs / 1000));
-    const out = await this.client.call<{ Messages?: SqsMessage[] }>(
-      'ReceiveMessage',
-      {
-        QueueUrl: await this.queueUrl(),
+    const QueueUrl = await this.queueUrl();
+    const out = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
         MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
         WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
-      },
-      { timeoutMs: waitSeconds * 1000 + 10_000 },
+      }),
+      awsCallOptions({ attemptTimeoutMs: waitSeconds * 1000 + AWS_ATTEMPT_TIMEOUT_MS }),
     );
     return (out.Messages ?? []).map((m) => ({
       messageId: m.MessageId ?? '',
@@ -60,22 +69,18 @@ export class SqsQueue implements Queue {
   }
 
   async delete(receiptHandle: string): Promise<void> {
-    await this.client.call('DeleteMessage', { QueueUrl: await this.queueUrl(), ReceiptHandle: receiptHandle });
+    const QueueUrl = await this.queueUrl();
+    await this.client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: receiptHandle }), awsCallOptions());
   }
 
   async release(receiptHandle: string, delayMs = 0): Promise<void> {
-    await this.client.call('ChangeMessageVisibility', {
-      QueueUrl: await this.queueUrl(),
-      ReceiptHandle: receiptHandle,
-      VisibilityTimeout: Math.ceil(delayMs / 1000),
-    });
+    const QueueUrl = await this.queueUrl();
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.ceil(delayMs / 1000) }), awsCallOptions());
   }
 
   async depth(): Promise<number> {
-    const out = await this.client.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
-      QueueUrl: await this.queueUrl(),
-      AttributeNames: ['ApproximateNumberOfMessages'],
-    });
+    const QueueUrl = await this.queueUrl();
+    const out = await this.client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }), awsCallOptions());
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
   }
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { awsClientOptions } from '../aws/client-config';
+import { awsClientConfig } from '../aws/client-config';
 import { config } from '../config/env';
 import { BatchStore } from '../email/batch-store';
 import { BulkEmailService, type ChunkJob } from '../email/bulk-service';
@@ -46,18 +46,21 @@ import type { BatchMeta } from '../email/batch-store';
 
 export const emailConfig = perEnvironment((): EmailConfig => readEmailConfig(process.env, { awsEnabled: config().aws.enabled }));
 
+/** A raw message carries up to 10 MB: SES attempts get 10 s to answer. */
+const SES_ATTEMPT_TIMEOUT_MS = 10_000;
+
 /**
- * The SES client: the project's AWS options, but the endpoint left to the SDK's own configuration
- * (`AWS_ENDPOINT_URL_SES`, then `AWS_ENDPOINT_URL`), and no SDK retries: the dispatcher owns them, and
- * every retry must take a new pacing slot.
+ * The SES client: the project's AWS client configuration (the endpoint is the SDK's own:
+ * `AWS_ENDPOINT_URL_SES`, then `AWS_ENDPOINT_URL`), but no SDK retries — the dispatcher owns them, and every
+ * retry must take a new pacing slot — and 10 s attempts, since a raw message carries up to 10 MB.
  */
 export const sesClient = perEnvironment(
   () => {
     const cfg = config();
-    const { endpoint: _endpoint, ...options } = awsClientOptions(cfg);
+    const options = awsClientConfig(cfg, { maxAttempts: 1, attemptTimeoutMs: SES_ATTEMPT_TIMEOUT_MS });
     const emulator = Boolean(process.env.AWS_ENDPOINT_URL_SES || cfg.aws.endpoint);
     const credentials = options.credentials ?? (emulator && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined);
-    return new (sesSdk().SESClient)({ ...options, maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+    return new (sesSdk().SESClient)({ ...options, ...(credentials ? { credentials } : {}) });
   },
   (client) => client.destroy(),
 );

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { KafkaClient } from '@aws-sdk/client-kafka';
-import { awsClientOptions } from '../aws/client-config';
+import { awsCallOptions, awsClientConfig } from '../aws/client-config';
 import { config } from '../config/env';
 import { EmbeddedEventBus } from '../events/embedded-bus';
 import { KafkaUnavailableError } from '../events/errors';
@@ -21,7 +21,7 @@ import { perEnvironment } from './per-environment';
 let mskSdk: Promise<typeof import('@aws-sdk/client-kafka')> | undefined;
 const loadMskSdk = () => (mskSdk ??= import('@aws-sdk/client-kafka'));
 const mskControl = perEnvironment(
-  () => loadMskSdk().then(({ KafkaClient: Client }) => new Client(awsClientOptions(config())) as KafkaClient),
+  () => loadMskSdk().then(({ KafkaClient: Client }) => new Client(awsClientConfig(config())) as KafkaClient),
   (client) => client.then((c) => c.destroy(), () => undefined),
 );
 
@@ -31,7 +31,7 @@ async function mskBootstrapBrokers(clusterArn: string): Promise<string[]> {
   let lookup = bootstrapCache.get(clusterArn);
   if (!lookup) {
     lookup = Promise.all([mskControl(), loadMskSdk()])
-      .then(([client, { GetBootstrapBrokersCommand }]) => client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn })))
+      .then(([client, { GetBootstrapBrokersCommand }]) => client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }), awsCallOptions()))
       .then((out) => {
         const brokers = out.BootstrapBrokerStringSaslIam ?? out.BootstrapBrokerStringPublicSaslIam;
         if (!brokers) throw new KafkaUnavailableError(`MSK cluster ${clusterArn} has no IAM bootstrap brokers`);

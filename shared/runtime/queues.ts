@@ -1,6 +1,7 @@
 /** Queues for this execution environment: SQS when AWS is enabled, else folders under IONFLUX_HOME/queues. */
 import path from 'node:path';
-import { awsJsonClient, awsServices } from '../aws/json-client';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '../aws/client-config';
 import { config } from '../config/env';
 import { physicalName, type QueueName, queues } from '../config/resources';
 import { EmbeddedQueue } from '../queues/embedded-queue';
@@ -8,8 +9,9 @@ import type { Queue } from '../queues/queue';
 import { SqsQueue } from '../queues/sqs-queue';
 import { perEnvironment } from './per-environment';
 
+/** The SQS client of this environment (made on first use; settings in shared/aws/client-config.ts). */
 export const sqsClient = perEnvironment(
-  () => awsJsonClient(awsServices.sqs, config().aws),
+  () => new SQSClient(awsClientConfig(config())),
   (client) => client.destroy(),
 );
 

@@ -1,6 +1,7 @@
 /** Secrets for this execution environment: Secrets Manager when AWS is enabled, else IONFLUX_HOME/secrets.json. */
 import path from 'node:path';
-import { awsJsonClient, awsServices } from '../aws/json-client';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../aws/client-config';
 import { config } from '../config/env';
 import { LocalFileSecretStore } from '../secrets/local-file-store';
 import { LocalSecretChanges } from '../secrets/local-changes';
@@ -10,8 +11,9 @@ import { SecretsManagerStore } from '../secrets/secrets-manager-store';
 import { perEnvironment } from './per-environment';
 import { workspaceDirectory } from './workspaces';
 
+/** The Secrets Manager client of this environment (made on first use; settings in shared/aws/client-config.ts). */
 export const secretsManagerClient = perEnvironment(
-  () => awsJsonClient(awsServices.secretsManager, config().aws),
+  () => new SecretsManagerClient(awsClientConfig(config())),
   (client) => client.destroy(),
 );
 

@@ -1,6 +1,7 @@
 /** Tables for this execution environment: DynamoDB when AWS is enabled, else SQLite under IONFLUX_HOME. */
 import path from 'node:path';
-import { awsJsonClient, awsServices } from '../aws/json-client';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientConfig } from '../aws/client-config';
 import { config } from '../config/env';
 import { physicalName, type TableName, tables } from '../config/resources';
 import { DynamoDbTable } from '../storage/dynamodb-table';
@@ -8,8 +9,9 @@ import { openDatabase, SqliteTable } from '../storage/sqlite-table';
 import type { Table } from '../storage/table';
 import { perEnvironment } from './per-environment';
 
+/** The DynamoDB client of this environment (made on first use; settings in shared/aws/client-config.ts). */
 export const dynamoDbClient = perEnvironment(
-  () => awsJsonClient(awsServices.dynamodb, config().aws),
+  () => new DynamoDBClient(awsClientConfig(config())),
   (client) => client.destroy(),
 );
 

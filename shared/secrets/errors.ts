@@ -1,4 +1,4 @@
-import { ConfigurationError, IonfluxError } from '../errors';
+import { ConfigurationError, IonfluxError, retryAfter } from '../errors';
 
 /** The secret does not exist (or has no value yet). The message names it, never its value. */
 export class SecretNotFoundError extends ConfigurationError {
@@ -33,6 +33,7 @@ export class SecretStoreError extends IonfluxError {
       status: 503,
       cause,
       details: { secret: secretName },
+      headers: retryAfter(),
     });
   }
 }

@@ -1,7 +1,18 @@
-/** The SecretStore on AWS Secrets Manager (moto in tests), over the lean JSON client. */
-import { randomUUID } from 'node:crypto';
+/**
+ * The SecretStore on AWS Secrets Manager (moto in tests), with `@aws-sdk/client-secrets-manager`. Every
+ * call carries the deadline scope's abort signal; the SDK gives PutSecretValue and CreateSecret their
+ * idempotency token (ClientRequestToken), the same on each retry.
+ */
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { awsCallOptions } from '../aws/client-config';
 import { isAwsError } from '../aws/errors';
-import type { AwsJsonClient } from '../aws/json-client';
 import { SecretStoreError } from './errors';
 import type { SecretStore } from './secret-store';
 
@@ -12,15 +23,15 @@ const isDeleted = (error: unknown) => isAwsError(error, 'InvalidRequestException
 export class SecretsManagerStore implements SecretStore {
   /** `kmsKeyId`: the key secrets created here are encrypted with (else the account's aws/secretsmanager key). */
   constructor(
-    private readonly client: AwsJsonClient,
+    private readonly client: SecretsManagerClient,
     private readonly options: { kmsKeyId?: string } = {},
   ) {}
 
   async get(name: string): Promise<string | undefined> {
     try {
-      const out = await this.client.call<{ SecretString?: string; SecretBinary?: string }>('GetSecretValue', { SecretId: name });
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), awsCallOptions());
       if (out.SecretString !== undefined) return out.SecretString;
-      return out.SecretBinary ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined;
+      return out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined;
     } catch (error) {
       if (isNotFound(error) || isDeleted(error)) return undefined;
       throw new SecretStoreError('reading', name, error);
@@ -28,18 +39,15 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async put(name: string, value: string): Promise<void> {
-    // Raw API calls must bring their own idempotency token (the SDK generates one the same way).
     try {
-      await this.client.call('PutSecretValue', { SecretId: name, SecretString: value, ClientRequestToken: randomUUID() });
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }), awsCallOptions());
     } catch (error) {
       if (!isNotFound(error)) throw new SecretStoreError('writing', name, error);
       try {
-        await this.client.call('CreateSecret', {
-          Name: name,
-          SecretString: value,
-          ClientRequestToken: randomUUID(),
-          ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}),
-        });
+        await this.client.send(
+          new CreateSecretCommand({ Name: name, SecretString: value, ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}) }),
+          awsCallOptions(),
+        );
       } catch (createError) {
         throw new SecretStoreError('creating', name, createError);
       }
@@ -48,7 +56,7 @@ export class SecretsManagerStore implements SecretStore {
 
   async delete(name: string): Promise<void> {
     try {
-      await this.client.call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true });
+      await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }), awsCallOptions());
     } catch (error) {
       if (!isNotFound(error) && !isDeleted(error)) throw new SecretStoreError('deleting', name, error);
     }
@@ -59,11 +67,14 @@ export class SecretsManagerStore implements SecretStore {
     let token: string | undefined;
     try {
       do {
-        const out = await this.client.call<{ SecretList?: Array<{ Name?: string }>; NextToken?: string }>('ListSecrets', {
-          ...(token ? { NextToken: token } : {}),
-          MaxResults: 100,
-          ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
-        });
+        const out = await this.client.send(
+          new ListSecretsCommand({
+            ...(token ? { NextToken: token } : {}),
+            MaxResults: 100,
+            ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}),
+          }),
+          awsCallOptions(),
+        );
         for (const secret of out.SecretList ?? []) if (secret.Name && (!prefix || secret.Name.startsWith(prefix))) names.push(secret.Name);
         token = out.NextToken;
       } while (token);

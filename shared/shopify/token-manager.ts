@@ -22,6 +22,7 @@
 import type { Connection, ConnectionRegistry } from '../connections/connection-registry';
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
+import { outsideDeadline } from '../timing';
 import { ShopifyAccessRevokedError, ShopifyTokenError, ShopifyTokenUnavailableError, ShopNotConnectedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
 import { type AppCredentials, type ShopifyTokenEndpoint, type ShopTokens, TOKEN_REQUEST_TIMEOUT_MS, TokenGrantRejectedError } from './token-endpoint';
@@ -211,6 +212,24 @@ export class TokenManager {
     if (known?.state === 'spent' || known?.state === 'spending') return 'stale';
     if (known?.state === 'abandoned') log.warn('a previous refresh of this shop never finished; trying its refresh token again', { shop: access.shop });
     const app: AppCredentials = await this.options.app();
+    // From the claim on, the AWS calls are not cut short by the request's deadline scope either: a claim,
+    // a spend and the successor's write that stopped half-way would lose the shop's token. They are bounded
+    // by the clients' own attempt timeouts (shared/aws/client-config.ts).
+    const spendable = { ...current, refresh_token: current.refresh_token };
+    return outsideDeadline(() => this.spend(access, install, spendable, force, owner, fingerprint, app, deadline));
+  }
+
+  private async spend(
+    access: ShopAccess,
+    install: Connection | undefined,
+    current: StoredShopTokens & { refresh_token: string },
+    force: boolean,
+    owner: string,
+    fingerprint: string,
+    app: AppCredentials,
+    deadline: number,
+  ): Promise<StoredShopTokens | 'stale'> {
+    const { locks } = this.options;
     // Claim the token right before spending it. This renews our lease only if the lock is still ours (a
     // holder that stalled past its lease gives up here and re-reads) and marks the token as being spent.
     const claim = await locks.beginSpend(access.shop, owner, fingerprint, this.leaseMs);

@@ -1,10 +1,25 @@
 /**
- * The Table contract on DynamoDB (AWS, and moto in tests and `npm run dev` with AWS_ENDPOINT_URL), over
- * the lean JSON client: items and expression values are converted to attribute values here.
+ * The Table contract on DynamoDB (AWS, and moto in tests and `npm run dev` with AWS_ENDPOINT_URL), with
+ * `@aws-sdk/client-dynamodb`: items and expression values are marshalled by `@aws-sdk/util-dynamodb`, and
+ * every call carries the deadline scope's abort signal (`awsCallOptions`). The SDK's retries give a
+ * TransactWriteItems the same ClientRequestToken on every attempt, so a transaction applied but not
+ * acknowledged is recognised on the retry instead of failing its own conditions.
  */
-import { type AttributeValue, fromItem, toAttribute, toItem } from '../aws/dynamodb-json';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type AwsCallOptions, awsCallOptions } from '../aws/client-config';
 import { isAwsError } from '../aws/errors';
-import type { AwsJsonClient } from '../aws/json-client';
 import { ConditionFailedError, StorageError } from './errors';
 import {
   type Condition,
@@ -19,6 +34,16 @@ import {
   type WriteOp,
   assertValidTransaction,
 } from './table';
+
+/**
+ * Plain JSON data as attribute values: `undefined` members left out, class instances (Date, Map…) refused
+ * rather than guessed at, numbers a double cannot hold exactly refused rather than rounded.
+ */
+export const toItem = (item: Record<string, unknown>): Record<string, AttributeValue> =>
+  marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+
+/** Stored attribute values as plain data (an integer beyond 2^53 comes back as a bigint, never rounded). */
+export const fromItem = (item: Record<string, AttributeValue>): TableItem => unmarshall(item, { wrapNumbers: false }) as TableItem;
 
 interface Expression {
   names: Record<string, string>;
@@ -40,7 +65,7 @@ const value = (expr: Expression, v: unknown): string => {
 export class DynamoDbTable implements Table {
   constructor(
     readonly name: string,
-    private readonly client: AwsJsonClient,
+    private readonly client: DynamoDBClient,
     private readonly ttl: boolean,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -87,13 +112,14 @@ export class DynamoDbTable implements Table {
     return key.sk === undefined ? { pk: { S: key.pk } } : { pk: { S: key.pk }, sk: { S: key.sk } };
   }
 
-  private static item(attributes: unknown): TableItem | undefined {
-    return attributes ? (fromItem(attributes as Record<string, AttributeValue>) as TableItem) : undefined;
+  private static item(attributes: Record<string, AttributeValue> | undefined): TableItem | undefined {
+    return attributes ? fromItem(attributes) : undefined;
   }
 
-  private async run<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
+  /** Sends one command within the deadline scope; a failed condition is ConditionFailedError, anything else StorageError. */
+  private async run<O>(operation: string, send: (client: DynamoDBClient, options: AwsCallOptions) => Promise<O>): Promise<O> {
     try {
-      return await this.client.call<T>(operation, input);
+      return await send(this.client, awsCallOptions());
     } catch (error) {
       if (isAwsError(error, 'ConditionalCheckFailedException')) throw new ConditionFailedError(this.name, error);
       throw new StorageError(this.name, operation, error);
@@ -101,7 +127,7 @@ export class DynamoDbTable implements Table {
   }
 
   async get(key: TableKey): Promise<TableItem | undefined> {
-    const out = await this.run<{ Item?: unknown }>('GetItem', { TableName: this.name, Key: this.key(key), ConsistentRead: true });
+    const out = await this.run('GetItem', (c, o) => c.send(new GetItemCommand({ TableName: this.name, Key: this.key(key), ConsistentRead: true }), o));
     const item = DynamoDbTable.item(out.Item);
     return item && !isExpired(item, this.clock()) ? item : undefined;
   }
@@ -109,7 +135,8 @@ export class DynamoDbTable implements Table {
   async put(item: TableItem, options: { condition?: Condition } = {}): Promise<void> {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const condition = this.conditionParams(options.condition, expr);
-    await this.run('PutItem', { TableName: this.name, Item: toItem(item), ...condition, ...DynamoDbTable.withExpression(expr) });
+    const input = { TableName: this.name, Item: toItem(item), ...condition, ...DynamoDbTable.withExpression(expr) };
+    await this.run('PutItem', (c, o) => c.send(new PutItemCommand(input), o));
   }
 
   private updateExpression(update: UpdateSpec, expr: Expression): string {
@@ -127,20 +154,14 @@ export class DynamoDbTable implements Table {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const UpdateExpression = this.updateExpression(update, expr);
     const condition = this.conditionParams(options.condition, expr);
-    const out = await this.run<{ Attributes?: unknown }>('UpdateItem', {
-      TableName: this.name,
-      Key: this.key(key),
-      UpdateExpression,
-      ReturnValues: 'ALL_NEW',
-      ...condition,
-      ...DynamoDbTable.withExpression(expr),
-    });
+    const input = { TableName: this.name, Key: this.key(key), UpdateExpression, ReturnValues: 'ALL_NEW' as const, ...condition, ...DynamoDbTable.withExpression(expr) };
+    const out = await this.run('UpdateItem', (c, o) => c.send(new UpdateItemCommand(input), o));
     return DynamoDbTable.item(out.Attributes)!;
   }
 
   async transactWrite(ops: WriteOp[]): Promise<void> {
     assertValidTransaction(this.name, ops);
-    const items = ops.map((op) => {
+    const items = ops.map((op): TransactWriteItem => {
       const expr: Expression = { names: {}, values: {}, next: 0 };
       if ('put' in op) {
         const condition = this.conditionParams(op.condition, expr);
@@ -158,14 +179,16 @@ export class DynamoDbTable implements Table {
       const condition = this.conditionParams(op.condition, expr) as { ConditionExpression: string };
       return { ConditionCheck: { TableName: this.name, Key: this.key(op.check), ...condition, ...DynamoDbTable.withExpression(expr) } };
     });
-    // A concurrent transaction on the same item cancels ours with TransactionConflict: try again shortly.
+    // A concurrent transaction on the same item cancels ours with TransactionConflict: try again shortly, as
+    // a new transaction (a new ClientRequestToken: the cancelled one was not applied). The SDK's own retries
+    // (5xx, timeouts, TransactionInProgress) resend the same token, as DynamoDB's idempotency requires.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.call('TransactWriteItems', { TransactItems: items });
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }), awsCallOptions());
         return;
       } catch (error) {
         const cancelled = isAwsError(error, 'TransactionCanceledException');
-        const reasons = cancelled ? (error.body.CancellationReasons as Array<{ Code?: string }> | undefined) : undefined;
+        const reasons = cancelled ? (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons : undefined;
         if (cancelled && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) throw new ConditionFailedError(this.name, error);
         if (cancelled && reasons?.some((r) => r.Code === 'TransactionConflict') && attempt < 4) {
           await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
@@ -179,17 +202,18 @@ export class DynamoDbTable implements Table {
   async delete(key: TableKey, options: { condition?: Condition } = {}): Promise<void> {
     const expr: Expression = { names: {}, values: {}, next: 0 };
     const condition = this.conditionParams(options.condition, expr);
-    await this.run('DeleteItem', { TableName: this.name, Key: this.key(key), ...condition, ...DynamoDbTable.withExpression(expr) });
+    const input = { TableName: this.name, Key: this.key(key), ...condition, ...DynamoDbTable.withExpression(expr) };
+    await this.run('DeleteItem', (c, o) => c.send(new DeleteItemCommand(input), o));
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<TableItem[]> {
     const items: TableItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const expr: Expression = { names: {}, values: {}, next: 0 };
       let keyCondition = `${name(expr, 'pk')} = ${value(expr, pk)}`;
       if (options.skBeginsWith !== undefined) keyCondition += ` AND begins_with(${name(expr, 'sk')}, ${value(expr, options.skBeginsWith)})`;
-      const out = await this.run<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>('Query', {
+      const input = {
         TableName: this.name,
         KeyConditionExpression: keyCondition,
         ScanIndexForward: !options.descending,
@@ -197,7 +221,8 @@ export class DynamoDbTable implements Table {
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         ...(options.limit ? { Limit: options.limit - items.length } : {}),
         ...DynamoDbTable.withExpression(expr),
-      });
+      };
+      const out = await this.run('Query', (c, o) => c.send(new QueryCommand(input), o));
       for (const raw of out.Items ?? []) {
         const item = DynamoDbTable.item(raw)!;
         if (!isExpired(item, this.clock())) items.push(item);
@@ -209,13 +234,10 @@ export class DynamoDbTable implements Table {
 
   async scan(options: { limit?: number } = {}): Promise<TableItem[]> {
     const items: TableItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const out = await this.run<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>('Scan', {
-        TableName: this.name,
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
+      const input = { TableName: this.name, ConsistentRead: true, ...(startKey ? { ExclusiveStartKey: startKey } : {}) };
+      const out = await this.run('Scan', (c, o) => c.send(new ScanCommand(input), o));
       for (const raw of out.Items ?? []) {
         const item = DynamoDbTable.item(raw)!;
         if (!isExpired(item, this.clock())) items.push(item);

@@ -7,7 +7,6 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { resetEnvironment } from '../../shared/runtime/per-environment';
-import { adminDynamoDb } from '../../local/provision';
 import { dynamoDbClient } from '../../shared/runtime/storage';
 import { ConditionFailedError } from '../../shared/storage/errors';
 import { DynamoDbTable } from '../../shared/storage/dynamodb-table';
@@ -19,7 +18,7 @@ let clock = Date.now();
 const now = () => clock;
 
 async function dynamoTable(name: string, sortKey: boolean): Promise<Table> {
-  await adminDynamoDb().send(
+  await dynamoDbClient().send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
@@ -27,7 +26,7 @@ async function dynamoTable(name: string, sortKey: boolean): Promise<Table> {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, ...(sortKey ? [{ AttributeName: 'sk', KeyType: 'RANGE' as const }] : [])],
     }),
   );
-  await adminDynamoDb().send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } }));
+  await dynamoDbClient().send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } }));
   return new DynamoDbTable(name, dynamoDbClient(), true, now);
 }
 
