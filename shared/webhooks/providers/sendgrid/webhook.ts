@@ -110,6 +110,9 @@ export const sendgridWebhooks: WebhookProvider<SendGridDelivery> = {
       }
       const id = typeof event.sg_event_id === 'string' && event.sg_event_id ? event.sg_event_id : createHash('sha256').update(JSON.stringify(event)).digest('base64url');
       const delivery: SendGridDelivery = { dedupKey: `sendgrid:${id}`, kind: event.event, event };
+      // One message's events to one recipient stay in order (processed, delivered, open…); others run side by side.
+      const message = typeof event.dispatch_id === 'string' ? event.dispatch_id : typeof event.sg_message_id === 'string' ? event.sg_message_id : undefined;
+      if (message) delivery.orderKey = `sendgrid:${message}:${typeof event.email === 'string' ? event.email.toLowerCase() : ''}`;
       const workspaceId = ownWorkspace ?? claimed;
       if (workspaceId) delivery.workspaceId = workspaceId;
       deliveries.push(delivery);
