@@ -1,7 +1,8 @@
 /**
  * Alerts the functions raise as log lines (`{"alert": "<name>", …}` at error level): each becomes a
- * CloudWatch metric (a metric filter on the log group of every function that can raise it) and an alarm
- * on the operations topic, beside the dead-letter and outbox alarms.
+ * CloudWatch metric (a metric filter on the log group of every function that can raise it, made beside
+ * that function, in its own stack or nested stack) and one alarm on the operations topic, beside the
+ * dead-letter and outbox alarms.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -37,7 +38,7 @@ export class LogAlerts extends Construct {
       for (const functionId of alert.functions) {
         const fn = props.functions.get(functionId);
         if (!fn) throw new Error(`log alert ${alert.name}: no function ${functionId} in the manifest`);
-        new logs.MetricFilter(this, `${alert.name}-${functionId}`, {
+        new logs.MetricFilter(fn, `alert-${alert.name}`, {
           logGroup: fn.logGroup,
           filterPattern: logs.FilterPattern.stringValue('$.alert', '=', alert.name),
           metricNamespace: metric.namespace,

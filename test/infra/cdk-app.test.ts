@@ -4,11 +4,11 @@ import { functions } from '../../functions/manifest';
 import { DEFAULT_SQS_MAX_CONCURRENCY, isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
 import { bucketNames, buckets, type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
 import { generatedSecretFields, platformProviders } from '../../shared/secrets/names';
-import { buildTestApp } from './build';
+import { buildTestApp, functionsTemplate } from './build';
 
 const { built } = buildTestApp();
 const platform = Template.fromStack(built.platform);
-const fns = Template.fromStack(built.functions);
+const fns = functionsTemplate(built);
 
 describe('CDK app', () => {
   it('creates one Lambda per manifest entry, Node 24 on arm64 with tracing and source maps', () => {
