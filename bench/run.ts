@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   dispatch: () => import('./dispatch'),
   email: () => import('./email'),
   memory: () => import('./memory'),
+  cost: () => import('./cost'),
 };
 
 async function main(): Promise<void> {
