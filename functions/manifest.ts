@@ -12,6 +12,7 @@ import { memoryFunctions } from './manifest/memory';
 import { shopifyFunctions } from './manifest/shopify';
 import { tiktokFunctions } from './manifest/tiktok';
 import { webhookFunctions } from './manifest/webhooks';
+import { whatsappFunctions } from './manifest/whatsapp';
 import type { FunctionSpec } from './manifest-types';
 
 /** The functions of each area (one file under functions/manifest/ each), in deployment order. */
@@ -25,6 +26,7 @@ export const functionAreas = {
   audio: audioFunctions,
   email: emailFunctions,
   memory: memoryFunctions,
+  whatsapp: whatsappFunctions,
 } as const satisfies Record<string, readonly FunctionSpec[]>;
 
 export type FunctionArea = keyof typeof functionAreas;

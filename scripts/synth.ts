@@ -2,7 +2,7 @@
  * `npm run synth`: `cdk synth` with everything it prints (CDK's "Bundling asset" lines, esbuild's size
  * table per bundle, notices) written to cdk.out/synth.log, then a short summary: the stacks, their
  * functions and resources, the cdk-nag result (synth fails on any unacknowledged finding) and, when the
- * test services installed it, cfn-lint's (nested stacks, each its own template, are listed under their stack). Extra arguments go to cdk (`npm run synth -- -c ionflux:stage=staging`).
+ * test services installed it, cfn-lint's. Extra arguments go to cdk (`npm run synth -- -c ionflux:stage=staging`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,54 +12,57 @@ import { venvBin } from './services/moto';
 import { projectRoot } from './services/paths';
 
 interface CloudAssemblyManifest {
-  artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  artifacts?: Record<string, { type: string; properties?: { templateFile?: string; file?: string }; dependencies?: string[] }>;
 }
 
 interface Template {
-  Resources?: Record<string, { Type: string; Properties?: { TemplateURL?: unknown } }>;
+  Resources?: Record<string, { Type: string }>;
 }
 
-export interface StackSummary {
+interface TemplateSummary {
   name: string;
   templateFile: string;
   resources: number;
   functions: number;
-  /** Its nested stacks (each its own template, with its own 500-resource limit). */
-  nested: StackSummary[];
 }
 
-/** Template files CDK wrote as file assets (nested stacks' templates), by asset hash. */
-function fileAssets(outdir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const name of fs.readdirSync(outdir).filter((f) => f.endsWith('.assets.json'))) {
-    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, name), 'utf8')) as { files?: Record<string, { source?: { path?: string; packaging?: string } }> };
-    for (const [hash, asset] of Object.entries(manifest.files ?? {})) {
-      if (asset.source?.packaging === 'file' && asset.source.path?.endsWith('.template.json')) files.set(hash, path.join(outdir, asset.source.path));
-    }
-  }
-  return files;
+export interface StackSummary extends TemplateSummary {
+  /** Its nested stacks (each a template of its own, deployed with it; CloudFormation counts 500 per template). */
+  nested: TemplateSummary[];
 }
 
-/** One template's counts, and its nested stacks' (AWS::CloudFormation::Stack resources whose template is an asset of the assembly). */
-function templateSummary(name: string, templateFile: string, assets: Map<string, string>): StackSummary {
-  const resources = Object.entries((JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template).Resources ?? {});
-  const nested = resources.flatMap(([id, r]) => {
-    if (r.Type !== 'AWS::CloudFormation::Stack') return [];
-    const hash = /([0-9a-f]{64})\.json/.exec(JSON.stringify(r.Properties?.TemplateURL ?? ''))?.[1];
-    const file = hash ? assets.get(hash) : undefined;
-    return file ? [templateSummary(id.replace(/NestedStack.*$/, ''), file, assets)] : [];
+function templateSummary(name: string, templateFile: string): TemplateSummary {
+  const resources = Object.values((JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template).Resources ?? {});
+  return { name, templateFile, resources: resources.length, functions: resources.filter((r) => r.Type === 'AWS::Lambda::Function').length };
+}
+
+/** The nested stack templates a stack's asset manifest lists (CDK ships them as file assets). */
+function nestedTemplates(outdir: string, assetManifests: string[]): TemplateSummary[] {
+  return assetManifests.flatMap((file) => {
+    const assets = JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as { files?: Record<string, { displayName?: string; source: { path?: string } }> };
+    return Object.values(assets.files ?? {})
+      .filter((a) => a.source.path?.endsWith('.nested.template.json'))
+      .map((a) => templateSummary((a.displayName ?? a.source.path!).replace(/ Nested Stack Template$/, ''), path.join(outdir, a.source.path!)));
   });
-  return { name, templateFile, resources: resources.length, functions: resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function').length, nested };
 }
 
-/** The stacks of a synthesized cloud assembly, with their resource and Lambda function counts (and their nested stacks'). */
+/** The stacks of a synthesized cloud assembly, with their resource and Lambda function counts (nested stacks apart). */
 export function stacksOf(outdir: string): StackSummary[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as CloudAssemblyManifest;
-  const assets = fileAssets(outdir);
-  return Object.entries(manifest.artifacts ?? {})
+  const artifacts = manifest.artifacts ?? {};
+  return Object.entries(artifacts)
     .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
-    .map(([name, a]) => templateSummary(name, path.join(outdir, a.properties!.templateFile!), assets));
+    .map(([name, a]) => {
+      const assetManifests = (a.dependencies ?? []).map((d) => artifacts[d]).filter((d) => d?.type === 'cdk:asset-manifest' && d.properties?.file).map((d) => d!.properties!.file!);
+      return { ...templateSummary(name, path.join(outdir, a.properties!.templateFile!)), nested: nestedTemplates(outdir, assetManifests) };
+    });
 }
+
+const stackLine = (s: StackSummary, width: number): string => {
+  const functions = s.functions + s.nested.reduce((n, t) => n + t.functions, 0);
+  const nested = s.nested.length ? ` (${s.nested.map((t) => `${t.functions} in nested ${t.name}: ${t.resources} resources`).join('; ')})` : '';
+  return `  ${s.name.padEnd(width)}  ${s.resources} resources, ${functions} Lambda functions${nested}`;
+};
 
 /** Findings of the validation plugins (cdk-nag) CDK wrote next to the templates. */
 export function validationFindings(outdir: string): number {
@@ -86,15 +89,14 @@ export function cfnLint(templates: string[], bin = venvBin('cfn-lint')): string 
 
 export function summary(outdir: string, seconds: number, log: string, lint: (templates: string[]) => string = cfnLint): string[] {
   const stacks = stacksOf(outdir);
-  const rows = stacks.flatMap((s) => [{ label: s.name, stack: s }, ...s.nested.map((n) => ({ label: `  └ ${n.name} (nested)`, stack: n }))]);
-  const width = Math.max(...rows.map((r) => r.label.length));
+  const width = Math.max(...stacks.map((s) => s.name.length));
   const findings = validationFindings(outdir);
   return [
     `synth: ${stacks.length} stacks in ${path.relative(projectRoot, outdir) || outdir}/ (${seconds.toFixed(0)} s; everything cdk printed: ${path.relative(projectRoot, log)})`,
-    ...rows.map(({ label, stack }) => `  ${label.padEnd(width)}  ${stack.resources} resources, ${stack.functions} Lambda functions`),
+    ...stacks.map((s) => stackLine(s, width)),
     `  functions/manifest.ts: ${manifest.length} functions (the rest are the CDK's own custom-resource handlers)`,
     `  cdk-nag (AwsSolutions): ${findings ? `${findings} unacknowledged findings` : 'no unacknowledged findings'} (acknowledged ones: infra/nag-acknowledgements.ts)`,
-    `  cfn-lint: ${lint(rows.map((r) => r.stack.templateFile))}`,
+    `  cfn-lint: ${lint(stacks.flatMap((s) => [s.templateFile, ...s.nested.map((t) => t.templateFile)]))}`,
   ];
 }
 

@@ -1,5 +1,6 @@
 /** Inbound webhooks and the consumers of their events (Sales Sentinel feed). */
 import type { FunctionSpec } from '../manifest-types';
+import { whatsappWebhookState } from './whatsapp';
 
 export const webhookFunctions: FunctionSpec[] = [
   {
@@ -27,7 +28,7 @@ export const webhookFunctions: FunctionSpec[] = [
     trigger: { schedule: { expression: 'rate(15 minutes)' } },
     memoryMb: 512,
     timeoutS: 120,
-    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
+    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks', ...whatsappWebhookState],
   },
   {
     id: 'sentinel-order-counter',

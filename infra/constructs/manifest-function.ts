@@ -55,6 +55,7 @@ export class ManifestFunction extends Construct {
   readonly role: iam.Role;
   readonly needsVpc: boolean;
   readonly spec: FunctionSpec;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
     super(scope, id);
@@ -67,6 +68,7 @@ export class ManifestFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.logGroup = logGroup;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: cloudFormationText(`IONFLUX ${spec.id}: ${spec.description}`, 1000),

@@ -28,13 +28,14 @@ import type { Construct } from 'constructs';
 import { type FunctionArea, functionAreas } from '../../functions/manifest';
 import { DEFAULT_SQS_MAX_CONCURRENCY, type FunctionSpec, type HttpAuth, isHttp, isKafka, isSchedule, isSns, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup, SNS_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
+import { LogAlerts } from '../constructs/log-alerts';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import { api5xxAlarm, functionErrorRateAlarm } from '../constructs/operations-alarms';
 import type { DeploymentSettings } from '../settings';
 import type { PlatformResources } from './platform-stack';
 
 /** Areas deployed as a nested stack of their own (see above). */
-export const NESTED_STACK_AREAS: ReadonlySet<FunctionArea> = new Set<FunctionArea>(['tiktok']);
+export const NESTED_STACK_AREAS: ReadonlySet<FunctionArea> = new Set<FunctionArea>(['tiktok', 'whatsapp']);
 
 const pascal = (area: string) => area.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
@@ -135,6 +136,7 @@ export class FunctionsStack extends Stack {
     cfnStage.routeSettings = this.routeThrottles;
     for (const routes of this.routes.values()) for (const route of routes) cfnStage.node.addDependency(route);
     api5xxAlarm(this, stage, { alarmName: `${settings.resourcePrefix}-api-5xx`, topic: platform.alarms.topic, thresholdPercent: settings.functionErrorRatePercent });
+    new LogAlerts(this, 'LogAlerts', { functions: this.functions, topic: platform.alarms.topic, resourcePrefix: settings.resourcePrefix });
   }
 
   private wireTrigger(

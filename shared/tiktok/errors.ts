@@ -8,8 +8,6 @@
 import { IonfluxError } from '../errors';
 import { OAuthGrantRejectedError } from '../oauth/errors';
 
-const retryAfter = (seconds: number | undefined) => (seconds !== undefined ? { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } } : {});
-
 /** TikTok's token endpoint failed (unreachable, 5xx, 429, no token in the answer). */
 export class TikTokTokenError extends IonfluxError {
   constructor(message: string, options: { status?: number; details?: Record<string, unknown>; cause?: unknown; retryAfterS?: number } = {}) {
@@ -17,7 +15,7 @@ export class TikTokTokenError extends IonfluxError {
       status: options.status ?? 502,
       ...(options.details ? { details: options.details } : {}),
       ...(options.cause !== undefined ? { cause: options.cause } : {}),
-      ...retryAfter(options.retryAfterS),
+      ...(options.retryAfterS !== undefined ? { retryAfterS: options.retryAfterS } : {}),
     });
   }
 }
@@ -35,7 +33,7 @@ export class TikTokGrantRejectedError extends OAuthGrantRejectedError {
 /** No valid access token right now (a refresh cooling down after a failure, or another function refreshing). */
 export class TikTokTokenUnavailableError extends IonfluxError {
   constructor(openId: string, reason: string, retryAfterS: number) {
-    super('tiktok_token_unavailable', `no valid TikTok access token for ${openId} right now: ${reason}`, { status: 503, details: { open_id: openId }, ...retryAfter(retryAfterS) });
+    super('tiktok_token_unavailable', `no valid TikTok access token for ${openId} right now: ${reason}`, { status: 503, details: { open_id: openId }, retryAfterS });
   }
 }
 
@@ -93,7 +91,7 @@ export class TikTokRateLimitedError extends IonfluxError {
     readonly retryAfterS: number,
     details: Record<string, unknown> = {},
   ) {
-    super(code, message, { status: 429, details: { ...details, retry_after_s: Math.max(1, Math.ceil(retryAfterS)) }, ...retryAfter(retryAfterS) });
+    super(code, message, { status: 429, details: { ...details, retry_after_s: Math.max(1, Math.ceil(retryAfterS)) }, retryAfterS });
   }
 }
 
@@ -104,7 +102,7 @@ export class TikTokApiError extends IonfluxError {
       status: options.status,
       ...(options.details ? { details: options.details } : {}),
       ...(options.cause !== undefined ? { cause: options.cause } : {}),
-      ...retryAfter(options.retryAfterS),
+      ...(options.retryAfterS !== undefined ? { retryAfterS: options.retryAfterS } : {}),
     });
   }
 }

@@ -246,7 +246,7 @@ class DeadlineReached extends Error {}
 /** A stopped report with nothing read is the caller's error to see (429 with Retry-After, or 503). */
 export function assertSomethingRead(report: HashtagReport): void {
   if (report.complete || report.hashtags.some((h) => h.requests > 0) || !report.stopped) return;
-  if (report.stopped.code === 'deadline') throw new IonfluxError('tiktok_timeout', 'no time left to query TikTok', { status: 503, headers: { 'retry-after': '1' } });
+  if (report.stopped.code === 'deadline') throw new IonfluxError('tiktok_timeout', 'no time left to query TikTok', { status: 503, retryAfterS: 1 });
   throw new TikTokRateLimitedError(report.stopped.code === 'research_quota_exhausted' ? 'research_quota_exhausted' : 'tiktok_rate_limited', report.stopped.message, report.stopped.retry_after_s ?? 60);
 }
 

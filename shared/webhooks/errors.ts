@@ -53,3 +53,10 @@ export class ParkedFilterError extends IonfluxError {
     super('invalid_parked_filter', `parked webhooks: ${problem}`, { status: 400 });
   }
 }
+
+/** 403: a verification handshake (subscription check) with a wrong token or mode. Says nothing more. */
+export class WebhookHandshakeError extends IonfluxError {
+  constructor(provider: string) {
+    super('verification_refused', `${provider} webhook verification refused`, { status: 403 });
+  }
+}

@@ -200,6 +200,15 @@ describe('CDK app', () => {
     expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
   });
 
+  it('turns alert log lines into alarms on the operations topic (a paused WhatsApp number)', () => {
+    const filters = Object.values(fns.findResources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
+    const paused = filters.filter((f) => f.MetricTransformations[0].MetricName === 'whatsapp_number_paused');
+    expect(paused).toHaveLength(3);
+    for (const filter of paused) expect(filter.FilterPattern).toBe('{ $.alert = "whatsapp_number_paused" }');
+    const alarm = Object.values(fns.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties).find((a) => a.MetricName === 'whatsapp_number_paused');
+    expect(alarm).toMatchObject({ Namespace: 'IONFLUX/Alerts', Threshold: 1, AlarmActions: [expect.anything()] });
+  });
+
   it('encrypts the platform secrets, and the secrets functions create (connection tokens, workspace credentials), with the data key', () => {
     const keyId = Object.keys(platform.findResources('AWS::KMS::Key'))[0]!;
     for (const provider of platformProviders) {

@@ -25,6 +25,7 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
   openai: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) }),
   deepseek: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] }) }),
   'sentence-transformers': (_, s) => fetch(`${s.base_url}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'all-mpnet-base-v2', input: 'hi' }) }),
+  whatsapp: (_, s) => fetch(`${s.base_url}/v27.0/106540352242922?fields=id,throughput`, { headers: { authorization: `Bearer ${s.access_token}` } }),
   'azure-speech': (_, s) =>
     fetch(`${s.base_url}/cognitiveservices/v1`, {
       method: 'POST',
