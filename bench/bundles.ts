@@ -53,6 +53,7 @@ export function esbuildOptions(entry: string, outfile: string, sdk?: SdkMode): B
     format: 'cjs',
     mainFields: [...(bundlingOptions.mainFields ?? [])],
     ...(typeof bundlingOptions.esbuildArgs?.['--conditions'] === 'string' ? { conditions: bundlingOptions.esbuildArgs['--conditions'].split(',') } : {}),
+    ...(bundlingOptions.define ? { define: { ...bundlingOptions.define } } : {}),
     external,
     metafile: true,
     logLevel: 'error',

@@ -6,10 +6,12 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   bundles: () => import('./bundles'),
   webhooks: () => import('./webhooks'),
   llm: () => import('./llm'),
+  whatsapp: () => import('./whatsapp'),
   audio: () => import('./audio'),
   dispatch: () => import('./dispatch'),
   email: () => import('./email'),
   memory: () => import('./memory'),
+  cost: () => import('./cost'),
 };
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { parkedList, parkedReplay } from './commands/parked';
 import { run } from './commands/run';
 import { secretsGet, secretsList, secretsSet } from './commands/secrets';
 import { shopifyInstallUrl, shopifyMigrateTokens, shopifyStatus, shopifySync } from './commands/shopify';
+import { tiktokInstallUrl, tiktokStatus, tiktokWebhook } from './commands/tiktok';
 import { webhookSend } from './commands/webhook';
 import { workspacesGet, workspacesSet } from './commands/workspaces';
 
@@ -30,6 +31,9 @@ export const commands: Command[] = [
   shopifyStatus,
   shopifySync,
   shopifyMigrateTokens,
+  tiktokInstallUrl,
+  tiktokStatus,
+  tiktokWebhook,
   credentialsSet,
   credentialsList,
   credentialsDelete,

@@ -10,19 +10,28 @@ import { foundationFunctions } from './manifest/foundation';
 import { llmFunctions } from './manifest/llm';
 import { memoryFunctions } from './manifest/memory';
 import { shopifyFunctions } from './manifest/shopify';
+import { tiktokFunctions } from './manifest/tiktok';
 import { webhookFunctions } from './manifest/webhooks';
+import { whatsappFunctions } from './manifest/whatsapp';
 import type { FunctionSpec } from './manifest-types';
 
-export const functions: readonly FunctionSpec[] = [
-  ...foundationFunctions,
-  ...webhookFunctions,
-  ...llmFunctions,
-  ...shopifyFunctions,
-  ...agentFunctions,
-  ...audioFunctions,
-  ...emailFunctions,
-  ...memoryFunctions,
-];
+/** The functions of each area (one file under functions/manifest/ each), in deployment order. */
+export const functionAreas = {
+  foundation: foundationFunctions,
+  webhooks: webhookFunctions,
+  llm: llmFunctions,
+  shopify: shopifyFunctions,
+  tiktok: tiktokFunctions,
+  agents: agentFunctions,
+  audio: audioFunctions,
+  email: emailFunctions,
+  memory: memoryFunctions,
+  whatsapp: whatsappFunctions,
+} as const satisfies Record<string, readonly FunctionSpec[]>;
+
+export type FunctionArea = keyof typeof functionAreas;
+
+export const functions: readonly FunctionSpec[] = Object.values(functionAreas).flat();
 
 export function functionById(id: string): FunctionSpec {
   const spec = functions.find((f) => f.id === id);

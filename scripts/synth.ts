@@ -12,31 +12,57 @@ import { venvBin } from './services/moto';
 import { projectRoot } from './services/paths';
 
 interface CloudAssemblyManifest {
-  artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  artifacts?: Record<string, { type: string; properties?: { templateFile?: string; file?: string }; dependencies?: string[] }>;
 }
 
 interface Template {
   Resources?: Record<string, { Type: string }>;
 }
 
-export interface StackSummary {
+interface TemplateSummary {
   name: string;
   templateFile: string;
   resources: number;
   functions: number;
 }
 
-/** The stacks of a synthesized cloud assembly, with their resource and Lambda function counts. */
+export interface StackSummary extends TemplateSummary {
+  /** Its nested stacks (each a template of its own, deployed with it; CloudFormation counts 500 per template). */
+  nested: TemplateSummary[];
+}
+
+function templateSummary(name: string, templateFile: string): TemplateSummary {
+  const resources = Object.values((JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template).Resources ?? {});
+  return { name, templateFile, resources: resources.length, functions: resources.filter((r) => r.Type === 'AWS::Lambda::Function').length };
+}
+
+/** The nested stack templates a stack's asset manifest lists (CDK ships them as file assets). */
+function nestedTemplates(outdir: string, assetManifests: string[]): TemplateSummary[] {
+  return assetManifests.flatMap((file) => {
+    const assets = JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as { files?: Record<string, { displayName?: string; source: { path?: string } }> };
+    return Object.values(assets.files ?? {})
+      .filter((a) => a.source.path?.endsWith('.nested.template.json'))
+      .map((a) => templateSummary((a.displayName ?? a.source.path!).replace(/ Nested Stack Template$/, ''), path.join(outdir, a.source.path!)));
+  });
+}
+
+/** The stacks of a synthesized cloud assembly, with their resource and Lambda function counts (nested stacks apart). */
 export function stacksOf(outdir: string): StackSummary[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as CloudAssemblyManifest;
-  return Object.entries(manifest.artifacts ?? {})
+  const artifacts = manifest.artifacts ?? {};
+  return Object.entries(artifacts)
     .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
     .map(([name, a]) => {
-      const templateFile = path.join(outdir, a.properties!.templateFile!);
-      const resources = Object.values((JSON.parse(fs.readFileSync(templateFile, 'utf8')) as Template).Resources ?? {});
-      return { name, templateFile, resources: resources.length, functions: resources.filter((r) => r.Type === 'AWS::Lambda::Function').length };
+      const assetManifests = (a.dependencies ?? []).map((d) => artifacts[d]).filter((d) => d?.type === 'cdk:asset-manifest' && d.properties?.file).map((d) => d!.properties!.file!);
+      return { ...templateSummary(name, path.join(outdir, a.properties!.templateFile!)), nested: nestedTemplates(outdir, assetManifests) };
     });
 }
+
+const stackLine = (s: StackSummary, width: number): string => {
+  const functions = s.functions + s.nested.reduce((n, t) => n + t.functions, 0);
+  const nested = s.nested.length ? ` (${s.nested.map((t) => `${t.functions} in nested ${t.name}: ${t.resources} resources`).join('; ')})` : '';
+  return `  ${s.name.padEnd(width)}  ${s.resources} resources, ${functions} Lambda functions${nested}`;
+};
 
 /** Findings of the validation plugins (cdk-nag) CDK wrote next to the templates. */
 export function validationFindings(outdir: string): number {
@@ -67,10 +93,10 @@ export function summary(outdir: string, seconds: number, log: string, lint: (tem
   const findings = validationFindings(outdir);
   return [
     `synth: ${stacks.length} stacks in ${path.relative(projectRoot, outdir) || outdir}/ (${seconds.toFixed(0)} s; everything cdk printed: ${path.relative(projectRoot, log)})`,
-    ...stacks.map((s) => `  ${s.name.padEnd(width)}  ${s.resources} resources, ${s.functions} Lambda functions`),
+    ...stacks.map((s) => stackLine(s, width)),
     `  functions/manifest.ts: ${manifest.length} functions (the rest are the CDK's own custom-resource handlers)`,
     `  cdk-nag (AwsSolutions): ${findings ? `${findings} unacknowledged findings` : 'no unacknowledged findings'} (acknowledged ones: infra/nag-acknowledgements.ts)`,
-    `  cfn-lint: ${lint(stacks.map((s) => s.templateFile))}`,
+    `  cfn-lint: ${lint(stacks.flatMap((s) => [s.templateFile, ...s.nested.map((t) => t.templateFile)]))}`,
   ];
 }
 

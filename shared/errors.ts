@@ -19,7 +19,15 @@ export class IonfluxError extends Error {
   constructor(
     code: string,
     message: string,
-    options: { status?: number; details?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string>; publicSafe?: boolean } = {},
+    options: {
+      status?: number;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+      headers?: Record<string, string>;
+      /** When to try again, in seconds: sent as `Retry-After` (whole seconds, at least 1). */
+      retryAfterS?: number;
+      publicSafe?: boolean;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -27,7 +35,8 @@ export class IonfluxError extends Error {
     this.status = options.status ?? 500;
     this.publicSafe = options.publicSafe ?? false;
     if (options.details) this.details = options.details;
-    if (options.headers) this.headers = options.headers;
+    const wait = options.retryAfterS === undefined ? undefined : retryAfter(options.retryAfterS);
+    if (options.headers || wait) this.headers = { ...options.headers, ...wait };
   }
 }
 

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { webhookDeps } from '../../shared/runtime/webhooks';
-import { webhookProviders } from '../../shared/webhooks/providers';
 import { replayParked } from '../../shared/webhooks/replay';
 import { type Command, UsageError } from '../command';
 import { ensureResources } from '../provision';
@@ -34,7 +33,9 @@ export const parkedReplay: Command = {
     const { values } = parseArgs({ args, options: replayOptions });
     if (values.account !== undefined && !values.provider) throw new UsageError(`${this.usage}\n--account needs --provider (an account id means something only for its provider)`);
     await ensureResources();
-    const report = await replayParked(webhookProviders, webhookDeps(), {
+    // Loaded only here: the providers' own stores (WhatsApp's) are for replays, not every CLI start.
+    const { replayableWebhookProviders } = await import('../../shared/runtime/whatsapp-webhooks');
+    const report = await replayParked(replayableWebhookProviders(), webhookDeps(), {
       deadline: Date.now() + 5 * 60_000,
       ...(values.provider ? { provider: values.provider } : {}),
       ...(values.account ? { accountId: values.account } : {}),

@@ -1,5 +1,6 @@
 /** Inbound webhooks and the consumers of their events (Sales Sentinel feed). */
 import type { FunctionSpec } from '../manifest-types';
+import { whatsappWebhookState } from './whatsapp';
 
 export const webhookFunctions: FunctionSpec[] = [
   {
@@ -12,13 +13,22 @@ export const webhookFunctions: FunctionSpec[] = [
     needs: ['kafka', 'secret:shopify', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
   },
   {
+    id: 'webhook-tiktok',
+    entry: 'functions/webhooks/tiktok.ts',
+    description: 'TikTok webhooks: verified (TikTok-Signature, 5-minute tolerance), de-duplicated, routed by open_id and published to Kafka; authorization.removed marks the connection revoked.',
+    trigger: { http: { method: 'POST', path: '/webhooks/tiktok', auth: 'signature' } },
+    memoryMb: 512,
+    timeoutS: 10,
+    needs: ['kafka', 'secret:tiktok', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
+  },
+  {
     id: 'webhooks-replay-parked',
     entry: 'functions/webhooks/replay-parked.ts',
     description: 'Replays parked webhooks whose account has since been connected to a workspace.',
     trigger: { schedule: { expression: 'rate(15 minutes)' } },
     memoryMb: 512,
     timeoutS: 120,
-    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks'],
+    needs: ['kafka', 'dynamodb:connections', 'dynamodb:webhook-dedup', 'dynamodb:parked-webhooks', ...whatsappWebhookState],
   },
   {
     id: 'sentinel-order-counter',

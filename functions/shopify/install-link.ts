@@ -11,7 +11,7 @@ import { parseJsonBody } from '../../shared/http/json-body';
 import { json } from '../../shared/http/response';
 import { shopifyApp, shopifyConfig } from '../../shared/runtime/shopify-core';
 import { INSTALL_LINK_TTL_S, installLinkQuery, MAX_INSTALL_LINK_TTL_S } from '../../shared/shopify/install-link';
-import { publicBaseUrl } from '../../shared/shopify/public-url';
+import { publicBaseUrl } from '../../shared/oauth/public-url';
 import { assertWorkspaceId } from '../../shared/workspaces/workspace-id';
 
 const Body = z.strictObject({

@@ -3,13 +3,12 @@
  * Verified (hmac, timestamp, state, shop) before anything else; see shared/shopify/oauth.ts.
  */
 import { config } from '../../shared/config/env';
-import { IonfluxError } from '../../shared/errors';
 import { httpHandler } from '../../shared/http/handler';
-import { redirect } from '../../shared/http/response';
 import { moduleLogger } from '../../shared/observability/logger';
 import { shopifyConfig, shopifyOAuth } from '../../shared/runtime/shopify';
-import { installErrorPage, installSuccessPage } from '../../shared/shopify/oauth-pages';
-import { publicBaseUrl } from '../../shared/shopify/public-url';
+import { installSuccessPage, redirectAfterInstall, refusedInstallPage } from '../../shared/oauth/pages';
+import { publicBaseUrl } from '../../shared/oauth/public-url';
+import { SHOPIFY_PAGES } from '../../shared/shopify/oauth';
 
 const log = moduleLogger('shopify');
 
@@ -22,18 +21,10 @@ export const handler = httpHandler(
         baseUrl: publicBaseUrl(cfg, request, config().localMode),
         deadline: request.deadline,
       });
-      if (cfg.postInstallRedirectUrl) {
-        const url = new URL(cfg.postInstallRedirectUrl);
-        url.searchParams.set('shop', result.shop);
-        url.searchParams.set('workspace_id', result.workspace_id);
-        url.searchParams.set('status', result.warnings.length ? 'connected_with_warnings' : 'connected');
-        return redirect(url.toString(), { 'referrer-policy': 'no-referrer' });
-      }
-      return installSuccessPage(result, request.headers, { status: 'connected', ...result });
+      if (cfg.postInstallRedirectUrl) return redirectAfterInstall(cfg.postInstallRedirectUrl, { shop: result.shop, workspace_id: result.workspace_id }, result.warnings);
+      return installSuccessPage({ ...result, account: result.shop }, request.headers, { status: 'connected', ...result }, SHOPIFY_PAGES);
     } catch (error) {
-      const level = !(error instanceof IonfluxError) || error.status >= 500 ? 'error' : 'warn';
-      log[level]('shopify install callback refused', { error: error instanceof Error ? error.message : String(error), code: error instanceof IonfluxError ? error.code : 'internal_error' });
-      return installErrorPage(error, request);
+      return refusedInstallPage(error, request, SHOPIFY_PAGES, log, 'shopify install callback refused');
     }
   },
   { maxBodyBytes: 1024 },

@@ -8,9 +8,9 @@ import { redirect } from '../../shared/http/response';
 import { IonfluxError } from '../../shared/errors';
 import { moduleLogger } from '../../shared/observability/logger';
 import { oauthStates, shopifyApp, shopifyConfig } from '../../shared/runtime/shopify-core';
-import { beginInstall } from '../../shared/shopify/oauth';
-import { installErrorPage } from '../../shared/shopify/oauth-pages';
-import { publicBaseUrl } from '../../shared/shopify/public-url';
+import { installErrorPage } from '../../shared/oauth/pages';
+import { publicBaseUrl } from '../../shared/oauth/public-url';
+import { beginInstall, SHOPIFY_PAGES } from '../../shared/shopify/oauth';
 
 const log = moduleLogger('shopify');
 
@@ -31,7 +31,7 @@ export const handler = httpHandler(
       return redirect(location);
     } catch (error) {
       if (!(error instanceof IonfluxError) || error.status >= 500) log.error('shopify install failed', { error: error instanceof Error ? error.message : String(error) });
-      return installErrorPage(error, request);
+      return installErrorPage(error, request, SHOPIFY_PAGES);
     }
   },
   { maxBodyBytes: 1024 },

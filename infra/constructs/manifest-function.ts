@@ -31,6 +31,8 @@ export const bundlingOptions: nodejs.BundlingOptions = {
   // Node 24 require()s ESM packages that export a `module-sync` condition (music-metadata has no other for
   // require); esbuild resolves them the same way only when told. `module` stays, as by default.
   esbuildArgs: { '--conditions': 'module-sync,module' },
+  // Code only the local runtime runs (embedded stores) is left out of what ships: it checks this constant.
+  define: { 'process.env.IONFLUX_LAMBDA_BUNDLE': JSON.stringify('true') },
   // The AWS SDK v3 is bundled (tree-shaken) rather than taken from the runtime: measured no slower at
   // cold start (`npm run bench -- bundles --sdk both`, docs/benchmarks.md), and the version that runs is
   // the one the tests ran — our deadlines rely on SDK features (throwOnRequestTimeout, abortable retries)
@@ -53,6 +55,7 @@ export class ManifestFunction extends Construct {
   readonly role: iam.Role;
   readonly needsVpc: boolean;
   readonly spec: FunctionSpec;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
     super(scope, id);
@@ -65,6 +68,7 @@ export class ManifestFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.logGroup = logGroup;
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: cloudFormationText(`IONFLUX ${spec.id}: ${spec.description}`, 1000),

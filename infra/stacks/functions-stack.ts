@@ -6,8 +6,14 @@
  * by auth (webhook and public routes have their own limits), reserved concurrency for webhook functions, a
  * concurrency ceiling on SQS event sources, an on-failure destination for scheduled runs and SNS
  * subscriptions, and an error-rate alarm per function.
+ *
+ * CloudFormation allows 500 resources per stack and a function brings about eight (function, role, policy,
+ * log group, alarm, route, integration, permission). The areas of the first deployments live in this stack;
+ * each area added since (NESTED_STACK_AREAS) is a nested stack of its own: one resource here, its own 500
+ * inside, deployed with this stack as one unit. Moving an area that is already deployed into one would
+ * re-create its named functions and log groups, so that is a migration to plan, not a refactor.
  */
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -19,13 +25,19 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { ManagedKafkaEventSource, SnsEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { functions } from '../../functions/manifest';
+import { type FunctionArea, functionAreas } from '../../functions/manifest';
 import { DEFAULT_SQS_MAX_CONCURRENCY, type FunctionSpec, type HttpAuth, isHttp, isKafka, isSchedule, isSns, isSqs, KAFKA_RETRY_ATTEMPTS, kafkaConsumerGroup, SNS_RETRY_ATTEMPTS } from '../../functions/manifest-types';
 import { queues } from '../../shared/config/resources';
+import { LogAlerts } from '../constructs/log-alerts';
 import { functionName, ManifestFunction } from '../constructs/manifest-function';
 import { api5xxAlarm, functionErrorRateAlarm } from '../constructs/operations-alarms';
 import type { DeploymentSettings } from '../settings';
 import type { PlatformResources } from './platform-stack';
+
+/** Areas deployed as a nested stack of their own (see above). */
+export const NESTED_STACK_AREAS: ReadonlySet<FunctionArea> = new Set<FunctionArea>(['tiktok', 'whatsapp']);
+
+const pascal = (area: string) => area.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 export class FunctionsStack extends Stack {
   readonly api: apigw.HttpApi;
@@ -34,6 +46,8 @@ export class FunctionsStack extends Stack {
   readonly routes = new Map<string, apigw.HttpRoute[]>();
   /** Kafka consumer groups (one per topic's event source) per Kafka-triggered function id. */
   readonly consumerGroups = new Map<string, string[]>();
+  /** The nested stack of each area in NESTED_STACK_AREAS. */
+  readonly nestedStacks = new Map<FunctionArea, NestedStack>();
   /** Per-route throttling (API Gateway RouteSettings) of the routes whose auth has its own limits. */
   private readonly routeThrottles: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
@@ -85,26 +99,34 @@ export class FunctionsStack extends Stack {
       signature: { ThrottlingRateLimit: settings.webhookRateLimit, ThrottlingBurstLimit: settings.webhookBurstLimit },
       public: { ThrottlingRateLimit: settings.publicRateLimit, ThrottlingBurstLimit: settings.publicBurstLimit },
     };
-    for (const spec of functions) {
-      const webhook = isHttp(spec.trigger) && spec.trigger.http.auth === 'signature';
-      const construct = new ManifestFunction(this, spec.id, {
-        spec,
-        platform,
-        logRetentionDays: settings.logRetentionDays,
-        environment,
-        functionName: functionName(settings.resourcePrefix, spec.id),
-        ...(webhook && settings.webhookReservedConcurrency > 0 ? { reservedConcurrency: settings.webhookReservedConcurrency } : {}),
-      });
-      this.functions.set(spec.id, construct);
-      this.wireTrigger(spec, construct, platform, settings, iamAuthorizer);
-      const limit = isHttp(spec.trigger) ? limits[spec.trigger.http.auth] : undefined;
-      if (limit && isHttp(spec.trigger)) this.routeThrottles[`${spec.trigger.http.method} ${spec.trigger.http.path}`] = limit;
-      functionErrorRateAlarm(construct, construct.fn, {
-        functionId: spec.id,
-        alarmName: `${settings.resourcePrefix}-${spec.id}-errors`,
-        topic: platform.alarms.topic,
-        thresholdPercent: settings.functionErrorRatePercent,
-      });
+    for (const [area, specs] of Object.entries(functionAreas) as Array<[FunctionArea, readonly FunctionSpec[]]>) {
+      let scope: Construct = this;
+      if (NESTED_STACK_AREAS.has(area)) {
+        const nested = new NestedStack(this, `${pascal(area)}Functions`, { description: `IONFLUX integration layer: the ${area} functions` });
+        this.nestedStacks.set(area, nested);
+        scope = nested;
+      }
+      for (const spec of specs) {
+        const webhook = isHttp(spec.trigger) && spec.trigger.http.auth === 'signature';
+        const construct = new ManifestFunction(scope, spec.id, {
+          spec,
+          platform,
+          logRetentionDays: settings.logRetentionDays,
+          environment,
+          functionName: functionName(settings.resourcePrefix, spec.id),
+          ...(webhook && settings.webhookReservedConcurrency > 0 ? { reservedConcurrency: settings.webhookReservedConcurrency } : {}),
+        });
+        this.functions.set(spec.id, construct);
+        this.wireTrigger(scope, spec, construct, platform, settings, iamAuthorizer);
+        const limit = isHttp(spec.trigger) ? limits[spec.trigger.http.auth] : undefined;
+        if (limit && isHttp(spec.trigger)) this.routeThrottles[`${spec.trigger.http.method} ${spec.trigger.http.path}`] = limit;
+        functionErrorRateAlarm(construct, construct.fn, {
+          functionId: spec.id,
+          alarmName: `${settings.resourcePrefix}-${spec.id}-errors`,
+          topic: platform.alarms.topic,
+          thresholdPercent: settings.functionErrorRatePercent,
+        });
+      }
     }
 
     // Webhook and OAuth routes get their own limits (the internal routes keep the stage's), so a flood of
@@ -114,9 +136,11 @@ export class FunctionsStack extends Stack {
     cfnStage.routeSettings = this.routeThrottles;
     for (const routes of this.routes.values()) for (const route of routes) cfnStage.node.addDependency(route);
     api5xxAlarm(this, stage, { alarmName: `${settings.resourcePrefix}-api-5xx`, topic: platform.alarms.topic, thresholdPercent: settings.functionErrorRatePercent });
+    new LogAlerts(this, 'LogAlerts', { functions: this.functions, topic: platform.alarms.topic, resourcePrefix: settings.resourcePrefix });
   }
 
   private wireTrigger(
+    scope: Construct,
     spec: FunctionSpec,
     construct: ManifestFunction,
     platform: PlatformResources,
@@ -127,12 +151,13 @@ export class FunctionsStack extends Stack {
     const fn = construct.fn;
     if (isHttp(trigger)) {
       const { method, path, auth } = trigger.http;
-      const routes = this.api.addRoutes({
-        path,
-        methods: [method as apigw.HttpMethod],
-        integration: new HttpLambdaIntegration(`${spec.id}-integration`, fn),
-        authorizer: auth === 'iam' ? iamAuthorizer : new apigw.HttpNoneAuthorizer(),
-      });
+      const integration = new HttpLambdaIntegration(`${spec.id}-integration`, fn);
+      const authorizer = auth === 'iam' ? iamAuthorizer : new apigw.HttpNoneAuthorizer();
+      // In a nested stack the route (with its integration and invoke permission) is the area's too.
+      const routes =
+        scope === this
+          ? this.api.addRoutes({ path, methods: [method as apigw.HttpMethod], integration, authorizer })
+          : [new apigw.HttpRoute(scope, `${spec.id}-route`, { httpApi: this.api, routeKey: apigw.HttpRouteKey.with(path, method as apigw.HttpMethod), integration, authorizer })];
       this.routes.set(spec.id, routes);
       return;
     }
@@ -167,7 +192,7 @@ export class FunctionsStack extends Stack {
       return;
     }
     if (isSchedule(trigger)) {
-      new events.Rule(this, `${spec.id}-schedule`, {
+      new events.Rule(scope, `${spec.id}-schedule`, {
         description: `Runs ${spec.id} on ${trigger.schedule.expression}`,
         schedule: events.Schedule.expression(trigger.schedule.expression),
         targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],

@@ -11,7 +11,8 @@
  *                                                         too, in the same produce request (`fanInTopicOf`),
  *                                                         with an `origin_topic` header naming its topic.
  *   ionflux.email.delivery_status
- *   ionflux.whatsapp.ws_{workspace_id}.incoming_message
+ *   ionflux.whatsapp.ws_{workspace_id}.{stream}          incoming_message, message_status, template_status,
+ *                                                         opt_in_status, account_status
  *   ionflux.tiktok.ws_{workspace_id}.{event}
  *   ionflux.agent.{agent_id}.ws_{workspace_id}.outputs
  *   ionflux.platform.{name}                               user_activity, llm_usage, …
@@ -80,6 +81,13 @@ const shopifyTopicsOf = memo(
   256,
 );
 
+/**
+ * The per-workspace WhatsApp topics: inbound messages, message statuses, template status changes, consent
+ * changes (opt-in / opt-out) and phone-number / account notices (paused, quality, other account webhooks).
+ */
+export const whatsappStreams = ['incoming_message', 'message_status', 'template_status', 'opt_in_status', 'account_status'] as const;
+export type WhatsAppStream = (typeof whatsappStreams)[number];
+
 export const topics = {
   shopify(workspaceId: string, shopifyTopic: string): string {
     return shopifyTopicsOf(workspaceId)(shopifyTopic);
@@ -98,7 +106,11 @@ export const topics = {
     return 'ionflux.email.delivery_status';
   },
   whatsappIncoming(workspaceId: string): string {
-    return validateTopicName(`ionflux.whatsapp.${ws(workspaceId)}.incoming_message`);
+    return topics.whatsapp(workspaceId, 'incoming_message');
+  },
+  whatsapp(workspaceId: string, stream: WhatsAppStream): string {
+    if (!(whatsappStreams as readonly string[]).includes(stream)) throw new InvalidTopicNameError(stream, `is not a WhatsApp stream (${whatsappStreams.join(', ')})`);
+    return validateTopicName(`ionflux.whatsapp.${ws(workspaceId)}.${stream}`);
   },
   tiktok(workspaceId: string, event: string): string {
     return validateTopicName(`ionflux.tiktok.${ws(workspaceId)}.${segment(event, 'event')}`);

@@ -24,8 +24,6 @@ import { modelCatalog } from '../llm/catalog';
 import { baseUrlGuard, guardedFetch } from '../llm/network-guard';
 import { defaultRetryPolicy, type RetryPolicy } from '../llm/retry-policy';
 import { INDEX_NAME } from '../memory/contract';
-import { EmbeddedVectorStore } from '../memory/embedded/embedded-store';
-import { EmbeddedStores } from '../memory/embedded/embedded-stores';
 import { LlmEmbedder } from '../memory/embedder';
 import { NamespacePacer } from '../memory/pacer';
 import { PineconeStores } from '../memory/pinecone/pinecone-stores';
@@ -98,12 +96,19 @@ export const vectorStores = perEnvironment((): StoreSource => {
   const settings = memoryConfig();
   const cfg = config();
   if (settings.store === 'embedded') {
-    return new EmbeddedStores(
-      new EmbeddedVectorStore({
-        dir: path.join(cfg.home, 'vectors'),
-        ensureIndex: { name: settings.defaultIndex, dimension: settings.defaultDimension, metric: settings.defaultMetric, embeddingModel: settings.defaultEmbeddingModel },
-      }),
-    );
+    // Lambda bundles are built with IONFLUX_LAMBDA_BUNDLE defined as "true" (infra/constructs/manifest-function.ts):
+    // esbuild drops this branch and the embedded store with it, ~10 KB of code no deployed function runs.
+    if (process.env.IONFLUX_LAMBDA_BUNDLE !== 'true') {
+      const { EmbeddedVectorStore } = require('../memory/embedded/embedded-store') as typeof import('../memory/embedded/embedded-store');
+      const { EmbeddedStores } = require('../memory/embedded/embedded-stores') as typeof import('../memory/embedded/embedded-stores');
+      return new EmbeddedStores(
+        new EmbeddedVectorStore({
+          dir: path.join(cfg.home, 'vectors'),
+          ensureIndex: { name: settings.defaultIndex, dimension: settings.defaultDimension, metric: settings.defaultMetric, embeddingModel: settings.defaultEmbeddingModel },
+        }),
+      );
+    }
+    throw new InvalidConfigError('IONFLUX_VECTOR_STORE', 'the embedded store is for running locally; deployed functions use "pinecone"');
   }
   return new PineconeStores({
     secrets: secretResolver(),

@@ -4,7 +4,7 @@
  */
 import { readShopifyConfig } from '../shopify/config';
 import type { ShopifyApp } from '../shopify/oauth';
-import { OAuthStateStore } from '../shopify/oauth-state-store';
+import { OAuthStateStore } from '../oauth/state-store';
 import { ShopStateStore } from '../shopify/shop-state-store';
 import { perEnvironment } from './per-environment';
 import { secretResolver } from './secrets';

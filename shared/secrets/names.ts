@@ -42,6 +42,7 @@ export const requiredSecretFields: Readonly<Record<string, readonly string[]>> =
   deepseek: ['api_key'],
   'sentence-transformers': ['base_url'],
   shopify: ['client_id', 'client_secret'],
+  tiktok: ['client_key', 'client_secret'],
   'azure-speech': ['api_key', 'region'],
   elevenlabs: ['api_key'],
   coqui: ['base_url'],

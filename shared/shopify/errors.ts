@@ -5,13 +5,8 @@
  */
 import { IonfluxError } from '../errors';
 
-/** The OAuth callback (or install request) was refused; the browser gets a clear error page. */
-export class OAuthRefusedError extends IonfluxError {
-  constructor(code: string, message: string, status = 400, details?: Record<string, unknown>) {
-    // Written for the merchant's browser (what went wrong, what to do), whatever the status.
-    super(code, message, { status, publicSafe: true, ...(details ? { details } : {}) });
-  }
-}
+/** The OAuth callback (or install request) was refused: the OAuth core's error (shared/oauth/errors.ts). */
+export { OAuthRefusedError } from '../oauth/errors';
 
 /** Shopify's token endpoint refused or failed the code exchange or a refresh. */
 export class ShopifyTokenError extends IonfluxError {

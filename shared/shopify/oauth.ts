@@ -11,24 +11,25 @@
  *    callback finds it used) and bound to the same shop;
  * 5. the shop is not connected to another workspace;
  * 6. code → expiring offline token (`expiring: 1`), stored in Secrets Manager under
- *    `<root>/workspaces/<workspace_id>/shopify/<shop>`; the connection keeps only that name;
+ *    `<root>/connections/shopify/<workspace_id>/<shop>`; the connection keeps only that name;
  * 7. webhook subscriptions for every backbone topic pointed at our `/webhooks/shopify`, the current main
  *    theme recorded, the shop's currency and timezone read;
  * 8. `shopify.app.installed` published.
  */
 import { normaliseAccountId } from '../connections/account-ids';
 import type { ConnectionRegistry } from '../connections/connection-registry';
-import { AccountOwnedElsewhereError, InvalidAccountIdError } from '../connections/errors';
+import { InvalidAccountIdError } from '../connections/errors';
 import { errorMessage } from '../errors';
+import { OAuthRefusedError } from '../oauth/errors';
+import { assertConnectable, type ConnectionTarget, connectAccount, consumeInstallState, installWorkspace } from '../oauth/install';
+import type { InstallPageText } from '../oauth/pages';
+import type { OAuthStateStore } from '../oauth/state-store';
 import { moduleLogger } from '../observability/logger';
-import { assertWorkspaceId } from '../workspaces/workspace-id';
 import { authorizeEndpoint, missingScopes, type ShopifyConfig } from './config';
 import { readShop, type ShopInfo } from './data-access';
-import { OAuthRefusedError } from './errors';
 import { type Publisher, publishShopifyEvents } from './events';
 import { verifyInstallLink } from './install-link';
 import { parseQueryPairs, verifyOAuthQuery } from './oauth-hmac';
-import type { OAuthStateStore } from './oauth-state-store';
 import type { ShopClients } from './shop-clients';
 import type { ShopStateStore } from './shop-state-store';
 import { mainTheme } from './themes';
@@ -44,6 +45,9 @@ export const TIMESTAMP_TOLERANCE_S = 90;
 
 export const CALLBACK_PATH = '/oauth/shopify/callback';
 export const WEBHOOK_PATH = '/webhooks/shopify';
+
+/** How the install pages read (shared/oauth/pages.ts). */
+export const SHOPIFY_PAGES: InstallPageText = { subject: 'Shopify store', app: 'Shopify' };
 
 export interface ShopifyApp extends AppCredentials {
   /** During a client-secret rotation Shopify may still sign with the previous secret. */
@@ -104,16 +108,11 @@ export async function beginInstall(
   input: { shop: string | undefined; workspaceId: string | undefined; expires: string | undefined; signature: string | undefined; baseUrl: string },
 ): Promise<{ location: string; shop: string; workspaceId: string }> {
   const shop = shopOf(input.shop);
-  let workspaceId: string;
-  try {
-    workspaceId = assertWorkspaceId(input.workspaceId);
-  } catch {
-    throw new OAuthRefusedError('invalid_workspace_id', 'workspace_id is missing or invalid (1–64 letters, digits, "_" or "-")');
-  }
+  const workspaceId = installWorkspace(input.workspaceId);
   const app = await deps.app();
   const secrets = [app.clientSecret, app.previousClientSecret].filter((s): s is string => Boolean(s));
   verifyInstallLink(secrets, { shop, workspaceId, expires: input.expires, signature: input.signature }, (deps.clock ?? Date.now)());
-  const state = await deps.states.create(workspaceId, shop);
+  const state = await deps.states.create(workspaceId, { shop });
   const url = new URL(authorizeEndpoint(deps.config, shop));
   url.searchParams.set('client_id', app.clientId);
   url.searchParams.set('scope', deps.config.scopes.join(','));
@@ -153,23 +152,15 @@ export class ShopifyOAuth {
     const code = one('code');
     const state = one('state');
     if (!code) throw new OAuthRefusedError('invalid_callback', 'the callback has no authorization code');
-    if (!state) throw new OAuthRefusedError('invalid_state', 'the callback has no state; start the install from IONFLUX');
 
-    const consumed = await this.options.states.consume(state);
-    if (!consumed.ok) {
-      throw consumed.reason === 'already_used'
-        ? new OAuthRefusedError('state_already_used', 'this install link was already used (a callback cannot be replayed); start the install again', 409)
-        : new OAuthRefusedError('invalid_state', 'unknown or expired install state (links are valid for 10 minutes); start the install again');
-    }
-    const workspaceId = consumed.install.workspace_id;
-    if (consumed.install.shop !== shop) {
-      throw new OAuthRefusedError('state_shop_mismatch', `this install was started for ${consumed.install.shop}, not ${shop}`);
+    const install = await consumeInstallState(this.options.states, state);
+    const workspaceId = install.workspace_id;
+    if (install.binding.shop !== shop) {
+      throw new OAuthRefusedError('state_shop_mismatch', `this install was started for ${install.binding.shop}, not ${shop}`);
     }
 
-    const existing = await this.options.connections.get('shopify', shop);
-    if (existing && existing.workspace_id !== workspaceId && existing.status === 'active') {
-      throw new OAuthRefusedError('account_connected_elsewhere', `${shop} is already connected to another IONFLUX workspace; uninstall it there first`, 409, { shop });
-    }
+    const target: ConnectionTarget = { provider: 'shopify', account: shop, workspaceId, uninstall: 'uninstall it', details: { shop } };
+    const existing = await assertConnectable(this.options.connections, target);
 
     let tokens;
     try {
@@ -188,23 +179,15 @@ export class ShopifyOAuth {
     const installedAt = new Date(this.now()).toISOString();
     const webhookUri = `${input.baseUrl}${WEBHOOK_PATH}`;
     const reinstall = existing?.workspace_id === workspaceId;
-    let connection = await this.options.connections
-      .connect('shopify', shop, workspaceId, {
-        access_token_secret_ref: secretName,
-        scopes: granted,
-        missing_scopes: missing,
-        token_kind: tokens.refresh_token ? 'expiring_offline' : 'offline',
-        api_version: this.options.config.apiVersion,
-        installed_at: installedAt,
-        webhook_uri: webhookUri,
-      })
-      .catch((error: unknown) => {
-        // Another workspace connected the shop since the check above: the same answer, never its id (this page is public).
-        if (error instanceof AccountOwnedElsewhereError) {
-          throw new OAuthRefusedError('account_connected_elsewhere', `${shop} is already connected to another IONFLUX workspace; uninstall it there first`, 409, { shop });
-        }
-        throw error;
-      });
+    let connection = await connectAccount(this.options.connections, target, {
+      access_token_secret_ref: secretName,
+      scopes: granted,
+      missing_scopes: missing,
+      token_kind: tokens.refresh_token ? 'expiring_offline' : 'offline',
+      api_version: this.options.config.apiVersion,
+      installed_at: installedAt,
+      webhook_uri: webhookUri,
+    });
     await this.options.shopState.linkWorkspace(workspaceId, shop);
     // The order watermark starts at the install. Only an install continuing an active connection of the same
     // workspace (e.g. granting new scopes) keeps its own: after an uninstall, or in another workspace, the

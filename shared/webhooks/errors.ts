@@ -1,11 +1,16 @@
 import { IonfluxError } from '../errors';
 
-/** 401: a missing or wrong signature. Nothing else about the request is looked at. */
+const SIGNATURE_PROBLEMS = {
+  missing: ['missing_signature', 'no signature header'],
+  invalid: ['invalid_signature', 'signature does not match the body'],
+  expired: ['signature_expired', 'the signed timestamp is outside the tolerance (a replay, or a clock far off)'],
+} as const;
+
+/** 401: a missing, wrong or (for timestamped schemes) too old signature. Nothing else about the request is looked at. */
 export class WebhookSignatureError extends IonfluxError {
-  constructor(provider: string, problem: 'missing' | 'invalid') {
-    super(problem === 'missing' ? 'missing_signature' : 'invalid_signature', `${provider} webhook: ${problem === 'missing' ? 'no signature header' : 'signature does not match the body'}`, {
-      status: 401,
-    });
+  constructor(provider: string, problem: keyof typeof SIGNATURE_PROBLEMS) {
+    const [code, message] = SIGNATURE_PROBLEMS[problem];
+    super(code, `${provider} webhook: ${message}`, { status: 401 });
   }
 }
 
@@ -46,5 +51,12 @@ export class DeliveryInProgressError extends IonfluxError {
 export class ParkedFilterError extends IonfluxError {
   constructor(problem: string) {
     super('invalid_parked_filter', `parked webhooks: ${problem}`, { status: 400 });
+  }
+}
+
+/** 403: a verification handshake (subscription check) with a wrong token or mode. Says nothing more. */
+export class WebhookHandshakeError extends IonfluxError {
+  constructor(provider: string) {
+    super('verification_refused', `${provider} webhook verification refused`, { status: 403 });
   }
 }

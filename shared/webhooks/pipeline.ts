@@ -1,10 +1,14 @@
 /**
  * The webhook pipeline every provider shares:
- *   raw body + headers → verify (constant time, raw bytes, before any parse) → parse → resolve the
- *   workspace (connections registry) and de-duplicate, together → map to PlatformEvents → publish (Kafka,
- *   or the durable outbox) → after-publish effects → respond.
- * A verified delivery for an account no workspace owns is parked, never dropped. If the events cannot be
- * made durable, the claim is released and the caller answers 503 so the provider retries.
+ *   raw body + headers → verify (constant time, raw bytes, before any parse) → parse (one or more
+ *   deliveries) → for each delivery: resolve the workspace (connections registry) and de-duplicate,
+ *   together → before-events effects → map to PlatformEvents → publish (Kafka, or the durable outbox) →
+ *   after-publish effects → respond.
+ * Deliveries of one request are processed at the same time, except those sharing an order key, which go
+ * in order. A verified delivery for an account no workspace owns is parked (once per account and
+ * request), never dropped. If the events cannot be made durable, the claim is released and the caller
+ * answers 503 so the provider retries. Providers that check a subscription first (Meta's GET handshake)
+ * answer it through `answerHandshake`.
  */
 import type { ConnectionRegistry } from '../connections/connection-registry';
 import { errorMessage } from '../errors';
@@ -12,7 +16,7 @@ import type { Delivery as PublishDelivery, EventPublisher, OutgoingEvent } from 
 import { moduleLogger } from '../observability/logger';
 import type { SecretResolver } from '../secrets/secret-resolver';
 import type { ClaimResult, DedupStore } from './dedup-store';
-import { DeliveryInProgressError, WebhookSignatureError } from './errors';
+import { DeliveryInProgressError, WebhookHandshakeError, WebhookSignatureError } from './errors';
 import type { ParkedWebhookStore } from './parked-store';
 import type { Delivery, InboundProvider, WebhookProvider, WebhookRequest } from './provider';
 
@@ -20,6 +24,9 @@ const log = moduleLogger('webhooks');
 
 /** How often a signature mismatch may make an environment read the signing key again (rotations). */
 export const SIGNING_KEY_RECHECK_MS = 60_000;
+
+/** Deliveries of one request processed at the same time (each costs a few DynamoDB and Kafka round trips). */
+export const PARALLEL_DELIVERIES = 8;
 
 export interface WebhookDeps {
   secrets: Pick<SecretResolver, 'platform' | 'refreshPlatform' | 'resolve'>;
@@ -83,7 +90,12 @@ export async function processDelivery<D extends Delivery>(
   delivery: D,
   request: WebhookRequest,
   deps: WebhookDeps,
-  options: { deadline: number; replay?: boolean },
+  options: {
+    deadline: number;
+    replay?: boolean;
+    /** Parks the request for this delivery's account (default: one park per call). */
+    park?: (delivery: D, reason: string) => Promise<void>;
+  },
 ): Promise<DeliveryOutcome> {
   // The routing read and the dedup claim do not depend on each other: in AWS they are two DynamoDB round
   // trips made together rather than one after the other, on every webhook. Both settle before anything else.
@@ -107,11 +119,14 @@ export async function processDelivery<D extends Delivery>(
   try {
     if ('failed' in routed) throw routed.failed;
     if ('reason' in routed) {
-      if (!options.replay) await park(provider, delivery, request, routed.reason, deps);
+      if (!options.replay) await (options.park ?? ((d: D, reason: string) => park(provider, d, request, reason, deps)))(delivery, routed.reason);
       await release(deps, delivery.dedupKey);
       return { status: 'parked', kind: delivery.kind, reason: routed.reason };
     }
     const { workspaceId } = routed;
+    // Providers' hooks return nothing to wait for when a delivery needs none (no promise, no turn).
+    const before = provider.beforeEvents?.(delivery, workspaceId, deps);
+    if (before) await before;
     const events = provider.toEvents(delivery, workspaceId);
     const via = await deps.publisher.publish(events, options);
     const after = provider.afterPublish?.(delivery, workspaceId, deps);
@@ -164,7 +179,67 @@ export async function ingestWebhook<D extends Delivery>(
     credential = fresh;
   }
   const deliveries = provider.parse(request, credential);
-  const outcomes: DeliveryOutcome[] = [];
-  for (const delivery of deliveries) outcomes.push(await processDelivery(provider, delivery, request, deps, options));
-  return summarise(outcomes);
+  // A request carrying several deliveries for one unknown account is parked once: replaying it replays them all.
+  let parks: Map<string, Promise<void>> | undefined;
+  const parkOnce = (delivery: D, reason: string) => {
+    const account = `${delivery.account?.provider ?? ''}#${delivery.account?.id ?? 'unknown'}`;
+    let parking = (parks ??= new Map()).get(account);
+    if (!parking) {
+      parking = park(provider, delivery, request, reason, deps);
+      parks.set(account, parking);
+    }
+    return parking;
+  };
+  const deliveryOptions = { deadline: options.deadline, park: parkOnce };
+  return summarise(await processAll(deliveries, (delivery) => processDelivery(provider, delivery, request, deps, deliveryOptions)));
+}
+
+/**
+ * Runs `process` over the deliveries: those with the same order key one after the other in parse order,
+ * the rest at the same time (at most PARALLEL_DELIVERIES). Every delivery is attempted; the first failure
+ * is thrown once all have finished, so the ones that succeeded are recorded and the provider's retry of
+ * the request finds them done. Outcomes come back in parse order.
+ */
+export async function processAll<D extends Delivery>(deliveries: D[], process: (delivery: D) => Promise<DeliveryOutcome>): Promise<DeliveryOutcome[]> {
+  if (deliveries.length === 1) return [await process(deliveries[0]!)];
+  const queues = new Map<string, number[]>();
+  deliveries.forEach((delivery, index) => {
+    const key = delivery.orderKey ?? delivery.dedupKey;
+    queues.set(key, [...(queues.get(key) ?? []), index]);
+  });
+  const outcomes: DeliveryOutcome[] = new Array(deliveries.length);
+  const failures: unknown[] = [];
+  const pending = [...queues.values()];
+  const worker = async () => {
+    for (let queue = pending.shift(); queue; queue = pending.shift()) {
+      for (const index of queue) {
+        try {
+          outcomes[index] = await process(deliveries[index]!);
+        } catch (error) {
+          failures.push(error);
+          break; // the rest of this key waits for the retry, still in order
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_DELIVERIES, pending.length) }, worker));
+  if (failures.length) throw failures[0];
+  return outcomes;
+}
+
+/**
+ * A provider's subscription handshake (Meta: `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`):
+ * the text to answer 200 with, or WebhookHandshakeError (403). A token that does not match is checked
+ * once more against a freshly read secret (the operator may just have changed it).
+ */
+export async function answerHandshake<D extends Delivery>(provider: WebhookProvider<D>, query: Record<string, string>, deps: Pick<WebhookDeps, 'secrets'>): Promise<string> {
+  if (!provider.handshake) throw new WebhookHandshakeError(provider.name);
+  try {
+    return provider.handshake(query, await deps.secrets.platform(provider.secretProvider));
+  } catch (error) {
+    if (!(error instanceof WebhookHandshakeError)) throw error;
+    const fresh = await deps.secrets.refreshPlatform(provider.secretProvider, { minAgeMs: SIGNING_KEY_RECHECK_MS });
+    if (!fresh) throw error;
+    return provider.handshake(query, fresh);
+  }
 }

@@ -26,6 +26,11 @@ export interface Delivery {
   account?: { provider: ConnectionProvider; id: string };
   /** …or the workspace, when the provider says it directly. */
   workspaceId?: string;
+  /**
+   * Deliveries of one request with the same order key are processed one after the other, in the order
+   * parsed (e.g. the statuses of one message); the others at the same time. Default: the dedup key.
+   */
+  orderKey?: string;
 }
 
 export interface AfterPublishDeps {
@@ -48,6 +53,12 @@ export interface InboundProvider<D extends Delivery = Delivery> {
    * it (absent on replay of a parked delivery: then the platform's).
    */
   parse(request: WebhookRequest, credential?: Credential): D[];
+  /**
+   * Effects that must be visible before the events are (a customer service window a message opens, an
+   * opt-out), and facts the events carry (how far its message has got, for a late status). Runs once the
+   * delivery is claimed and routed, before `toEvents`; again for a retried delivery, so it is idempotent.
+   */
+  beforeEvents?(delivery: D, workspaceId: string, deps: AfterPublishDeps): Promise<void> | void;
   toEvents(delivery: D, workspaceId: string): OutgoingEvent[];
   /**
    * Side effects once the events are safely published (e.g. a connection marked uninstalled); returns
@@ -71,6 +82,11 @@ export interface WebhookProvider<D extends Delivery = Delivery> extends InboundP
    * a secret-store outage never turns a forgery into anything but 401.
    */
   requireSignature(request: WebhookRequest): void;
+  /**
+   * The verification handshake some providers make before they deliver (Meta's `GET ?hub.challenge=…`):
+   * the text to answer with, or a WebhookHandshakeError (403).
+   */
+  handshake?(query: Record<string, string>, credential: Credential): string;
   /** Constant-time check of the signature over the raw bytes; throws WebhookSignatureError. */
   verify(request: WebhookRequest, credential: Credential): void;
 }

@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '../errors';
 import { moduleLogger } from '../observability/logger';
-import { processDelivery, type WebhookDeps } from './pipeline';
+import { processAll, processDelivery, type WebhookDeps } from './pipeline';
 import type { InboundProvider } from './provider';
 
 const log = moduleLogger('webhooks-replay');
@@ -34,8 +34,9 @@ export async function replayParked(
     }
     try {
       const request = { rawBody: entry.rawBody, headers: entry.headers, query: {}, receivedAt: Date.parse(entry.received_at) };
-      const outcomes = [];
-      for (const delivery of provider.parse(request)) outcomes.push(await processDelivery(provider, delivery, request, deps, { deadline: options.deadline, replay: true }));
+      // Only the parked account's deliveries: a request can carry others' (already accepted, or parked apart).
+      const deliveries = provider.parse(request).filter((d) => entry.account_id === 'unknown' || d.account?.id === entry.account_id);
+      const outcomes = await processAll(deliveries, (delivery) => processDelivery(provider, delivery, request, deps, { deadline: options.deadline, replay: true }));
       if (outcomes.some((o) => o.status === 'parked')) {
         report.stillParked++;
         report.items.push({ id: entry.id, kind: entry.kind, outcome: 'still no workspace' });

@@ -53,4 +53,6 @@ export const devFakes: Record<string, DevFakeEntry> = {
   ses: { port: 3110, load: () => import('./ses/dev-fake').then((m) => m.sesDevFake) },
   sendgrid: { port: 3111, load: () => import('./sendgrid/dev-fake').then((m) => m.sendGridDevFake) },
   pinecone: { port: 3112, load: () => import('./pinecone/dev-fake').then((m) => m.pineconeDevFake) },
+  tiktok: { port: 3113, load: () => import('./tiktok/dev-fake').then((m) => m.tiktokDevFake) },
+  whatsapp: { port: 3114, load: () => import('./whatsapp/dev-fake').then((m) => m.whatsappDevFake) },
 };

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../../bench/bundles';
+import { esbuildOptions, OWN_CODE_GOAL, ownCodeBytes } from '../../bench/bundles';
 import { bundlingOptions } from '../../infra/constructs/manifest-function';
 import { buildHttpApiEvent } from '../../local/api-gateway-event';
 
@@ -39,6 +39,17 @@ describe('bundles as CDK builds them', () => {
     expect(bundlingOptions.minify).toBe(true);
     expect(bundlingOptions.keepNames).toBe(true);
   });
+
+  it('leave out code only the local runtime runs (memory: the embedded vector store), keeping own code within the goal', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-embedded-'));
+    const bundle = path.join(dir, 'index.js');
+    const { metafile } = await build(esbuildOptions(path.join(root, 'functions/memory/upsert.ts'), bundle));
+    const code = fs.readFileSync(bundle, 'utf8');
+    expect(code).toContain('PineconeStores');
+    expect(code).not.toContain('EmbeddedVectorStore');
+    expect(Object.keys(metafile!.inputs).filter((input) => input.includes('shared/memory/embedded/'))).toEqual([]);
+    expect(ownCodeBytes(metafile!)).toBeLessThanOrEqual(OWN_CODE_GOAL);
+  }, 30_000);
 
   it('log errors under their class names (workspaces-get-settings, AWS refusing connections)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-names-'));

@@ -4,11 +4,11 @@ import { functions } from '../../functions/manifest';
 import { DEFAULT_SQS_MAX_CONCURRENCY, isHttp, isKafka, isSchedule, isSqs } from '../../functions/manifest-types';
 import { bucketNames, buckets, type QueueName, queueNames, queues, type QueueSpec, tableNames } from '../../shared/config/resources';
 import { generatedSecretFields, platformProviders } from '../../shared/secrets/names';
-import { buildTestApp } from './build';
+import { buildTestApp, functionsTemplate } from './build';
 
 const { built } = buildTestApp();
 const platform = Template.fromStack(built.platform);
-const fns = Template.fromStack(built.functions);
+const fns = functionsTemplate(built);
 
 describe('CDK app', () => {
   it('creates one Lambda per manifest entry, Node 24 on arm64 with tracing and source maps', () => {
@@ -198,6 +198,15 @@ describe('CDK app', () => {
     const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const keyPolicy = JSON.stringify(platform.findResources('AWS::KMS::Key')[keyId]!.Properties.KeyPolicy);
     expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+  });
+
+  it('turns alert log lines into alarms on the operations topic (a paused WhatsApp number)', () => {
+    const filters = Object.values(fns.findResources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
+    const paused = filters.filter((f) => f.MetricTransformations[0].MetricName === 'whatsapp_number_paused');
+    expect(paused).toHaveLength(3);
+    for (const filter of paused) expect(filter.FilterPattern).toBe('{ $.alert = "whatsapp_number_paused" }');
+    const alarm = Object.values(fns.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties).find((a) => a.MetricName === 'whatsapp_number_paused');
+    expect(alarm).toMatchObject({ Namespace: 'IONFLUX/Alerts', Threshold: 1, AlarmActions: [expect.anything()] });
   });
 
   it('encrypts the platform secrets, and the secrets functions create (connection tokens, workspace credentials), with the data key', () => {

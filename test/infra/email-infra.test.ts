@@ -6,11 +6,11 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../functions/manifest';
-import { buildTestApp } from './build';
+import { buildTestApp, functionsTemplate } from './build';
 
 const { built } = buildTestApp({ context: { 'ionflux:sesIdentities': 'brand.example, news@other.example' } });
 const platform = Template.fromStack(built.platform);
-const fns = Template.fromStack(built.functions);
+const fns = functionsTemplate(built);
 const lambdaOf = (id: string) => Object.entries(fns.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { IONFLUX_FUNCTION_ID: id } } } }))[0]!;
 const statementsOf = (id: string) => {
   const roleId = (lambdaOf(id)[1].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -78,7 +78,7 @@ describe('email infrastructure', () => {
       expect(lambdaOf(spec.id)[1].Properties.Environment.Variables.IONFLUX_SES_CONFIGURATION_SET).toBeUndefined();
     }
     // Without configured identities nothing may be sent (only the quota read).
-    const bare = Template.fromStack(buildTestApp().built.functions);
+    const bare = functionsTemplate(buildTestApp().built);
     expect(JSON.stringify(bare.findResources('AWS::IAM::Policy'))).not.toContain('ses:SendRawEmail');
   });
 

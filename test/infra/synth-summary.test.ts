@@ -15,13 +15,16 @@ import { buildTestApp } from './build';
 describe('npm run synth', () => {
   it('summarises the cloud assembly in a few lines', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-summary-'));
-    buildTestApp({ outdir }).app.synth();
+    const { built, app } = buildTestApp({ outdir });
+    app.synth();
     const lines = summary(outdir, 42, path.join(outdir, 'synth.log'), (templates) => `linted ${templates.length}`);
     expect(lines[0]).toMatch(/^synth: 2 stacks in .* \(42 s; everything cdk printed: .*synth\.log\)$/);
     expect(lines.find((l) => l.includes('Functions'))).toMatch(new RegExp(`Ionflux-\\w+-Functions +\\d+ resources, ${functions.length} Lambda functions`));
     expect(lines).toContain(`  functions/manifest.ts: ${functions.length} functions (the rest are the CDK's own custom-resource handlers)`);
     expect(lines).toContain('  cdk-nag (AwsSolutions): no unacknowledged findings (acknowledged ones: infra/nag-acknowledgements.ts)');
-    expect(lines).toContain('  cfn-lint: linted 2');
+    // Areas deployed as nested stacks: counted with the functions stack, each named with its own resource count.
+    for (const area of built.functions.nestedStacks.keys()) expect(lines.find((l) => l.includes('Functions'))).toMatch(new RegExp(`in nested ${area}Functions: \\d+ resources`, 'i'));
+    expect(lines).toContain(`  cfn-lint: linted ${2 + built.functions.nestedStacks.size}`);
     expect(lines.length).toBeLessThanOrEqual(8);
   });
 

@@ -91,6 +91,16 @@ describe('ionflux CLI on the embedded state folder', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command');
   }, 60_000);
+
+  it('connects a WhatsApp number with its WABA and throughput', async () => {
+    const added = await ionflux(['connections', 'add', 'whatsapp', '106540352242922', '--workspace', 'acme42', '--waba', '102290129340398', '--mps', '40'], env);
+    expect(added.stdout).toContain('connected whatsapp_waba 102290129340398 → workspace acme42');
+    expect(added.stdout).toContain('connected whatsapp 106540352242922 → workspace acme42');
+    const listed = (await ionflux(['connections', 'list', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(listed.find((c) => c.account_id === '106540352242922')).toMatchObject({ provider: 'whatsapp', details: { waba_id: '102290129340398', throughput_mps: 40 } });
+    const misuse = await ionflux(['connections', 'add', 'shopify', 'x.myshopify.com', '--workspace', 'acme42', '--mps', '40'], env);
+    expect([misuse.code, misuse.stderr]).toEqual([2, expect.stringContaining('--waba and --mps are for WhatsApp')]);
+  }, 60_000);
 });
 
 describe('the newcomer demo: connect a shop, send a webhook, read the event', () => {

@@ -25,6 +25,7 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
   openai: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) }),
   deepseek: (_, s) => fetch(`${s.base_url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-chat', messages: [{ role: 'user', content: 'hi' }] }) }),
   'sentence-transformers': (_, s) => fetch(`${s.base_url}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${s.api_key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'all-mpnet-base-v2', input: 'hi' }) }),
+  whatsapp: (_, s) => fetch(`${s.base_url}/v27.0/106540352242922?fields=id,throughput`, { headers: { authorization: `Bearer ${s.access_token}` } }),
   'azure-speech': (_, s) =>
     fetch(`${s.base_url}/cognitiveservices/v1`, {
       method: 'POST',
@@ -41,6 +42,18 @@ const probes: Record<string, (fake: RunningDevFake, secret: Record<string, strin
     expect(bad.status).toBe(401);
     const good = await fetch(`${s.base_url}/v1/agents/a1/invocations`, { method: 'POST', headers: headers(s.signing_secret!), body });
     expect(good.status).toBe(202);
+    return new Response(null, { status: 200 });
+  },
+  // The app's client credentials get a client token; another secret gets invalid_client.
+  tiktok: async (_, s) => {
+    const token = (secret: string) =>
+      fetch(`${s.base_url}/v2/oauth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_key: s.client_key!, client_secret: secret, grant_type: 'client_credentials' }),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    expect(await token('not-the-secret')).toMatchObject({ error: 'invalid_client' });
+    expect(await token(s.client_secret!)).toMatchObject({ access_token: expect.stringMatching(/^clt\./), token_type: 'Bearer' });
     return new Response(null, { status: 200 });
   },
   // SES has no secret: the SDK reaches the fake through AWS_ENDPOINT_URL_SES with the keys it printed.

@@ -13,7 +13,7 @@ export function recordSecretValue(value: string): void {
 export async function storeSecret(name: string, value: string | Record<string, string>): Promise<void> {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   // URLs are configuration, not secrets (and appear in internal error messages).
-  const strings = typeof value === 'string' ? [value] : Object.entries(value).filter(([k]) => k !== 'base_url' && k !== 'controller_host_url').map(([, v]) => v);
+  const strings = typeof value === 'string' ? [value] : Object.entries(value).filter(([k]) => !k.endsWith('_url')).map(([, v]) => v);
   for (const s of strings) if (s.length >= 8) recordSecretValue(s);
   await secretStore().put(name, text);
 }

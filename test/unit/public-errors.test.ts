@@ -7,6 +7,12 @@
 import { WebhookSignatureError } from '../../shared/webhooks/errors';
 import type { WebhookProvider } from '../../shared/webhooks/provider';
 import { webhookProviders } from '../../shared/webhooks/providers';
+import { createWhatsAppWebhooks } from '../../shared/webhooks/providers/whatsapp/webhook';
+import { MessageStore } from '../../shared/whatsapp/message-store';
+import { NumberStates } from '../../shared/whatsapp/number-state';
+import { OptInRegistry } from '../../shared/whatsapp/opt-in-registry';
+import { keywordMatcher } from '../../shared/whatsapp/stop-words';
+import { TemplateCache } from '../../shared/whatsapp/template-cache';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createShopifyWebhookHandler } from '../../functions/webhooks/shopify';
 import { ConnectionRegistry } from '../../shared/connections/connection-registry';
@@ -144,8 +150,16 @@ describe('Shopify webhooks while Secrets Manager is down', () => {
 
 describe('every signed webhook provider', () => {
   it('refuses a request without its signature headers before any key is needed', () => {
-    const signed = Object.values(webhookProviders).filter((p): p is WebhookProvider => 'requireSignature' in p);
-    expect(signed.map((p) => p.name)).toEqual(expect.arrayContaining(['shopify', 'sendgrid']));
+    // WhatsApp's provider is built with its stores by the composition root: built here over memory tables.
+    const whatsapp = createWhatsAppWebhooks({
+      messages: new MessageStore(new MemoryTable('messages')),
+      optIns: new OptInRegistry(new MemoryTable('opt-ins')),
+      numbers: new NumberStates(new MemoryTable('numbers')),
+      templates: new TemplateCache(new MemoryTable('templates'), { freshMs: 1000 }),
+      keywords: keywordMatcher(),
+    });
+    const signed = [...Object.values(webhookProviders), whatsapp].filter((p): p is WebhookProvider => 'requireSignature' in p);
+    expect(signed.map((p) => p.name)).toEqual(expect.arrayContaining(['shopify', 'sendgrid', 'whatsapp']));
     for (const provider of signed) {
       const bare = { rawBody: Buffer.from('[]'), headers: {}, query: {}, receivedAt: Date.now() };
       expect(() => provider.requireSignature(bare)).toThrow(WebhookSignatureError);

@@ -12,7 +12,16 @@ import { MemoryTable } from '../../shared/storage/memory-table';
 import type { TableItem, TableKey } from '../../shared/storage/table';
 import { DedupStore } from '../../shared/webhooks/dedup-store';
 import { ParkedWebhookStore } from '../../shared/webhooks/parked-store';
-import { ingestWebhook, type WebhookDeps } from '../../shared/webhooks/pipeline';
+import { answerHandshake, ingestWebhook, type WebhookDeps } from '../../shared/webhooks/pipeline';
+import type { WebhookProvider } from '../../shared/webhooks/provider';
+import { signedWhatsAppHeaders } from '../../shared/webhooks/providers/whatsapp/signature';
+import { createWhatsAppWebhooks } from '../../shared/webhooks/providers/whatsapp/webhook';
+import { MessageStore } from '../../shared/whatsapp/message-store';
+import { NumberStates } from '../../shared/whatsapp/number-state';
+import { OptInRegistry } from '../../shared/whatsapp/opt-in-registry';
+import { keywordMatcher } from '../../shared/whatsapp/stop-words';
+import { TemplateCache } from '../../shared/whatsapp/template-cache';
+import { envelope, messagesValue, statusUpdate, statusWebhook, textMessage } from '../fakes/whatsapp/webhooks';
 import { signedShopifyHeaders } from '../../shared/webhooks/providers/shopify/shopify-hmac';
 import { shopifyWebhooks } from '../../shared/webhooks/providers/shopify/webhook';
 import { replayParked } from '../../shared/webhooks/replay';
@@ -122,5 +131,89 @@ describe('webhook pipeline: routing and de-duplication', () => {
     };
     expect((await ingest(request)).status).toBe('duplicate');
     expect(published).toHaveLength(2);
+  });
+});
+
+describe('webhook pipeline: several deliveries in one request (WhatsApp batches)', () => {
+  const number = { wabaId: '102290129340398', phoneNumberId: '106540352242922' };
+  const stranger = { wabaId: '102290129340399', phoneNumberId: '106540352242999' };
+
+  function whatsappSetup() {
+    const base = setup();
+    const store: SecretStore = { get: async () => JSON.stringify({ app_secret: SECRET, verify_token: 'tok' }), put: async () => undefined, list: async () => [], delete: async () => undefined };
+    base.deps.secrets = new SecretResolver({ store, workspaces: new WorkspaceDirectory(new MemoryTable('workspaces'), { secretRoot: 'ionflux' }), secretRoot: 'ionflux', ttlMs: 60_000 });
+    const messagesTable = new ControlledTable('messages');
+    const provider = createWhatsAppWebhooks({
+      messages: new MessageStore(messagesTable),
+      optIns: new OptInRegistry(new MemoryTable('opt-ins')),
+      numbers: new NumberStates(new MemoryTable('numbers')),
+      templates: new TemplateCache(new MemoryTable('templates'), { freshMs: 60_000 }),
+      keywords: keywordMatcher(),
+    });
+    const post = (payload: unknown) => {
+      const rawBody = Buffer.from(JSON.stringify(payload));
+      return ingestWebhook(provider, { rawBody, headers: signedWhatsAppHeaders(rawBody, SECRET), query: {}, receivedAt: Date.now() }, base.deps, { deadline: Date.now() + 3000 });
+    };
+    return { ...base, provider, messagesTable, post };
+  }
+
+  it('processes independent deliveries at the same time, and one key’s deliveries in order', async () => {
+    const { connections, messagesTable, published, post } = whatsappSetup();
+    await connections.connect('whatsapp', number.phoneNumberId, 'ws_batch');
+    // Each status's store write waits until another delivery has started one too: done one by one, this never finishes.
+    let inFlight = 0;
+    let release!: () => void;
+    const together = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    messagesTable.beforePut = () => undefined;
+    const update = messagesTable.update.bind(messagesTable);
+    messagesTable.update = async (key, spec, options) => {
+      if (String(key.pk).startsWith('msg#wamid.independent')) {
+        if (++inFlight === 2) release();
+        await Promise.race([together, new Promise((_, reject) => setTimeout(() => reject(new Error('deliveries were processed one at a time')), 2000).unref())]);
+      }
+      if (String(key.pk) === 'msg#wamid.ordered') order.push(String(spec.set?.status));
+      return update(key, spec, options);
+    };
+    const statuses = [
+      statusUpdate({ wamid: 'wamid.independent1', status: 'sent', recipient: '5511987654321' }),
+      statusUpdate({ wamid: 'wamid.independent2', status: 'sent', recipient: '5511987654321' }),
+      statusUpdate({ wamid: 'wamid.ordered', status: 'sent', recipient: '5511987654321' }),
+      statusUpdate({ wamid: 'wamid.ordered', status: 'delivered', recipient: '5511987654321' }),
+      statusUpdate({ wamid: 'wamid.ordered', status: 'read', recipient: '5511987654321' }),
+    ];
+    const result = await post(statusWebhook(number, statuses));
+    expect(result.deliveries.map((d) => d.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+    expect(order).toEqual(['sent', 'delivered', 'read']);
+    // Per delivery: the workspace topic and the fan-in, in the produce request of that delivery.
+    expect(published).toHaveLength(10);
+  });
+
+  it('parks a request once per unknown account, and a replay publishes only that account’s deliveries', async () => {
+    const { deps, connections, published, post, provider } = whatsappSetup();
+    await connections.connect('whatsapp', number.phoneNumberId, 'ws_known');
+    const payload = envelope([
+      { wabaId: number.wabaId, changes: [{ field: 'messages', value: messagesValue(number, { messages: [textMessage({ from: '5511900000001', text: 'a' })] }) }] },
+      { wabaId: stranger.wabaId, changes: [{ field: 'messages', value: messagesValue(stranger, { messages: [textMessage({ from: '5511900000002', text: 'b' }), textMessage({ from: '5511900000003', text: 'c' })] }) }] },
+    ]);
+    expect((await post(payload)).deliveries.map((d) => d.status)).toEqual(['accepted', 'parked', 'parked']);
+    expect(await deps.parked.list()).toHaveLength(1);
+    await connections.connect('whatsapp', stranger.phoneNumberId, 'ws_stranger');
+    published.length = 0;
+    const report = await replayParked({ whatsapp: provider as unknown as WebhookProvider }, deps, { deadline: Date.now() + 3000 });
+    expect(report).toMatchObject({ replayed: 1, stillParked: 0, failed: 0 });
+    expect(published.map((m) => m.topic)).toEqual([
+      'ionflux.whatsapp.ws_ws_stranger.incoming_message',
+      'ionflux.whatsapp.all_workspaces',
+      'ionflux.whatsapp.ws_ws_stranger.incoming_message',
+      'ionflux.whatsapp.all_workspaces',
+    ]);
+  });
+
+  it('answers a provider’s handshake, and refuses it (403) for a provider without one or a wrong token', async () => {
+    const { deps, provider } = whatsappSetup();
+    expect(await answerHandshake(provider, { 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '42' }, deps)).toBe('42');
+    await expect(answerHandshake(provider, { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '42' }, deps)).rejects.toMatchObject({ status: 403 });
+    await expect(answerHandshake(shopifyWebhooks, { 'hub.challenge': '42' }, deps)).rejects.toMatchObject({ status: 403, code: 'verification_refused' });
   });
 });

@@ -14,6 +14,7 @@ import { ConfigurationError } from '../../../errors';
 import { moduleLogger } from '../../../observability/logger';
 import { assertWorkspaceId, WORKSPACE_ID } from '../../../workspaces/workspace-id';
 import { MalformedWebhookError, WebhookSignatureError } from '../../errors';
+import { parseWebhookJson } from '../../json';
 import type { Delivery, WebhookProvider } from '../../provider';
 import { type SendGridEvent, sendGridEventReports } from './events';
 
@@ -92,12 +93,7 @@ export const sendgridWebhooks: WebhookProvider<SendGridDelivery> = {
   },
 
   parse(request, credential) {
-    let body: unknown;
-    try {
-      body = JSON.parse(request.rawBody.toString('utf8'));
-    } catch {
-      throw new MalformedWebhookError('sendgrid', 'body is not valid JSON');
-    }
+    const body = parseWebhookJson('sendgrid', request.rawBody);
     if (!Array.isArray(body)) throw new MalformedWebhookError('sendgrid', 'body must be a JSON array of events');
     // Verified with a workspace's own key: every event is that workspace's, whatever it claims.
     const ownWorkspace = credential?.source === 'workspace' ? request.query.workspace_id : undefined;
@@ -114,6 +110,9 @@ export const sendgridWebhooks: WebhookProvider<SendGridDelivery> = {
       }
       const id = typeof event.sg_event_id === 'string' && event.sg_event_id ? event.sg_event_id : createHash('sha256').update(JSON.stringify(event)).digest('base64url');
       const delivery: SendGridDelivery = { dedupKey: `sendgrid:${id}`, kind: event.event, event };
+      // One message's events to one recipient stay in order (processed, delivered, open…); others run side by side.
+      const message = typeof event.dispatch_id === 'string' ? event.dispatch_id : typeof event.sg_message_id === 'string' ? event.sg_message_id : undefined;
+      if (message) delivery.orderKey = `sendgrid:${message}:${typeof event.email === 'string' ? event.email.toLowerCase() : ''}`;
       const workspaceId = ownWorkspace ?? claimed;
       if (workspaceId) delivery.workspaceId = workspaceId;
       deliveries.push(delivery);

@@ -15,8 +15,8 @@ import { InvalidAccountIdError } from '../../../connections/errors';
 import { createPlatformEvent, isEventTime } from '../../../events/platform-event';
 import type { OutgoingEvent } from '../../../events/publisher';
 import { shopifyEventType, topics } from '../../../events/topics';
-import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from '../../../http/json-body';
 import { MalformedWebhookError, StaleWebhookError, WebhookSignatureError } from '../../errors';
+import { parseWebhookJson } from '../../json';
 import type { AfterPublishDeps, Delivery, WebhookProvider, WebhookRequest } from '../../provider';
 import { moduleLogger } from '../../../observability/logger';
 import { isShopifySignatureShape, verifyShopifyWebhook } from './shopify-hmac';
@@ -143,16 +143,7 @@ export const shopifyWebhooks: WebhookProvider<ShopifyDelivery> = {
       if (error instanceof InvalidAccountIdError) throw new MalformedWebhookError('shopify', error.message);
       throw error;
     }
-    // Refused before parsing: thousands of levels would break writing the event on (RangeError), on every retry.
-    if (jsonNestsDeeperThan(request.rawBody)) {
-      throw new MalformedWebhookError('shopify', `body nests deeper than ${MAX_JSON_DEPTH} levels (the limit)`, { max_depth: MAX_JSON_DEPTH });
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(request.rawBody.toString('utf8'));
-    } catch {
-      throw new MalformedWebhookError('shopify', 'body is not valid JSON');
-    }
+    const payload = parseWebhookJson('shopify', request.rawBody);
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new MalformedWebhookError('shopify', 'body must be a JSON object');
     const named = payloadShop(payload as Record<string, unknown>);
     if (named !== undefined && named !== shop) {
