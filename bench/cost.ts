@@ -242,23 +242,30 @@ export async function run(args: string[]): Promise<void> {
    * the batch count below, not metered here: this stand-in receives and deletes one call per message.
    */
   let batchesDrained = 0;
+  /** Runs `fn` with the meter off: the stand-in's own receive and delete calls are not the trigger's. */
+  const unmetered = async <T>(meter: AwsMeter, fn: () => Promise<T>): Promise<T> => {
+    const was = meter.enabled;
+    meter.enabled = false;
+    try {
+      return await fn();
+    } finally {
+      meter.enabled = was;
+    }
+  };
   const drainOutbox = async (drainTimes: number[] | undefined, meter: AwsMeter) => {
     for (;;) {
-      meter.enabled = false;
-      const batch = await queue('outbox').receive(10);
-      meter.enabled = metering;
+      const batch = await unmetered(meter, () => queue('outbox').receive(10));
       if (!batch.length) return;
       batchesDrained += 1;
       const started = performance.now();
       const result = await drainHandler(sqsEvent('outbox', batch), lambdaContext('outbox-drain', drainFn.timeoutS, drainFn.memoryMb));
       drainTimes?.push(performance.now() - started);
       if (result.batchItemFailures.length) throw new Error('outbox-drain failed part of a batch');
-      meter.enabled = false;
-      for (const m of batch) await queue('outbox').delete(m.receiptHandle);
-      meter.enabled = metering;
+      await unmetered(meter, async () => {
+        for (const m of batch) await queue('outbox').delete(m.receiptHandle);
+      });
     }
   };
-  let metering = true;
 
   const llmStart = Date.now() - 1000;
   meter = await meteredEnvironment();
@@ -277,7 +284,6 @@ export async function run(args: string[]): Promise<void> {
 
   meter = await meteredEnvironment();
   meter.enabled = false;
-  metering = false;
   await callLlm();
   await drainOutbox(undefined, meter);
   const llmTimes: number[] = [];

@@ -24,8 +24,8 @@
  * - **Deadline**: inside a deadline scope (`withinDeadline`, opened by the HTTP, SQS and MSK handler
  *   stacks), `awsCallOptions()` adds the scope's abort signal: the attempt in flight and any backoff stop at
  *   the request's deadline, so the function answers 503 with Retry-After before Lambda ends it.
- * - **Emulators**: with AWS_ENDPOINT_URL and no keys or profile, dummy keys (moto accepts any), and
- *   checksums only where an operation requires them.
+ * - **Emulators**: with AWS_ENDPOINT_URL (or the service's own AWS_ENDPOINT_URL_<SERVICE>) and no keys or
+ *   profile, dummy keys (moto accepts any), and checksums only where an operation requires them.
  */
 import type { RuntimeConfig } from '../config/env';
 import { deadlineSignal } from '../timing';
@@ -55,6 +55,11 @@ export interface AwsClientConfig {
 export interface AwsClientTuning {
   maxAttempts?: number;
   attemptTimeoutMs?: number;
+  /**
+   * The service's own endpoint variable suffix (`SES` → AWS_ENDPOINT_URL_SES), which the SDK honours
+   * before AWS_ENDPOINT_URL: an endpoint set there is an emulator too.
+   */
+  service?: string;
 }
 
 /** Options for any SDK v3 client (`new XClient(awsClientConfig(config()))`). */
@@ -71,7 +76,7 @@ export function awsClientConfig(config: RuntimeConfig, tuning: AwsClientTuning =
       socketTimeout: AWS_SOCKET_IDLE_TIMEOUT_MS,
     },
   };
-  if (config.aws.endpoint) {
+  if (config.aws.endpoint || (tuning.service && env[`AWS_ENDPOINT_URL_${tuning.service}`])) {
     // Emulators accept any key; without one the SDK would search the credential chain and fail offline.
     if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) options.credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
     // SDK ≥ 3.729 sends CRC32 trailers by default; emulators handle the "when required" mode best.

@@ -55,13 +55,7 @@ const SES_ATTEMPT_TIMEOUT_MS = 10_000;
  * retry must take a new pacing slot — and 10 s attempts, since a raw message carries up to 10 MB.
  */
 export const sesClient = perEnvironment(
-  () => {
-    const cfg = config();
-    const options = awsClientConfig(cfg, { maxAttempts: 1, attemptTimeoutMs: SES_ATTEMPT_TIMEOUT_MS });
-    const emulator = Boolean(process.env.AWS_ENDPOINT_URL_SES || cfg.aws.endpoint);
-    const credentials = options.credentials ?? (emulator && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined);
-    return new (sesSdk().SESClient)({ ...options, ...(credentials ? { credentials } : {}) });
-  },
+  () => new (sesSdk().SESClient)(awsClientConfig(config(), { maxAttempts: 1, attemptTimeoutMs: SES_ATTEMPT_TIMEOUT_MS, service: 'SES' })),
   (client) => client.destroy(),
 );
 
